@@ -1,0 +1,67 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using RenderFarm.Coordinator.Jobs;
+
+namespace RenderFarm.Coordinator.Api;
+
+/// <summary>
+/// Turns domain exceptions into gRPC statuses with messages people can act on. Anything unexpected is
+/// logged and leaves as Internal without a stack trace.
+/// </summary>
+public sealed partial class DomainErrorInterceptor(ILogger<DomainErrorInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            return await continuation(request, context);
+        }
+        catch (Exception ex) when (Map(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(request, responseStream, context);
+        }
+        catch (Exception ex) when (Map(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        try
+        {
+            await continuation(requestStream, responseStream, context);
+        }
+        catch (Exception ex) when (Map(ex, context) is { } rpc)
+        {
+            throw rpc;
+        }
+    }
+
+    private RpcException? Map(Exception exception, ServerCallContext context) => exception switch
+    {
+        RpcException => null,
+        OperationCanceledException when context.CancellationToken.IsCancellationRequested => null,
+        JobValidationException v => new RpcException(new Status(StatusCode.InvalidArgument, v.Message)),
+        JobNotFoundException n => new RpcException(new Status(StatusCode.NotFound, n.Message)),
+        JobStateConflictException c => new RpcException(new Status(StatusCode.FailedPrecondition, c.Message)),
+        _ => Internal(exception, context),
+    };
+
+    private RpcException Internal(Exception exception, ServerCallContext context)
+    {
+        LogUnhandled(logger, exception, context.Method);
+        return new RpcException(new Status(StatusCode.Internal, "the coordinator hit an internal error; it is logged on the coordinator"));
+    }
+
+    [LoggerMessage(30, LogLevel.Error, "Unhandled error in {Method}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method);
+}

@@ -1,0 +1,76 @@
+using Grpc.Core;
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Api;
+
+/// <summary>JobService over gRPC: validate the request's shape, call the catalog, map the answer.</summary>
+public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents events) : JobService.JobServiceBase
+{
+    public override async Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
+    {
+        var job = await catalog.SubmitAsync(request.Spec, context.CancellationToken);
+        return new SubmitJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
+    }
+
+    public override async Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context)
+    {
+        var job = await catalog.GetAsync(RequireJobId(request.JobId), context.CancellationToken);
+        return new GetJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
+    }
+
+    public override async Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
+    {
+        if (request.PageSize > JobCatalog.MaxPageSize)
+        {
+            throw Invalid($"page_size: {request.PageSize} is more than {JobCatalog.MaxPageSize}");
+        }
+
+        if (request.States.Any(s => s == JobState.Unspecified || !Enum.IsDefined(s)))
+        {
+            throw Invalid("states: use the known job states (QUEUED, RUNNING, ...), not UNSPECIFIED or unknown values");
+        }
+
+        if (!PageToken.TryDecode(request.PageToken, out var beforeSeq))
+        {
+            throw Invalid("page_token: not a token from a previous ListJobs response; leave it empty for the first page");
+        }
+
+        var (jobs, next) = await catalog.ListAsync(request.States.Distinct().ToList(), (int)request.PageSize, beforeSeq, context.CancellationToken);
+        var response = new ListJobsResponse { NextPageToken = PageToken.Encode(next) };
+        response.Jobs.AddRange(jobs.Select(JobView.Summary));
+        return response;
+    }
+
+    public override async Task<CancelJobResponse> CancelJob(CancelJobRequest request, ServerCallContext context)
+    {
+        var job = await catalog.CancelAsync(RequireJobId(request.JobId), context.CancellationToken);
+        return new CancelJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
+    }
+
+    public override async Task<RetryJobResponse> RetryJob(RetryJobRequest request, ServerCallContext context)
+    {
+        var job = await catalog.RetryAsync(RequireJobId(request.JobId), context.CancellationToken);
+        return new RetryJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
+    }
+
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream, ServerCallContext context)
+    {
+        var jobId = RequireJobId(request.JobId);
+        using var subscription = events.Subscribe(jobId);
+        var record = await catalog.GetAsync(jobId, context.CancellationToken);
+        while (true)
+        {
+            await responseStream.WriteAsync(new WatchJobResponse { Job = await view.BuildAsync(record, context.CancellationToken) }, context.CancellationToken);
+            if (JobStateRollup.IsTerminal(record.State)) return;
+            await subscription.WaitAsync(context.CancellationToken);
+            record = await catalog.GetAsync(jobId, context.CancellationToken);
+        }
+    }
+
+    private static string RequireJobId(string jobId) =>
+        string.IsNullOrWhiteSpace(jobId) ? throw Invalid("job_id: is required") :
+        jobId.Length > 100 ? throw Invalid("job_id: is longer than 100 characters") : jobId;
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+}

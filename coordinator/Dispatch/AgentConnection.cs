@@ -1,0 +1,167 @@
+using Grpc.Core;
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Protos.V1;
+using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Hosting;
+using System.Text.RegularExpressions;
+
+namespace RenderFarm.Coordinator.Dispatch;
+
+/// <summary>
+/// Runs one agent's stream: hello, reconciliation of what it still runs, then every report fenced by its
+/// attempt id. One writer drains the session's outbox, so stream writes never overlap.
+/// </summary>
+public sealed partial class AgentConnection(
+    AgentRegistry agents,
+    AttemptLifecycle attempts,
+    WorkSignals signals,
+    IOptions<CoordinatorOptions> options,
+    TimeProvider time,
+    ILogger<AgentConnection> logger)
+{
+    public const int MaxSlots = 64;
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex AgentName();
+
+    public async Task RunAsync(IAsyncStreamReader<ConnectRequest> requests, IServerStreamWriter<ConnectResponse> responses, CancellationToken cancellationToken)
+    {
+        if (!await requests.MoveNext(cancellationToken))
+        {
+            return;
+        }
+
+        var hello = requests.Current.Hello ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "the first message on the stream must be a hello"));
+        Validate(hello);
+
+        var session = new AgentSession(hello, time.GetUtcNow());
+        agents.Add(session);
+        Log.AgentJoined(logger, session.Id, hello.Slots, hello.FfmpegVersion);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Closed);
+        var writer = WriteOutboxAsync(session, responses, linked.Token);
+        try
+        {
+            session.Send(new ConnectResponse
+            {
+                Welcome = new Welcome
+                {
+                    AgentId = session.Id,
+                    HeartbeatInterval = Duration.FromTimeSpan(options.Value.HeartbeatInterval),
+                    LeaseDuration = Duration.FromTimeSpan(options.Value.LeaseDuration),
+                },
+            });
+            await ReconcileAsync(session, hello.RunningAttemptIds, linked.Token);
+
+            while (await requests.MoveNext(linked.Token))
+            {
+                session.LastSeen = time.GetUtcNow();
+                await HandleAsync(session, requests.Current, linked.Token);
+            }
+        }
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        {
+            // The agent left or a newer connection replaced this one.
+        }
+        catch (IOException)
+        {
+            // The transport dropped; the agent reconnects and its leases carry on until they expire.
+        }
+        finally
+        {
+            agents.Remove(session);
+            session.Close();
+            await writer;
+            Log.AgentLeft(logger, session.Id);
+        }
+    }
+
+    private static void Validate(AgentHello hello)
+    {
+        if (!AgentName().IsMatch(hello.Name))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "hello.name: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"));
+        }
+
+        if (hello.Slots is 0 or > MaxSlots)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"hello.slots: {hello.Slots} is outside 1..{MaxSlots}"));
+        }
+    }
+
+    /// <summary>Keeps the leases the agent still holds, drops what it no longer owns, and frees what it forgot.</summary>
+    private async Task ReconcileAsync(AgentSession session, IReadOnlyCollection<string> reported, CancellationToken cancellationToken)
+    {
+        var stale = await attempts.RenewLeasesAsync(session.Id, reported, cancellationToken);
+        foreach (var id in reported.Except(stale)) session.AddRunning(id);
+        foreach (var id in stale) session.Send(Drop(id, "this attempt is no longer yours"));
+        var kept = reported.Except(stale).ToHashSet();
+        await attempts.ExpireAsync(a => a.AgentId == session.Id && !kept.Contains(a.Id), "the agent reconnected without it", cancellationToken);
+        session.AddFreeSlots((uint)Math.Max(0, (int)session.Hello.Slots - kept.Count));
+        signals.WorkAvailable();
+    }
+
+    private async Task HandleAsync(AgentSession session, ConnectRequest request, CancellationToken cancellationToken)
+    {
+        switch (request.MessageCase)
+        {
+            case ConnectRequest.MessageOneofCase.Slots:
+                session.AddFreeSlots(request.Slots.FreedSlots);
+                signals.WorkAvailable();
+                break;
+            case ConnectRequest.MessageOneofCase.Heartbeat:
+                session.LoadAverage = request.Heartbeat.LoadAverage;
+                foreach (var id in await attempts.RenewLeasesAsync(session.Id, request.Heartbeat.RunningAttemptIds, cancellationToken))
+                {
+                    session.Send(Drop(id, "the lease on this attempt has ended"));
+                }
+
+                break;
+            case ConnectRequest.MessageOneofCase.Progress:
+                if (await attempts.ReportProgressAsync(session.Id, request.Progress, cancellationToken) == Fence.Stale)
+                {
+                    session.Send(Drop(request.Progress.AttemptId, "the lease on this attempt has ended"));
+                }
+
+                break;
+            case ConnectRequest.MessageOneofCase.Completed:
+                session.RemoveRunning(request.Completed.AttemptId);
+                if (await attempts.CompleteAsync(session.Id, request.Completed, cancellationToken) == Fence.Stale)
+                {
+                    Log.StaleReport(logger, session.Id, request.Completed.AttemptId);
+                }
+
+                break;
+            case ConnectRequest.MessageOneofCase.Failed:
+                session.RemoveRunning(request.Failed.AttemptId);
+                if (await attempts.FailAsync(session.Id, request.Failed, cancellationToken) == Fence.Stale)
+                {
+                    Log.StaleReport(logger, session.Id, request.Failed.AttemptId);
+                }
+
+                break;
+            case ConnectRequest.MessageOneofCase.Hello:
+                throw new RpcException(new Status(StatusCode.FailedPrecondition, "hello may only be sent once per stream"));
+            default:
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed"));
+        }
+    }
+
+    private static ConnectResponse Drop(string attemptId, string reason) =>
+        new() { Drop = new DropAttempt { AttemptId = attemptId, Reason = reason } };
+
+    private static async Task WriteOutboxAsync(AgentSession session, IServerStreamWriter<ConnectResponse> responses, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in session.Outbox.ReadAllAsync(cancellationToken))
+            {
+                await responses.WriteAsync(message, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The stream ended; the reader side notices and cleans up.
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+
+namespace RenderFarm.Coordinator.Dispatch;
+
+/// <summary>The agents connected to this coordinator, and the last word from those that left.</summary>
+public sealed class AgentRegistry
+{
+    private readonly ConcurrentDictionary<string, AgentSession> _connected = new();
+    private readonly ConcurrentDictionary<string, AgentSession> _departed = new();
+
+    public IReadOnlyCollection<AgentSession> Connected => _connected.Values.ToList();
+
+    public IReadOnlyCollection<AgentSession> Departed => _departed.Values.Where(d => !_connected.ContainsKey(d.Id)).ToList();
+
+    /// <summary>Registers a new connection; an older one under the same name is closed.</summary>
+    public void Add(AgentSession session)
+    {
+        _departed.TryRemove(session.Id, out _);
+        if (_connected.TryGetValue(session.Id, out var previous) && previous != session)
+        {
+            previous.Close();
+        }
+
+        _connected[session.Id] = session;
+    }
+
+    public void Remove(AgentSession session)
+    {
+        if (_connected.TryRemove(new KeyValuePair<string, AgentSession>(session.Id, session)))
+        {
+            _departed[session.Id] = session;
+        }
+    }
+
+    public AgentSession? Find(string agentId) => _connected.TryGetValue(agentId, out var s) ? s : null;
+}

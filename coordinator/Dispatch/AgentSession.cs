@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Dispatch;
+
+/// <summary>
+/// One connected agent: what it said in its hello, its free-slot credit, the attempts it runs, and the
+/// outbox that the single writer of its stream drains (a gRPC stream write is not thread-safe).
+/// </summary>
+public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
+{
+    private readonly Channel<ConnectResponse> _outbox = Channel.CreateUnbounded<ConnectResponse>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, byte> _running = new();
+    private readonly CancellationTokenSource _closed = new();
+    private int _freeSlots;
+
+    public string Id => Hello.Name;
+
+    public AgentHello Hello { get; } = hello;
+
+    public DateTimeOffset ConnectTime { get; } = connectTime;
+
+    public DateTimeOffset LastSeen { get; set; } = connectTime;
+
+    public double LoadAverage { get; set; }
+
+    public int FreeSlots => Volatile.Read(ref _freeSlots);
+
+    public IReadOnlyCollection<string> RunningAttempts => _running.Keys.ToList();
+
+    public ChannelReader<ConnectResponse> Outbox => _outbox.Reader;
+
+    /// <summary>Cancelled when the session is replaced by a newer connection or closed.</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Adds returned credit, never beyond the agent's slot count.</summary>
+    public void AddFreeSlots(uint freed)
+    {
+        while (true)
+        {
+            var free = Volatile.Read(ref _freeSlots);
+            var next = (int)Math.Min(free + freed, Hello.Slots);
+            if (Interlocked.CompareExchange(ref _freeSlots, next, free) == free) return;
+        }
+    }
+
+    /// <summary>Takes one credit; false when the agent has no free slot.</summary>
+    public bool TryTakeSlot()
+    {
+        while (true)
+        {
+            var free = Volatile.Read(ref _freeSlots);
+            if (free <= 0) return false;
+            if (Interlocked.CompareExchange(ref _freeSlots, free - 1, free) == free) return true;
+        }
+    }
+
+    public void ReturnSlot() => Interlocked.Increment(ref _freeSlots);
+
+    public void AddRunning(string attemptId) => _running.TryAdd(attemptId, 0);
+
+    public void RemoveRunning(string attemptId) => _running.TryRemove(attemptId, out _);
+
+    public bool CanRun(Jobs.TaskRequirements requirements) =>
+        Hello.Encoders.Contains(requirements.Encoder)
+        && requirements.Filters.All(Hello.Filters.Contains)
+        && requirements.MediaRoots.All(Hello.MediaRoots.Contains);
+
+    public void Send(ConnectResponse message) => _outbox.Writer.TryWrite(message);
+
+    public void Close()
+    {
+        _outbox.Writer.TryComplete();
+        _closed.Cancel();
+    }
+}

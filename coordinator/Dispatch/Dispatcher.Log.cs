@@ -1,0 +1,10 @@
+namespace RenderFarm.Coordinator.Dispatch;
+
+internal static partial class Log
+{
+    [LoggerMessage(10, LogLevel.Information, "Task {TaskId} assigned to agent {AgentId} as attempt {AttemptId}")]
+    public static partial void Assigned(ILogger logger, string taskId, string attemptId, string agentId);
+
+    [LoggerMessage(11, LogLevel.Error, "Dispatch pass failed; it runs again on the next event")]
+    public static partial void DispatchFailed(ILogger logger, Exception exception);
+}

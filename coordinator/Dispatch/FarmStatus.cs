@@ -1,0 +1,61 @@
+using Google.Protobuf.WellKnownTypes;
+using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Dispatch;
+
+/// <summary>What operators read about the farm: its agents and its queue.</summary>
+public sealed class FarmStatus(AgentRegistry agents, IJobStore store, TimeProvider time)
+{
+    public IReadOnlyList<AgentInfo> ListAgents() =>
+        agents.Connected.Select(a => ToInfo(a, connected: true))
+            .Concat(agents.Departed.Select(a => ToInfo(a, connected: false)))
+            .OrderBy(a => a.Name, StringComparer.Ordinal)
+            .ToList();
+
+    public async Task<GetQueueStatsResponse> GetQueueStatsAsync(CancellationToken cancellationToken)
+    {
+        var counts = await store.CountJobsByStateAsync(cancellationToken);
+        var oldest = await store.FindOldestQueuedAsync(cancellationToken);
+        var connected = agents.Connected;
+        var response = new GetQueueStatsResponse
+        {
+            OldestQueuedAge = Duration.FromTimeSpan(oldest is { } o ? Max(time.GetUtcNow() - o.Since, TimeSpan.Zero) : TimeSpan.Zero),
+            OldestQueuedJobId = oldest?.JobId ?? "",
+            ConnectedAgents = (uint)connected.Count,
+            TotalSlots = (uint)connected.Sum(a => a.Hello.Slots),
+            BusySlots = (uint)connected.Sum(a => a.RunningAttempts.Count),
+        };
+        foreach (var state in System.Enum.GetValues<JobState>().Where(s => s != JobState.Unspecified))
+        {
+            response.Jobs.Add(new JobStateCount { State = state, Count = (uint)counts.GetValueOrDefault(state) });
+        }
+
+        return response;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static AgentInfo ToInfo(AgentSession session, bool connected)
+    {
+        var running = session.RunningAttempts;
+        var info = new AgentInfo
+        {
+            Id = session.Id,
+            Name = session.Hello.Name,
+            State = !connected ? AgentState.Disconnected : running.Count > 0 ? AgentState.Busy : AgentState.Idle,
+            Cores = session.Hello.Cores,
+            MemoryBytes = session.Hello.MemoryBytes,
+            FfmpegVersion = session.Hello.FfmpegVersion,
+            Slots = session.Hello.Slots,
+            FreeSlots = connected ? (uint)Math.Max(0, session.FreeSlots) : 0,
+            ConnectTime = Timestamp.FromDateTimeOffset(session.ConnectTime),
+            LastSeenTime = Timestamp.FromDateTimeOffset(session.LastSeen),
+            LoadAverage = session.LoadAverage,
+        };
+        info.RunningAttemptIds.AddRange(connected ? running : []);
+        info.Tags.AddRange(session.Hello.Tags);
+        info.Encoders.AddRange(session.Hello.Encoders);
+        return info;
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Api;
+using RenderFarm.Coordinator.Dispatch;
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Scheduling;
+using RenderFarm.Coordinator.Storage;
+
+namespace RenderFarm.Coordinator.Hosting;
+
+/// <summary>The coordinator's parts, registered and mapped; Program.cs and the test host both call these.</summary>
+public static class CoordinatorExtensions
+{
+    public static IServiceCollection AddCoordinator(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(CoordinatorOptions.Section).Get<CoordinatorOptions>() ?? new CoordinatorOptions();
+        services.AddOptions<CoordinatorOptions>().Bind(configuration.GetSection(CoordinatorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        Directory.CreateDirectory(options.DataDirectory);
+        var connectionString = SqliteJobStore.ConnectionStringFor(Path.Combine(options.DataDirectory, "renderfarm.db"));
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IJobStore>(new SqliteJobStore(connectionString));
+        services.AddHostedService<StoreInitializer>();
+
+        services.AddSingleton<MediaRoots>();
+        services.AddSingleton<JobValidator>();
+        services.AddSingleton<JobSequence>();
+        services.AddSingleton<JobEvents>();
+        services.AddSingleton<LiveProgress>();
+        services.AddSingleton<JobCatalog>();
+        services.AddSingleton<JobView>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
+            return new RetryBackoff(o.RetryBaseDelay, o.RetryMaxDelay);
+        });
+
+        services.AddSingleton<AgentRegistry>();
+        services.AddSingleton<WorkSignals>();
+        services.AddSingleton<IWorkSignals>(sp => sp.GetRequiredService<WorkSignals>());
+        services.AddSingleton<AttemptLifecycle>();
+        services.AddSingleton<AgentConnection>();
+        services.AddSingleton<FarmStatus>();
+        services.AddHostedService<Dispatcher>();
+
+        services.AddFarmScheduling(options, connectionString);
+
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<DomainErrorInterceptor>();
+            o.MaxReceiveMessageSize = 1024 * 1024;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck("store", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        return services;
+    }
+
+    public static WebApplication MapCoordinator(this WebApplication app)
+    {
+        app.MapGrpcService<JobGrpcService>();
+        app.MapGrpcService<AgentGrpcService>();
+        app.MapGrpcService<FarmGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RenderFarm.Coordinator.Hosting;
+
+/// <summary>The coordinator's settings, bound from the <c>Coordinator</c> configuration section.</summary>
+public sealed class CoordinatorOptions
+{
+    public const string Section = "Coordinator";
+
+    /// <summary>Folder for the SQLite database (jobs, tasks, attempts and Quartz's schedule). Default <c>.data</c>.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = ".data";
+
+    /// <summary>
+    /// Named media roots: every input, LUT and output must lie inside one. Agents map the same names to
+    /// their own folders. Default: one root <c>media</c> at <c>./media</c>.
+    /// </summary>
+    public Dictionary<string, string> MediaRoots { get; set; } = new() { ["media"] = "media" };
+
+    /// <summary>How often agents must heartbeat. Default 5 s.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an attempt stays an agent's without a heartbeat. Default 30 s.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often Quartz sweeps expired leases. Default 5 s.</summary>
+    public TimeSpan LeaseSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Retries for transient failures when a job does not say. Default 3.</summary>
+    [Range(0, 10)]
+    public int DefaultMaxRetries { get; set; } = 3;
+
+    /// <summary>First retry backoff; doubles per failure, with jitter. Default 10 s.</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Longest retry backoff. Default 10 min.</summary>
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Lost agents a task may suffer before a loss counts as a failed try. Default 3.</summary>
+    [Range(0, 100)]
+    public int FreeLostAttempts { get; set; } = 3;
+}

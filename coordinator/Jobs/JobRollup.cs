@@ -1,0 +1,25 @@
+using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Jobs;
+
+/// <summary>Re-derives a job's state from its tasks inside a transaction and stamps start and end times.</summary>
+internal static class JobRollup
+{
+    public static async Task<JobRecord> ApplyAsync(IJobTransaction tx, string jobId, DateTimeOffset now, string? error = null, OutputInfo? result = null)
+    {
+        var job = await tx.FindJobAsync(jobId) ?? throw new JobNotFoundException(jobId);
+        var tasks = await tx.GetTasksAsync(jobId);
+        var state = JobStateRollup.From(tasks.Select(t => t.State).ToList());
+        var updated = job with
+        {
+            State = state,
+            StartTime = job.StartTime ?? (state is JobState.Running or JobState.Succeeded ? now : null),
+            EndTime = JobStateRollup.IsTerminal(state) ? job.EndTime ?? now : null,
+            Error = state is JobState.Failed or JobState.Canceled ? error ?? job.Error : null,
+            Result = result ?? (state == JobState.Succeeded ? job.Result : null),
+        };
+        if (updated != job) await tx.UpdateJobAsync(updated);
+        return updated;
+    }
+}

@@ -1,0 +1,204 @@
+using System.Globalization;
+using RenderFarm.Coordinator.Hosting;
+using RenderFarm.Coordinator.Media;
+using RenderFarm.Protos.Presets;
+using RenderFarm.Protos.V1;
+using Microsoft.Extensions.Options;
+
+namespace RenderFarm.Coordinator.Jobs;
+
+/// <summary>
+/// Checks a submitted job spec and turns it into the work an agent receives. Every problem is reported
+/// at once, each naming its field (as in the proto) and what a person should change.
+/// </summary>
+public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> options)
+{
+    public const int MaxNameLength = 200;
+    public const int MaxDimension = 8192;
+
+    public sealed record ValidatedJob(JobSpec Spec, Assignment Work, TaskRequirements Requirements, int MaxRetries);
+
+    public ValidatedJob Validate(JobSpec? spec)
+    {
+        var problems = new List<string>();
+        if (spec is null)
+        {
+            throw new JobValidationException(["spec: is required"]);
+        }
+
+        if (spec.Name.Length > MaxNameLength) problems.Add($"spec.name: is longer than {MaxNameLength} characters");
+        if (spec.Name.Any(char.IsControl)) problems.Add("spec.name: contains control characters");
+        if (spec.Priority is < -100 or > 100) problems.Add($"spec.priority: {spec.Priority} is outside -100..100");
+        if (spec.HasMaxRetries && spec.MaxRetries > 10) problems.Add($"spec.max_retries: {spec.MaxRetries} is more than 10");
+
+        var input = ResolveExisting("spec.input_path", spec.InputPath, problems);
+        var output = Resolve("spec.output_path", spec.OutputPath, problems);
+        var preset = ValidateOutput(spec, problems);
+
+        if (output is not null)
+        {
+            var local = roots.ToLocalPath(output);
+            if (Directory.Exists(local)) problems.Add($"spec.output_path: '{spec.OutputPath}' is a folder; name the file to write");
+            else if (File.Exists(local) && !spec.Overwrite) problems.Add($"spec.output_path: '{spec.OutputPath}' already exists; set overwrite to replace it");
+            if (input is not null && input.Equals(output)) problems.Add("spec.output_path: must differ from spec.input_path");
+            if (preset is not null)
+            {
+                var ext = Path.GetExtension(local).ToLowerInvariant();
+                if (!preset.Extensions.Contains(ext))
+                {
+                    problems.Add($"spec.output_path: preset {preset.Name} writes {string.Join(" or ", preset.Extensions)} files, not '{ext}'");
+                }
+            }
+        }
+
+        MediaRef? lut = null;
+        var filters = new List<string>();
+        if (spec.Grade is { } grade)
+        {
+            lut = ValidateGrade(grade, problems);
+            if (lut is not null) filters.Add("lut3d");
+            if (grade.HasTemperature) filters.Add("colortemperature");
+            if (grade.HasExposure) filters.Add("exposure");
+        }
+
+        if (problems.Count > 0) throw new JobValidationException(problems);
+
+        filters.Add("zscale");
+        var work = new Assignment
+        {
+            Input = input,
+            Output = output,
+            Settings = spec.Output,
+            Overwrite = spec.Overwrite,
+        };
+        if (spec.Grade is { } g)
+        {
+            work.Grade = g.Clone();
+            work.Grade.LutPath = "";
+            if (lut is not null) work.Lut = lut;
+        }
+
+        var mediaRoots = new[] { input!.Root, output!.Root }.Concat(lut is null ? [] : [lut.Root]).Distinct().ToList();
+        var requirements = new TaskRequirements(preset!.VideoEncoder, filters, mediaRoots);
+        var maxRetries = spec.HasMaxRetries ? (int)spec.MaxRetries : options.Value.DefaultMaxRetries;
+        return new ValidatedJob(spec, work, requirements, maxRetries);
+    }
+
+    private PresetInfo? ValidateOutput(JobSpec spec, List<string> problems)
+    {
+        var o = spec.Output;
+        if (o is null || o.Preset == Preset.Unspecified)
+        {
+            problems.Add($"spec.output.preset: is required; one of {PresetCatalog.Names}");
+            return null;
+        }
+
+        if (!PresetCatalog.TryGet(o.Preset, out var preset))
+        {
+            problems.Add($"spec.output.preset: {(int)o.Preset} is not a known preset; one of {PresetCatalog.Names}");
+            return null;
+        }
+
+        if (o.MaxWidth > MaxDimension) problems.Add($"spec.output.max_width: {o.MaxWidth} is more than {MaxDimension}");
+        if (o.MaxHeight > MaxDimension) problems.Add($"spec.output.max_height: {o.MaxHeight} is more than {MaxDimension}");
+        if (o.MaxWidth is > 0 and < 16) problems.Add($"spec.output.max_width: {o.MaxWidth} is less than 16");
+        if (o.MaxHeight is > 0 and < 16) problems.Add($"spec.output.max_height: {o.MaxHeight} is less than 16");
+        if (!Enum.IsDefined(o.FrameRateMode)) problems.Add($"spec.output.frame_rate_mode: {(int)o.FrameRateMode} is not a known mode");
+        if (!Enum.IsDefined(o.AudioCodec)) problems.Add($"spec.output.audio_codec: {(int)o.AudioCodec} is not a known codec");
+        if (!Enum.IsDefined(o.HdrMode)) problems.Add($"spec.output.hdr_mode: {(int)o.HdrMode} is not a known mode");
+
+        if (o.FrameRate.Length > 0)
+        {
+            if (!TryParseRate(o.FrameRate, out var fps) || fps is < 1 or > 240)
+            {
+                problems.Add($"spec.output.frame_rate: '{o.FrameRate}' is not a rate between 1 and 240 (write 25 or 30000/1001)");
+            }
+            else if (o.FrameRateMode == FrameRateMode.Keep)
+            {
+                problems.Add("spec.output.frame_rate: cannot be set when frame_rate_mode is KEEP");
+            }
+        }
+
+        if (o.Crf != 0 && !preset.UsesCrf) problems.Add($"spec.output.crf: preset {preset.Name} has a fixed quality and takes no CRF");
+        if (o.Crf > preset.MaxCrf && preset.UsesCrf) problems.Add($"spec.output.crf: {o.Crf} is more than {preset.MaxCrf} for {preset.Name}");
+        if (o.BitDepth != 0 && !preset.Supports(o.BitDepth))
+        {
+            problems.Add($"spec.output.bit_depth: {preset.Name} writes {string.Join(" or ", preset.BitDepths)}-bit, not {o.BitDepth}");
+        }
+
+        var bitDepth = o.BitDepth == 0 ? preset.DefaultBitDepth : o.BitDepth;
+        if (o.HdrMode == HdrMode.Keep && bitDepth < 10)
+        {
+            problems.Add($"spec.output.hdr_mode: KEEP needs a 10-bit output; {preset.Name} here is {bitDepth}-bit (set bit_depth 10 or tone-map)");
+        }
+
+        if (o.HdrMode == HdrMode.Keep && spec.Grade is { LutPath.Length: > 0 })
+        {
+            problems.Add("spec.output.hdr_mode: KEEP cannot be combined with a LUT, which expects Rec.709 SDR");
+        }
+
+        return preset;
+    }
+
+    private MediaRef? ValidateGrade(Grade grade, List<string> problems)
+    {
+        var any = grade.LutPath.Length > 0 || grade.HasExposure || grade.HasContrast || grade.HasSaturation || grade.HasTemperature;
+        if (!any) problems.Add("spec.grade: set at least one of lut_path, exposure, contrast, saturation, temperature (or leave grade out for a plain transcode)");
+        CheckRange("spec.grade.exposure", grade.HasExposure, grade.Exposure, -4, 4, problems);
+        CheckRange("spec.grade.contrast", grade.HasContrast, grade.Contrast, 0.25, 4, problems);
+        CheckRange("spec.grade.saturation", grade.HasSaturation, grade.Saturation, 0, 3, problems);
+        CheckRange("spec.grade.temperature", grade.HasTemperature, grade.Temperature, 1000, 40000, problems);
+        if (grade.LutPath.Length == 0) return null;
+
+        var lut = ResolveExisting("spec.grade.lut_path", grade.LutPath, problems);
+        if (lut is not null && !lut.Path.EndsWith(".cube", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add($"spec.grade.lut_path: '{grade.LutPath}' is not a .cube 3D LUT");
+        }
+
+        return lut;
+    }
+
+    private static void CheckRange(string field, bool present, double value, double min, double max, List<string> problems)
+    {
+        if (!present) return;
+        if (!double.IsFinite(value) || value < min || value > max)
+        {
+            problems.Add($"{field}: {value.ToString(CultureInfo.InvariantCulture)} is outside {min.ToString(CultureInfo.InvariantCulture)}..{max.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    private MediaRef? Resolve(string field, string path, List<string> problems)
+    {
+        if (roots.TryResolve(path, out var media, out var error)) return media;
+        problems.Add($"{field}: {error}");
+        return null;
+    }
+
+    private MediaRef? ResolveExisting(string field, string path, List<string> problems)
+    {
+        var media = Resolve(field, path, problems);
+        if (media is null) return null;
+        var local = roots.ToLocalPath(media);
+        if (!File.Exists(local))
+        {
+            problems.Add(Directory.Exists(local) ? $"{field}: '{path}' is a folder, not a file" : $"{field}: '{path}' does not exist");
+            return null;
+        }
+
+        return media;
+    }
+
+    /// <summary>Parses "25", "29.97" or "30000/1001".</summary>
+    public static bool TryParseRate(string text, out double fps)
+    {
+        fps = 0;
+        var parts = text.Split('/');
+        if (parts.Length == 1) return double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out fps) && double.IsFinite(fps);
+        if (parts.Length != 2) return false;
+        if (!uint.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var num)) return false;
+        if (!uint.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var den) || den == 0) return false;
+        fps = (double)num / den;
+        return true;
+    }
+}

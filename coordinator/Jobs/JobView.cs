@@ -1,0 +1,73 @@
+using Google.Protobuf.WellKnownTypes;
+using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Jobs;
+
+/// <summary>Assembles the <see cref="Job"/> people see: stored state, tasks, attempts and live progress.</summary>
+public sealed class JobView(IJobStore store, LiveProgress progress)
+{
+    public async Task<Job> BuildAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        var tasks = await store.GetTasksAsync(record.Id, cancellationToken);
+        var attempts = await store.GetAttemptsAsync(record.Id, cancellationToken);
+        var job = Summary(record);
+        foreach (var task in tasks)
+        {
+            var view = new RenderTask
+            {
+                Id = task.Id,
+                State = task.State,
+                FailedAttempts = (uint)task.FailedAttempts,
+                NotBeforeTime = Time(task.NotBefore),
+            };
+            if (task.State == TaskState.Succeeded) view.Percent = 100;
+            else if (task.State == TaskState.Running && progress.Get(task.Id) is { } live)
+            {
+                view.Percent = live.Percent;
+                view.Fps = live.Fps;
+                view.Speed = live.Speed;
+            }
+
+            view.Attempts.AddRange(attempts.Where(a => a.TaskId == task.Id).Select(ToProto));
+            job.Tasks.Add(view);
+        }
+
+        job.Percent = job.Tasks.Count == 0 ? 0 : job.Tasks.Average(t => t.Percent);
+        return job;
+    }
+
+    /// <summary>The job without tasks and attempts (for lists).</summary>
+    public static Job Summary(JobRecord record)
+    {
+        var job = new Job
+        {
+            Id = record.Id,
+            Spec = record.Spec,
+            State = record.State,
+            CreateTime = Timestamp.FromDateTimeOffset(record.CreateTime),
+            StartTime = Time(record.StartTime),
+            EndTime = Time(record.EndTime),
+            Error = record.Error ?? "",
+            Result = record.Result,
+            Percent = record.State == JobState.Succeeded ? 100 : 0,
+        };
+        return job;
+    }
+
+    private static Attempt ToProto(AttemptRecord a) => new()
+    {
+        Id = a.Id,
+        AgentId = a.AgentId,
+        AgentName = a.AgentId,
+        StartTime = Timestamp.FromDateTimeOffset(a.StartTime),
+        EndTime = Time(a.EndTime),
+        Outcome = a.Outcome,
+        FailureClass = a.FailureClass,
+        Error = a.Error ?? "",
+        ExitCode = a.ExitCode,
+        LogTail = a.LogTail ?? "",
+    };
+
+    private static Timestamp? Time(DateTimeOffset? time) => time is { } t ? Timestamp.FromDateTimeOffset(t) : null;
+}

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Hosting;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Media;
+
+/// <summary>
+/// Resolves paths that people submit against the configured media roots. Anything outside a root,
+/// through <c>..</c>, or through a link that leads out, is refused with a reason.
+/// </summary>
+public sealed class MediaRoots
+{
+    private const int MaxPathLength = 4096;
+    private readonly IReadOnlyList<(string Name, string Path)> _roots;
+
+    public MediaRoots(IOptions<CoordinatorOptions> options)
+        : this(options.Value.MediaRoots)
+    {
+    }
+
+    public MediaRoots(IReadOnlyDictionary<string, string> roots)
+    {
+        if (roots.Count == 0)
+        {
+            throw new InvalidOperationException("Coordinator:MediaRoots must name at least one media root.");
+        }
+
+        _roots = roots
+            .Select(r => (r.Key, Path.TrimEndingDirectorySeparator(RealPath(Path.GetFullPath(r.Value)))))
+            .ToList();
+    }
+
+    public IEnumerable<(string Name, string Path)> Roots => _roots;
+
+    /// <summary>The absolute path of a media reference on this machine.</summary>
+    public string ToLocalPath(MediaRef media)
+    {
+        var root = _roots.First(r => r.Name == media.Root);
+        return Path.Combine(root.Path, media.Path);
+    }
+
+    /// <summary>Resolves <paramref name="path"/> to a media reference, or returns why it cannot be used.</summary>
+    public bool TryResolve(string path, out MediaRef media, out string error)
+    {
+        media = new MediaRef();
+        error = "";
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            error = "is required";
+            return false;
+        }
+
+        if (path.Length > MaxPathLength)
+        {
+            error = $"is longer than {MaxPathLength} characters";
+            return false;
+        }
+
+        if (path.Any(char.IsControl))
+        {
+            error = "contains control characters";
+            return false;
+        }
+
+        if (path.Split('/', '\\').Any(segment => segment == ".."))
+        {
+            error = "must not contain '..'";
+            return false;
+        }
+
+        var full = Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(_roots[0].Path, path));
+        var real = RealPath(full);
+        foreach (var (name, rootPath) in _roots)
+        {
+            if (IsInside(real, rootPath) && IsInside(full, rootPath))
+            {
+                media = new MediaRef { Root = name, Path = Path.GetRelativePath(rootPath, full).Replace('\\', '/') };
+                return true;
+            }
+        }
+
+        error = real == full
+            ? $"'{path}' is outside the media roots ({string.Join(", ", _roots.Select(r => r.Path))})"
+            : $"'{path}' leads through a link to '{real}', outside the media roots";
+        return false;
+    }
+
+    private static bool IsInside(string path, string root) =>
+        path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    /// <summary>The path with every link along it followed; parts that do not exist yet are kept as they are.</summary>
+    internal static string RealPath(string fullPath)
+    {
+        var root = Path.GetPathRoot(fullPath) ?? "/";
+        var current = root;
+        foreach (var part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(current, part);
+            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
+            if (info.LinkTarget is not null)
+            {
+                var target = info.ResolveLinkTarget(returnFinalTarget: true);
+                next = target is null ? next : RealPath(Path.GetFullPath(target.FullName));
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+}

@@ -1,0 +1,34 @@
+using Quartz;
+using RenderFarm.Coordinator.Hosting;
+using RenderFarm.Coordinator.Jobs;
+
+namespace RenderFarm.Coordinator.Scheduling;
+
+/// <summary>Quartz owns time: lease sweeps and retry backoffs, in a persistent store in the farm's own database.</summary>
+public static class SchedulingExtensions
+{
+    public static IServiceCollection AddFarmScheduling(this IServiceCollection services, CoordinatorOptions options, string connectionString)
+    {
+        services.AddSingleton<IReleaseScheduler, QuartzReleaseScheduler>();
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s => s.InstanceName = "renderfarm");
+            q.UsePersistentStore(store =>
+            {
+                store.UseSqlite(connectionString);
+                store.UseSystemTextJsonSerializer();
+                store.ProvisionSchema();
+            });
+
+            q.AddJob<ReleaseTaskJob>(j => j.WithIdentity(ReleaseTaskJob.Key).StoreDurably());
+            q.AddJob<LeaseSweepJob>(j => j.WithIdentity(LeaseSweepJob.Key).StoreDurably());
+            q.AddTrigger(t => t
+                .WithIdentity("lease-sweep", "renderfarm")
+                .ForJob(LeaseSweepJob.Key)
+                .StartNow()
+                .WithSimpleSchedule(s => s.WithInterval(options.LeaseSweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+}
