@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using FFMpegCore;
+using RenderFarm.Agent.Media;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Agent.Execution;
+
+/// <summary>
+/// Renders one request end to end: validate, probe, build the command, run ffmpeg in a scratch folder beside the
+/// output, verify, hash and publish by an atomic rename. The scratch folder is always removed; a failure carries
+/// its <see cref="FailureClass"/>; a cancel throws <see cref="OperationCanceledException"/> and publishes nothing.
+/// </summary>
+public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, RenderPipelineOptions? options = null)
+{
+    /// <summary>Prefix of the scratch folder made beside each output.</summary>
+    public const string ScratchPrefix = ".renderfarm-";
+
+    private readonly RenderPipelineOptions _options = options ?? new RenderPipelineOptions();
+
+    public async Task<OutputInfo> RunAsync(RenderRequest request, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(onProgress);
+        var started = Stopwatch.GetTimestamp();
+        string? scratch = null;
+        try
+        {
+            var (source, lut) = await ValidateAsync(request, cancellationToken).ConfigureAwait(false);
+            var command = Build(request, source, lut is not null);
+
+            var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
+            Directory.CreateDirectory(outputDir);
+            scratch = Path.Combine(outputDir, ScratchPrefix + SafeName(request.AttemptId));
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+
+            Directory.CreateDirectory(scratch);
+            File.CreateSymbolicLink(Path.Combine(scratch, command.InputFileName), Path.GetFullPath(request.InputPath));
+            lut?.WriteCanonical(Path.Combine(scratch, RenderCommandBuilder.LutFileName));
+
+            Log.Rendering(logger, request.AttemptId, request.InputPath, request.OutputPath, string.Join(' ', command.Arguments));
+            await RunFfmpegAsync(command, scratch, onProgress, cancellationToken).ConfigureAwait(false);
+
+            var rendered = Path.Combine(scratch, command.OutputFileName);
+            OutputInfo info;
+            try
+            {
+                info = await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OutputVerificationException ex)
+            {
+                throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
+            }
+
+            info.Sha256 = await Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
+            info.Path = request.OutputPath;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!request.Overwrite && File.Exists(request.OutputPath))
+            {
+                throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} appeared while rendering; set overwrite to replace it");
+            }
+
+            File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
+            onProgress(new RenderProgress(100, 0, 0, (long)info.FrameCount));
+            Log.Published(logger, request.AttemptId, request.OutputPath, info.FrameCount, info.SizeBytes, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            return info;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Log.Canceled(logger, request.AttemptId);
+            throw;
+        }
+        catch (RenderFailedException ex)
+        {
+            Log.Failed(logger, request.AttemptId, ex.FailureClass, ex.Message);
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.Failed(logger, request.AttemptId, FailureClass.Transient, ex.Message);
+            throw new RenderFailedException(FailureClass.Transient, $"I/O error: {ex.Message}", inner: ex);
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                RemoveScratch(request.AttemptId, scratch);
+            }
+        }
+    }
+
+    private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(RenderRequest request, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(request.InputPath))
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(request.InputPath)} does not exist");
+        }
+
+        if (!request.Overwrite && File.Exists(request.OutputPath))
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} already exists; set overwrite to replace it");
+        }
+
+        CubeLut? lut = null;
+        if (request.LutPath is not null)
+        {
+            try
+            {
+                lut = CubeLut.Load(request.LutPath);
+            }
+            catch (LutFormatException ex)
+            {
+                throw new RenderFailedException(FailureClass.BadInput, $"LUT {Path.GetFileName(request.LutPath)}: {ex.Message}", inner: ex);
+            }
+        }
+
+        try
+        {
+            var source = await MediaProbe.ProbeAsync(request.InputPath, cancellationToken).ConfigureAwait(false);
+            return (source, lut);
+        }
+        catch (MediaProbeException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"input {ex.Message}", inner: ex);
+        }
+    }
+
+    private static RenderCommand Build(RenderRequest request, SourceInfo source, bool hasLut)
+    {
+        try
+        {
+            return RenderCommandBuilder.Build(
+                request.Settings, request.Grade, hasLut, source, Path.GetExtension(request.OutputPath), "input" + MediaProbe.SafeExtension(request.InputPath));
+        }
+        catch (RenderSettingsException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, ex.Message, inner: ex);
+        }
+    }
+
+    private async Task RunFfmpegAsync(RenderCommand command, string scratch, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
+    {
+        var log = new FfmpegLog(_options.LogTailLines);
+        var percent = 0.0;
+        var total = command.Expect.SourceDuration > TimeSpan.Zero ? command.Expect.SourceDuration : TimeSpan.FromSeconds(1);
+        void Report() => onProgress(new RenderProgress(Math.Clamp(percent, 0, 100), log.Fps, log.Speed, log.Frames));
+
+        var processor = FFMpegArguments
+            .FromFileInput(command.InputFileName, verifyExists: false, _ => { })
+            .OutputToFile(command.OutputFileName, overwrite: true, o => o.WithCustomArgument(command.OutputArgumentText))
+            .NotifyOnPercentageProgress(p => percent = p, total)
+            .NotifyOnStandardError(line =>
+            {
+                if (log.Add(line))
+                {
+                    Report();
+                }
+            })
+            .CancellableThrough(cancellationToken, _options.CancelGracePeriod);
+
+        var ffOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.BinaryFolder };
+        FFMpegResult result;
+        try
+        {
+            result = await processor.ProcessAsynchronously(throwOnError: false, ffOptions).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw;
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (result.Cancelled)
+        {
+            throw new OperationCanceledException("ffmpeg was stopped", cancellationToken);
+        }
+
+        if (!result.Success)
+        {
+            var tail = log.Tail;
+            var failureClass = MissingFeature().IsMatch(tail) ? FailureClass.Unsupported : FailureClass.Transient;
+            var lastLine = tail.Split('\n').LastOrDefault(l => !l.StartsWith("frame=", StringComparison.Ordinal)) ?? string.Empty;
+            throw new RenderFailedException(failureClass, $"ffmpeg exited with code {result.ExitCode}: {lastLine}", result.ExitCode, tail);
+        }
+    }
+
+    private static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        int read;
+        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private void RemoveScratch(string attemptId, string scratch)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                if (Directory.Exists(scratch))
+                {
+                    Directory.Delete(scratch, recursive: true);
+                }
+
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                if (attempt >= 5)
+                {
+                    Log.ScratchLeft(logger, ex, attemptId, scratch);
+                    return;
+                }
+
+                Thread.Sleep(100 * (attempt + 1));
+            }
+        }
+    }
+
+    /// <summary>The attempt id when it is plain, else a hash of it, so the scratch folder name is always safe.</summary>
+    private static string SafeName(string attemptId) =>
+        PlainId().IsMatch(attemptId)
+            ? attemptId
+            : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(attemptId)))[..32];
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex PlainId();
+
+    [GeneratedRegex(@"Unknown encoder|Encoder \S+ not found|No such filter|Unrecognized option|Codec not currently supported", RegexOptions.CultureInvariant)]
+    private static partial Regex MissingFeature();
+}

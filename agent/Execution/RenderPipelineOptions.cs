@@ -1,0 +1,14 @@
+namespace RenderFarm.Agent.Execution;
+
+/// <summary>Settings of <see cref="RenderPipeline"/>; the defaults suit a machine with ffmpeg on the PATH.</summary>
+public sealed class RenderPipelineOptions
+{
+    /// <summary>Folder holding ffmpeg and ffprobe; empty = find them on the PATH. Default empty.</summary>
+    public string BinaryFolder { get; set; } = string.Empty;
+
+    /// <summary>How long ffmpeg gets to stop after <c>q</c> on cancel before it is killed. Default 2 s.</summary>
+    public TimeSpan CancelGracePeriod { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Lines of ffmpeg's log kept for a failure report. Default 40.</summary>
+    public int LogTailLines { get; set; } = 40;
+}

@@ -1,0 +1,20 @@
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Agent.Execution;
+
+/// <summary>One render for <see cref="RenderPipeline"/>. Paths are absolute and already resolved inside the media roots.</summary>
+/// <param name="AttemptId">The attempt (fencing token); names the scratch folder.</param>
+/// <param name="InputPath">The source file.</param>
+/// <param name="OutputPath">Where the verified output is published.</param>
+/// <param name="LutPath">A <c>.cube</c> file to grade with, or null.</param>
+/// <param name="Settings">Output settings.</param>
+/// <param name="Grade">The grade, or null.</param>
+/// <param name="Overwrite">Whether an existing output may be replaced.</param>
+public sealed record RenderRequest(
+    string AttemptId,
+    string InputPath,
+    string OutputPath,
+    string? LutPath,
+    OutputSettings Settings,
+    Grade? Grade,
+    bool Overwrite);

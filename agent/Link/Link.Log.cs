@@ -1,0 +1,10 @@
+namespace RenderFarm.Agent.Link;
+
+internal static partial class Log
+{
+    [LoggerMessage(20, LogLevel.Information, "Connected to {Coordinator} as {AgentId}")]
+    public static partial void Connected(ILogger logger, string coordinator, string agentId);
+
+    [LoggerMessage(21, LogLevel.Warning, "Lost {Coordinator} ({Reason}); reconnecting in {Delay}")]
+    public static partial void Reconnecting(ILogger logger, string coordinator, TimeSpan delay, string reason);
+}

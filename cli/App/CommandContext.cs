@@ -1,0 +1,57 @@
+using System.CommandLine;
+using Grpc.Net.Client;
+using RenderFarm.Cli.Connection;
+using RenderFarm.Cli.Output;
+using RenderFarm.Protos.V1;
+using Spectre.Console;
+
+namespace RenderFarm.Cli.App;
+
+/// <summary>One command's run: its parsed arguments, where its output goes and its coordinator clients.</summary>
+internal sealed class CommandContext : IDisposable
+{
+    private readonly Lazy<GrpcChannel> _channel;
+
+    public CommandContext(ParseResult parseResult, FarmctlEnvironment environment, CoordinatorAddress coordinator, bool json)
+    {
+        ParseResult = parseResult;
+        Environment = environment;
+        Coordinator = coordinator;
+        Json = json;
+        Console = ConsoleFactory.Create(environment.Out, environment.OutIsTerminal);
+        JsonOut = new JsonOutput(environment.Out);
+        _channel = new Lazy<GrpcChannel>(() => environment.CreateChannel(coordinator.Uri));
+    }
+
+    public ParseResult ParseResult { get; }
+
+    public FarmctlEnvironment Environment { get; }
+
+    public CoordinatorAddress Coordinator { get; }
+
+    /// <summary>Whether --json was given: write one JSON document and no tables or progress.</summary>
+    public bool Json { get; }
+
+    /// <summary>Human output on stdout; plain text without ANSI when stdout is not a terminal.</summary>
+    public IAnsiConsole Console { get; }
+
+    public JsonOutput JsonOut { get; }
+
+    public TextWriter Error => Environment.Error;
+
+    public JobService.JobServiceClient Jobs => new(_channel.Value);
+
+    public FarmService.FarmServiceClient Farm => new(_channel.Value);
+
+    public T Get<T>(Option<T> option) => ParseResult.GetValue(option)!;
+
+    public T Get<T>(Argument<T> argument) => ParseResult.GetValue(argument)!;
+
+    public void Dispose()
+    {
+        if (_channel.IsValueCreated)
+        {
+            _channel.Value.Dispose();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using RenderFarm.Cli.App;
+using RenderFarm.Cli.Output;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Cli.Commands;
+
+/// <summary>`farmctl job ID`: everything about one job, down to each attempt's log tail.</summary>
+internal static class JobCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var id = JobIdArgument.Create();
+        var command = new Command("job", "Show one job: its recipe, tasks and every attempt (agent, times, outcome, error, log tail).")
+        {
+            id,
+        };
+        runner.Bind(command, async (context, cancellationToken) =>
+        {
+            var job = (await context.Jobs.GetJobAsync(new GetJobRequest { JobId = context.Get(id) }, cancellationToken: cancellationToken)).Job;
+            if (context.Json)
+            {
+                context.JsonOut.Write(job);
+            }
+            else
+            {
+                foreach (var part in JobDetailsView.Render(job, context.Environment.Time))
+                {
+                    context.Console.Write(part);
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,22 @@
+using System.CommandLine;
+using RenderFarm.Cli.App;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Cli.Commands;
+
+/// <summary>`farmctl retry ID`.</summary>
+internal static class RetryCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var id = JobIdArgument.Create();
+        var command = new Command("retry", "Queue a failed or canceled job again with a fresh retry budget.") { id };
+        runner.Bind(command, async (context, cancellationToken) =>
+        {
+            var job = (await context.Jobs.RetryJobAsync(new RetryJobRequest { JobId = context.Get(id) }, cancellationToken: cancellationToken)).Job;
+            JobReply.Write(context, job, $"queued job {job.Id} again");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,155 @@
+using System.CommandLine;
+using RenderFarm.Protos.Presets;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Cli.Commands.Submit;
+
+/// <summary>
+/// The arguments and options every submit takes (input, output, preset and output settings) and the
+/// <see cref="JobSpec"/> they make. Only syntax is checked here; the coordinator owns the rules.
+/// </summary>
+internal sealed class JobSpecOptions
+{
+    private readonly Choices<AudioCodec> _audio = new(
+        "--audio",
+        "Audio codec (default: the preset's: AAC for MP4, PCM for ProRes/DNxHR); none drops the audio.",
+        new Dictionary<string, AudioCodec>
+        {
+            ["aac"] = AudioCodec.Aac,
+            ["pcm"] = AudioCodec.Pcm,
+            ["opus"] = AudioCodec.Opus,
+            ["none"] = AudioCodec.None,
+        });
+
+    private readonly Choices<HdrMode> _hdr = new(
+        "--hdr",
+        "HDR sources: auto tone-maps to SDR for 8-bit outputs and grades and keeps HDR otherwise; sdr always tone-maps; keep keeps HDR.",
+        new Dictionary<string, HdrMode>
+        {
+            ["auto"] = HdrMode.Unspecified,
+            ["sdr"] = HdrMode.ToneMapSdr,
+            ["keep"] = HdrMode.Keep,
+        });
+
+    public Argument<string> Input { get; } = new("INPUT") { Description = "Source media file (relative paths are made absolute)." };
+
+    public Argument<string> Output { get; } = new("OUTPUT") { Description = "File to publish; its extension must suit the preset." };
+
+    public Option<string> Preset { get; } = new("--preset")
+    {
+        Description = $"Output preset: {PresetCatalog.Names}.",
+        HelpName = "NAME",
+        Required = true,
+    };
+
+    public Option<uint> MaxWidth { get; } = new("--max-width") { Description = "Fit the picture inside this width, keeping its aspect.", HelpName = "N" };
+
+    public Option<uint> MaxHeight { get; } = new("--max-height") { Description = "Fit the picture inside this height, keeping its aspect.", HelpName = "N" };
+
+    public Option<string?> Fps { get; } = new("--fps") { Description = "Constant frame rate, e.g. 25 or 30000/1001.", HelpName = "RATE" };
+
+    public Option<bool> KeepTiming { get; } = new("--keep-timing") { Description = "Keep every source frame and its timestamp (variable rate stays variable)." };
+
+    public Option<uint> Crf { get; } = new("--crf") { Description = "Quality for delivery presets, lower is better (default: the preset's).", HelpName = "N" };
+
+    public Option<uint> BitDepth { get; } = new("--bit-depth") { Description = "8 or 10 for delivery presets (default: the preset's).", HelpName = "8|10" };
+
+    public Option<int> Priority { get; } = new("--priority") { Description = "-100 to 100; higher runs first.", HelpName = "N" };
+
+    public Option<uint?> Retries { get; } = new("--retries") { Description = "Transient failures retried before the job fails (default 3, at most 10).", HelpName = "N" };
+
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an existing OUTPUT (refused otherwise)." };
+
+    public Option<string?> Name { get; } = new("--name") { Description = "A label for people, shown by farmctl jobs.", HelpName = "TEXT" };
+
+    public Option<bool> Wait { get; } = new("--wait")
+    {
+        Description = "Follow the job with a live progress bar until it ends; exit 0 if it succeeded, 1 if it failed, 2 if it was canceled.",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Input);
+        command.Arguments.Add(Output);
+        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Wait];
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+
+        Preset.Validators.Add(result =>
+        {
+            var name = result.GetValueOrDefault<string>();
+            if (!PresetCatalog.TryGetByName(name, out _))
+            {
+                result.AddError($"Unknown preset '{name}'. Valid presets: {PresetCatalog.Names}.");
+            }
+        });
+        Fps.Validators.Add(result =>
+        {
+            var rate = result.GetValueOrDefault<string?>();
+            if (rate is not null && !FrameRate.IsValid(rate))
+            {
+                result.AddError($"--fps '{rate}' is not a frame rate: give a positive number or ratio, e.g. 25, 29.97 or 30000/1001.");
+            }
+        });
+        BitDepth.AcceptOnlyFromAmong("8", "10");
+        Priority.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < -100 or > 100)
+            {
+                result.AddError("--priority must be between -100 and 100.");
+            }
+        });
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(Fps) is not null && result.GetValue(KeepTiming))
+            {
+                result.AddError("--fps and --keep-timing contradict each other: a constant rate drops or repeats frames, keep-timing keeps them all.");
+            }
+        });
+    }
+
+    /// <summary>The spec to submit; relative paths are resolved against <paramref name="currentDirectory"/>.</summary>
+    public JobSpec ToSpec(ParseResult result, string currentDirectory)
+    {
+        PresetCatalog.TryGetByName(result.GetValue(Preset)!, out var preset);
+        var output = new OutputSettings
+        {
+            Preset = preset.Preset,
+            MaxWidth = result.GetValue(MaxWidth),
+            MaxHeight = result.GetValue(MaxHeight),
+            AudioCodec = _audio.Get(result, AudioCodec.Unspecified),
+            Crf = result.GetValue(Crf),
+            BitDepth = result.GetValue(BitDepth),
+            HdrMode = _hdr.Get(result, HdrMode.Unspecified),
+        };
+        if (result.GetValue(Fps) is { } fps)
+        {
+            output.FrameRateMode = FrameRateMode.Constant;
+            output.FrameRate = fps;
+        }
+        else if (result.GetValue(KeepTiming))
+        {
+            output.FrameRateMode = FrameRateMode.Keep;
+        }
+
+        var spec = new JobSpec
+        {
+            Name = result.GetValue(Name) ?? "",
+            InputPath = Absolute(result.GetValue(Input)!, currentDirectory),
+            OutputPath = Absolute(result.GetValue(Output)!, currentDirectory),
+            Output = output,
+            Priority = result.GetValue(Priority),
+            Overwrite = result.GetValue(Overwrite),
+        };
+        if (result.GetValue(Retries) is { } retries)
+        {
+            spec.MaxRetries = retries;
+        }
+
+        return spec;
+    }
+
+    public static string Absolute(string path, string currentDirectory) => Path.GetFullPath(path, currentDirectory);
+}

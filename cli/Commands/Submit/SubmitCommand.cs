@@ -1,0 +1,68 @@
+using System.CommandLine;
+using RenderFarm.Cli.App;
+using RenderFarm.Cli.Output;
+using RenderFarm.Cli.Watching;
+using RenderFarm.Protos.V1;
+using Spectre.Console;
+
+namespace RenderFarm.Cli.Commands.Submit;
+
+/// <summary>`farmctl submit transcode|grade`: builds a <see cref="SubmitJobRequest"/>, sends it, optionally waits.</summary>
+internal static class SubmitCommand
+{
+    public static Command Create(CommandRunner runner)
+    {
+        var submit = new Command("submit", "Submit a render job.");
+        submit.Subcommands.Add(Transcode(runner));
+        submit.Subcommands.Add(Grade(runner));
+        return submit;
+    }
+
+    private static Command Transcode(CommandRunner runner)
+    {
+        var spec = new JobSpecOptions();
+        var command = new Command("transcode", "Render INPUT to OUTPUT with a preset (proxy, mezzanine or delivery).");
+        spec.AddTo(command);
+        runner.Bind(command, (context, cancellationToken) =>
+            SubmitAsync(context, spec, new SubmitJobRequest { Spec = spec.ToSpec(context.ParseResult, context.Environment.CurrentDirectory) }, cancellationToken));
+        return command;
+    }
+
+    private static Command Grade(CommandRunner runner)
+    {
+        var spec = new JobSpecOptions();
+        var grade = new GradeOptions();
+        var command = new Command("grade", "Render INPUT to OUTPUT with a colour grade (LUT, exposure, contrast, saturation, temperature) and a preset.");
+        spec.AddTo(command);
+        grade.AddTo(command);
+        runner.Bind(command, (context, cancellationToken) =>
+        {
+            var request = new SubmitJobRequest { Spec = spec.ToSpec(context.ParseResult, context.Environment.CurrentDirectory) };
+            request.Spec.Grade = grade.ToGrade(context.ParseResult, context.Environment.CurrentDirectory);
+            return SubmitAsync(context, spec, request, cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> SubmitAsync(CommandContext context, JobSpecOptions spec, SubmitJobRequest request, CancellationToken cancellationToken)
+    {
+        var job = (await context.Jobs.SubmitJobAsync(request, cancellationToken: cancellationToken)).Job;
+        if (context.Get(spec.Wait))
+        {
+            if (!context.Json)
+            {
+                context.Console.MarkupLine($"submitted job {Markup.Escape(job.Id)}");
+            }
+
+            return await JobWatcher.WatchAsync(context, job.Id, cancellationToken);
+        }
+
+        JobReply.Write(context, job, $"submitted job {job.Id}");
+        if (!context.Json)
+        {
+            context.Console.WriteLine($"follow it with: farmctl watch {job.Id}");
+        }
+
+        return ExitCodes.Success;
+    }
+}

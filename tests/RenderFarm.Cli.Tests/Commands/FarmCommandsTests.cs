@@ -1,0 +1,79 @@
+using Google.Protobuf.WellKnownTypes;
+using RenderFarm.Cli.App;
+using RenderFarm.Cli.Tests.Support;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Cli.Tests.Commands;
+
+/// <summary>`agents` and `stats`: the FarmService commands.</summary>
+public sealed class FarmCommandsTests : IAsyncLifetime
+{
+    private readonly FarmctlHarness _farmctl = new();
+
+    public Task InitializeAsync() => _farmctl.InitializeAsync();
+
+    public Task DisposeAsync() => _farmctl.DisposeAsync();
+
+    private static GetQueueStatsResponse Stats()
+    {
+        var stats = new GetQueueStatsResponse
+        {
+            OldestQueuedAge = Duration.FromTimeSpan(TimeSpan.FromSeconds(192)),
+            OldestQueuedJobId = "j42",
+            ConnectedAgents = 3,
+            TotalSlots = 12,
+            BusySlots = 7,
+        };
+        stats.Jobs.Add(new JobStateCount { State = JobState.Queued, Count = 17 });
+        stats.Jobs.Add(new JobStateCount { State = JobState.Running, Count = 4 });
+        return stats;
+    }
+
+    [Fact]
+    public async Task Agents_Table_ShowsEachAgent()
+    {
+        var agent = new AgentInfo
+        {
+            Id = "ag-1", Name = "render-07", State = AgentState.Busy, Cores = 16, MemoryBytes = 64UL << 30,
+            FfmpegVersion = "7.1", Slots = 4, FreeSlots = 1, LoadAverage = 11.5,
+            LastSeenTime = Timestamp.FromDateTimeOffset(SampleJobs.Created),
+        };
+        agent.Tags.Add("gpu");
+        _farmctl.Farm.Agents = new ListAgentsResponse { Agents = { agent } };
+
+        var result = await _farmctl.RunAsync("agents");
+
+        var row = Assert.Single(result.Out.Split('\n'), l => l.Contains("render-07", StringComparison.Ordinal));
+        foreach (var cell in new[] { "ag-1", "busy", "3/4", "16", "64.0 GiB", "11.5", "7.1", "gpu", "2025-11-24 09:30:00" })
+        {
+            Assert.Contains(cell, row);
+        }
+    }
+
+    [Fact]
+    public async Task Stats_Text_ShowsCountsForEveryStateAgeAndSlots()
+    {
+        _farmctl.Farm.Stats = Stats();
+
+        var result = await _farmctl.RunAsync("stats");
+
+        var lines = result.Out.Split('\n').Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        Assert.Contains("jobs queued 17", lines);
+        Assert.Contains("jobs running 4", lines);
+        Assert.Contains("jobs failed 0", lines);
+        Assert.Contains("oldest queued 3m 12s (job j42)", lines);
+        Assert.Contains("agents connected 3", lines);
+        Assert.Contains("slots busy/total 7/12", lines);
+    }
+
+    [Fact]
+    public async Task Stats_Json_RoundTripsToTheResponse()
+    {
+        _farmctl.Farm.Stats = Stats();
+
+        var result = await _farmctl.RunAsync("stats", "--json");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Equal(Stats(), GetQueueStatsResponse.Parser.ParseJson(result.Out));
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using Grpc.Core;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Cli.Tests.Support;
+
+/// <summary>A scripted JobService: records requests and answers from <see cref="FakeCoordinator"/>.</summary>
+public sealed class FakeJobService(FakeCoordinator farm) : JobService.JobServiceBase
+{
+    public override Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        farm.Submitted.Add(request);
+        var job = farm.SubmitReply.Clone();
+        job.Spec = request.Spec;
+        return Task.FromResult(new SubmitJobResponse { Job = job });
+    }
+
+    public override Task<GetJobResponse> GetJob(GetJobRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        return Task.FromResult(new GetJobResponse { Job = farm.GetJob(request.JobId) });
+    }
+
+    public override Task<ListJobsResponse> ListJobs(ListJobsRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        farm.ListRequests.Add(request);
+        var matching = farm.JobList.Where(j => request.States.Count == 0 || request.States.Contains(j.State)).ToList();
+        var start = request.PageToken.Length == 0 ? 0 : int.Parse(request.PageToken, CultureInfo.InvariantCulture);
+        var size = request.PageSize == 0 ? 50 : (int)request.PageSize;
+        var response = new ListJobsResponse();
+        response.Jobs.AddRange(matching.Skip(start).Take(size));
+        if (start + size < matching.Count)
+        {
+            response.NextPageToken = (start + size).ToString(CultureInfo.InvariantCulture);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<CancelJobResponse> CancelJob(CancelJobRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        var job = farm.GetJob(request.JobId);
+        if (job.State is JobState.Succeeded or JobState.Failed or JobState.Canceled)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"job {job.Id} has already finished"));
+        }
+
+        job.State = JobState.Canceled;
+        return Task.FromResult(new CancelJobResponse { Job = job });
+    }
+
+    public override Task<RetryJobResponse> RetryJob(RetryJobRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        var job = farm.GetJob(request.JobId);
+        job.State = JobState.Queued;
+        return Task.FromResult(new RetryJobResponse { Job = job });
+    }
+
+    public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        var updates = farm.WatchUpdates.Count > 0 ? farm.WatchUpdates : [farm.GetJob(request.JobId)];
+        foreach (var job in updates)
+        {
+            await responseStream.WriteAsync(new WatchJobResponse { Job = job });
+            await Task.Delay(farm.WatchInterval, context.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using RenderFarm.Coordinator.Dispatch;
+using RenderFarm.Coordinator.Hosting;
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Tests.Support;
+
+/// <summary>The job domain over a real SQLite store in a temp folder, with a fake clock.</summary>
+public sealed class DomainHarness : IAsyncDisposable
+{
+    public string Root { get; } = Directory.CreateTempSubdirectory("rf-domain-").FullName;
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
+    public RecordingReleases Releases { get; } = new();
+    public RecordingSignals Signals { get; } = new();
+    public CoordinatorOptions Options { get; } = new() { LeaseDuration = TimeSpan.FromSeconds(30), DefaultMaxRetries = 2, FreeLostAttempts = 1 };
+    public IJobStore Store { get; }
+    public JobCatalog Catalog { get; }
+    public AttemptLifecycle Attempts { get; }
+    public string MediaDir => Path.Combine(Root, "media");
+
+    public DomainHarness()
+    {
+        Directory.CreateDirectory(MediaDir);
+        Options.MediaRoots = new() { ["media"] = MediaDir };
+        var options = Microsoft.Extensions.Options.Options.Create(Options);
+        Store = new SqliteJobStore(SqliteJobStore.ConnectionStringFor(Path.Combine(Root, "farm.db")));
+        Store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+        var events = new JobEvents();
+        var sequence = new JobSequence();
+        Catalog = new JobCatalog(Store, new JobValidator(new MediaRoots(options), options), sequence, events, Signals, Time);
+        Attempts = new AttemptLifecycle(Store, options, Releases, events, new LiveProgress(), Signals,
+            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Time, NullLogger<AttemptLifecycle>.Instance);
+    }
+
+    /// <summary>Submits a proxy transcode of a (fake) input file that exists in the media root.</summary>
+    public async Task<JobRecord> SubmitAsync(string name = "clip", int priority = 0, uint? maxRetries = null)
+    {
+        var input = Path.Combine(MediaDir, name + ".mov");
+        await File.WriteAllTextAsync(input, "not really a movie");
+        var spec = new JobSpec
+        {
+            Name = name,
+            InputPath = input,
+            OutputPath = Path.Combine(MediaDir, name + "-proxy.mp4"),
+            Output = new OutputSettings { Preset = Preset.H264Proxy540P },
+            Priority = priority,
+        };
+        if (maxRetries is { } r) spec.MaxRetries = r;
+        return await Catalog.SubmitAsync(spec, CancellationToken.None);
+    }
+
+    public async Task<AttemptRecord> AssignAsync(string jobId, string agent = "agent-a")
+    {
+        var task = (await Store.GetTasksAsync(jobId, CancellationToken.None)).Single();
+        return await Attempts.TryAssignAsync(task, agent, CancellationToken.None) ?? throw new InvalidOperationException("not assignable");
+    }
+
+    public async Task<TaskRecord> TaskOf(string jobId) => (await Store.GetTasksAsync(jobId, CancellationToken.None)).Single();
+
+    public async Task<JobRecord> JobOf(string jobId) => (await Store.FindJobAsync(jobId, CancellationToken.None))!;
+
+    public ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+
+    public sealed class RecordingReleases : IReleaseScheduler
+    {
+        public List<(string TaskId, DateTimeOffset At)> Scheduled { get; } = [];
+
+        public Task ScheduleReleaseAsync(string taskId, DateTimeOffset at, CancellationToken cancellationToken)
+        {
+            Scheduled.Add((taskId, at));
+            return Task.CompletedTask;
+        }
+    }
+
+    public sealed class RecordingSignals : IWorkSignals
+    {
+        public int Wakeups { get; private set; }
+        public List<(string Agent, string Attempt, bool Canceled)> Stops { get; } = [];
+
+        public void WorkAvailable() => Wakeups++;
+
+        public void StopAttempt(string agentId, string attemptId, bool canceled, string reason) => Stops.Add((agentId, attemptId, canceled));
+    }
+}

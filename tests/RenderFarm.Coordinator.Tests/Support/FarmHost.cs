@@ -1,0 +1,121 @@
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RenderFarm.Agent.Hosting;
+using RenderFarm.Coordinator.Hosting;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Tests.Support;
+
+/// <summary>
+/// A real coordinator on the ASP.NET Core test server (real SQLite, real Quartz), and real agents talking
+/// to it over gRPC through the server's handler. Restart keeps the data folder.
+/// </summary>
+public sealed class FarmHost : IAsyncDisposable
+{
+    private readonly List<IHost> _agents = [];
+    private WebApplication? _coordinator;
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("rf-farm-").FullName;
+    public string MediaDir => Path.Combine(Root, "media");
+    public string DataDir => Path.Combine(Root, "data");
+    public GrpcChannel Channel { get; private set; } = null!;
+    public JobService.JobServiceClient Jobs => new(Channel);
+    public FarmService.FarmServiceClient Farm => new(Channel);
+    public IServiceProvider Services => _coordinator!.Services;
+
+    public static async Task<FarmHost> StartAsync()
+    {
+        var host = new FarmHost();
+        Directory.CreateDirectory(host.MediaDir);
+        await host.StartCoordinatorAsync();
+        return host;
+    }
+
+    public async Task StartCoordinatorAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Coordinator:DataDirectory"] = DataDir,
+            ["Coordinator:MediaRoots:media"] = MediaDir,
+            ["Coordinator:LeaseSweepInterval"] = "00:00:01",
+            ["Coordinator:RetryBaseDelay"] = "00:00:01",
+        });
+        builder.Services.AddCoordinator(builder.Configuration);
+        _coordinator = builder.Build();
+        _coordinator.MapCoordinator();
+        await _coordinator.StartAsync();
+        var handler = _coordinator.GetTestServer().CreateHandler();
+        Channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
+    }
+
+    /// <summary>Stops the coordinator as a crash would look to its clients; the data folder stays.</summary>
+    public async Task StopCoordinatorAsync()
+    {
+        Channel.Dispose();
+        await _coordinator!.StopAsync();
+        await _coordinator.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    public async Task<IHost> StartAgentAsync(string name, int slots = 1)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Agent:Name"] = name,
+            ["Agent:Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Agent:MediaRoots:media"] = MediaDir,
+            ["Agent:ProgressRate"] = "10",
+        });
+        builder.Services.AddAgent(builder.Configuration, Channel);
+        var agent = builder.Build();
+        await agent.StartAsync();
+        _agents.Add(agent);
+        await WaitUntilAsync(async () => (await Farm.ListAgentsAsync(new ListAgentsRequest())).Agents.Any(a => a.Name == name && a.State != AgentState.Disconnected), TimeSpan.FromSeconds(20));
+        return agent;
+    }
+
+    public async Task<Job> WaitForJobAsync(string jobId, Func<Job, bool> condition, TimeSpan timeout)
+    {
+        Job job = null!;
+        await WaitUntilAsync(async () => condition(job = (await Jobs.GetJobAsync(new GetJobRequest { JobId = jobId })).Job), timeout);
+        return job;
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (!await condition())
+        {
+            await Task.Delay(100, cts.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var agent in _agents)
+        {
+            try { await agent.StopAsync(TimeSpan.FromSeconds(5)); } catch (OperationCanceledException) { }
+            agent.Dispose();
+        }
+
+        if (_coordinator is not null)
+        {
+            try { await _coordinator.StopAsync(); } catch (ObjectDisposedException) { }
+            await _coordinator.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}
