@@ -221,7 +221,8 @@ public sealed class CubeLut
         }
     }
 
-    private static string F(float value) => value.ToString("0.0######", CultureInfo.InvariantCulture);
+    // Shortest text that reads back as the same float ("0.825", "1E-05"); ffmpeg's lut3d reads exponents too.
+    private static string F(float value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static void RequireHeader(int entries, string keyword, int lineNumber)
     {

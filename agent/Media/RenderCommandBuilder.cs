@@ -109,6 +109,8 @@ public static class RenderCommandBuilder
             filters.Add($"format={pixelFormat}");
         }
 
+        // Tag the frames too: after an RGB stage ffmpeg 5.1 lets the frames' (empty) matrix win over -colorspace.
+        filters.Add($"setparams=color_primaries={outColor.Primaries}:color_trc={outColor.Transfer}:colorspace={outColor.Space}:range={outColor.Range}");
         var videoFilter = string.Join(',', filters);
         var args = new List<string> { "-map", "0:v:0" };
         if (audio is not null)

@@ -8,7 +8,7 @@ using RenderFarm.Testing;
 
 namespace RenderFarm.Agent.Tests.Execution;
 
-public sealed class RenderPipelineTests : IDisposable
+public sealed class RenderPipelineTests(ITestOutputHelper log) : IDisposable
 {
     private const string Hostile = "it's a \"clip\": take 1, v2; [final] =x";
 
@@ -94,6 +94,7 @@ public sealed class RenderPipelineTests : IDisposable
         await RunAsync(source, _dir.File("with.mov"), settings, grade, lut);
 
         var psnr = await Measure.PsnrAsync(_dir.File("without.mov"), _dir.File("with.mov"));
+        log.WriteLine($"identity LUT PSNR: {psnr} dB");
         Assert.True(psnr >= 80, $"identity LUT PSNR {psnr} dB");
     }
 
@@ -110,6 +111,7 @@ public sealed class RenderPipelineTests : IDisposable
 
         var plain = await Measure.SignalStatsAsync(_dir.File("plain.mp4"));
         var warm = await Measure.SignalStatsAsync(_dir.File("warm.mp4"));
+        log.WriteLine($"warm LUT: Y {plain.YAvg:0.00} -> {warm.YAvg:0.00}, Cb {plain.UAvg:0.00} -> {warm.UAvg:0.00}, Cr {plain.VAvg:0.00} -> {warm.VAvg:0.00}");
         Assert.True(plain.UAvg - warm.UAvg >= 4, $"Cb {plain.UAvg:0.00} -> {warm.UAvg:0.00}");
         Assert.True(Math.Abs(plain.YAvg - warm.YAvg) < 2, $"Y {plain.YAvg:0.00} -> {warm.YAvg:0.00}");
     }
@@ -288,6 +290,7 @@ public sealed class RenderPipelineTests : IDisposable
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        log.WriteLine($"canceled in {stopwatch.Elapsed.TotalSeconds:0.00} s");
 
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
         Assert.False(File.Exists(output));

@@ -32,7 +32,8 @@ public sealed class FrameRateTests
 
     [Theory]
     [InlineData("2987/100", "30000/1001")]
-    [InlineData("45000000/1866667", "24107/1000")]
+    [InlineData("45000000/1866667", "24/1")]
+    [InlineData("2711/100", "2711/100")]
     [InlineData("25/1", "25/1")]
     [InlineData("5994/100", "60000/1001")]
     public void SnapToStandard_NearStandard_Snaps(string average, string expected)

@@ -47,7 +47,7 @@ public sealed class RenderCommandBuilderTests
         }
 
         Assert.Equal(pixFmt, After(command, "-pix_fmt"));
-        Assert.EndsWith($"format={pixFmt}", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Contains($"format={pixFmt},setparams=", command.VideoFilter, StringComparison.Ordinal);
         Assert.Equal(probeCodec, command.Expect.VideoCodec);
         Assert.Equal("output" + ext, command.OutputFileName);
     }

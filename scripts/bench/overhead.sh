@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Farm overhead: the same transcode run by raw ffmpeg and through the farm (one agent), several runs each,
+# alternating, on a 10 s 1080p clip. Prints both medians, their ratio (target <= 1.05) and the time from
+# SubmitJob to ffmpeg starting on an idle agent (target < 100 ms).
+# usage: scripts/bench/overhead.sh [runs=5] [preset=h264-proxy-720p]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+runs=${1:-5}
+preset=${2:-h264-proxy-720p}
+port=${RENDERFARM_BENCH_PORT:-7411}
+work=$(mktemp -d /tmp/rf-bench-XXXX)
+media="$work/media"
+mkdir -p "$media" "$work/raw"
+export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
+
+scripts/lib/ensure-tools.sh
+dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
+bin() { echo "$repo/$1/bin/Release/net10.0/$2.dll"; }
+farmctl() { dotnet "$(bin cli farmctl)" "$@"; }
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+
+echo "clip: 10 s 1920x1080 30 fps H.264 + AAC; preset $preset; $runs runs each" >&2
+ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=30:duration=10 \
+  -f lavfi -i sine=frequency=440:duration=10 -c:v libx264 -preset veryfast -pix_fmt yuv420p \
+  -color_primaries bt709 -color_trc bt709 -colorspace bt709 -c:a aac "$media/clip.mp4"
+
+dotnet "$(bin coordinator renderfarm-coordinator)" --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" \
+  --Coordinator:DataDirectory="$work/data" --Coordinator:MediaRoots:media="$media" >"$work/coordinator.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do farmctl stats >/dev/null 2>&1 && break; sleep 0.2; done
+dotnet "$(bin agent renderfarm-agent)" --Agent:Name=bench --Agent:MediaRoots:media="$media" \
+  --Agent:Coordinator="http://127.0.0.1:$port" \
+  --Logging:Console:FormatterName=simple --Logging:Console:FormatterOptions:TimestampFormat="yyyy-MM-ddTHH:mm:ss.fffZ " \
+  --Logging:Console:FormatterOptions:UseUtcTimestamp=true --Logging:Console:FormatterOptions:SingleLine=true >"$work/agent.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do farmctl agents --json | grep -q '"bench"' && break; sleep 0.2; done
+
+now() { date +%s.%N; }
+farm_run() {
+  local i=$1 start end id
+  start=$(now)
+  id=$(farmctl submit transcode "$media/clip.mp4" "$media/farm-$i.mp4" --preset "$preset" --json | grep -o 'job-[0-9a-f]*' | head -1)
+  farmctl watch "$id" --json >/dev/null
+  end=$(now)
+  echo "$id $(echo "$end - $start" | bc)"
+}
+
+# Warm-up through the farm, which also gives us the exact ffmpeg arguments the agent ran.
+farm_run warmup >/dev/null
+args=$(grep -o 'ffmpeg -.*' "$work/agent.log" | head -1 | sed 's/^ffmpeg //')
+ext="${args##*output.}"
+echo "agent ran: ffmpeg $args" >&2
+
+farm_times=()
+raw_times=()
+latencies=()
+for i in $(seq 1 "$runs"); do
+  ln -sf "$media/clip.mp4" "$work/raw/input.mp4"
+  start=$(now)
+  (cd "$work/raw" && eval "ffmpeg $args" >/dev/null 2>&1)
+  raw_times+=("$(echo "$(now) - $start" | bc)")
+  rm -f "$work/raw/output."*
+
+  read -r id seconds < <(farm_run "$i")
+  farm_times+=("$seconds")
+  created=$(farmctl job "$id" --json | grep -o '"createTime": *"[^"]*"' | grep -o '20[^"]*')
+  rendering=$(grep "Attempt att-.*rendering" "$work/agent.log" | tail -1 | grep -o '^[^ ]*Z')
+  latencies+=("$(echo "($(date -d "$rendering" +%s.%N) - $(date -d "$created" +%s.%N)) * 1000" | bc)")
+done
+
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+raw=$(median "${raw_times[@]}")
+farm=$(median "${farm_times[@]}")
+lat=$(median "${latencies[@]}")
+printf 'raw ffmpeg median:      %.2f s   (%s)\n' "$raw" "${raw_times[*]}"
+printf 'through farm median:    %.2f s   (%s)\n' "$farm" "${farm_times[*]}"
+printf 'farm / raw:             %.3f   (target <= 1.05)\n' "$(echo "$farm / $raw" | bc -l)"
+printf 'submit -> ffmpeg start: %.0f ms median (%s)  (target < 100 ms)\n' "$lat" "${latencies[*]}"
