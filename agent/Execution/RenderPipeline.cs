@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FFMpegCore;
+using FFMpegCore.Exceptions;
 using RenderFarm.Agent.Media;
 using RenderFarm.Protos.V1;
 
@@ -27,7 +28,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         string? scratch = null;
         try
         {
-            var (source, lut) = await ValidateAsync(request, cancellationToken).ConfigureAwait(false);
+            var ffOptions = new FFOptions { BinaryFolder = _options.BinaryFolder };
+            var (source, lut) = await ValidateAsync(request, ffOptions, cancellationToken).ConfigureAwait(false);
             var command = Build(request, source, lut is not null);
 
             var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
@@ -49,7 +51,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             OutputInfo info;
             try
             {
-                info = await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken).ConfigureAwait(false);
+                info = await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false);
             }
             catch (OutputVerificationException ex)
             {
@@ -93,7 +95,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         }
     }
 
-    private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(RenderRequest request, CancellationToken cancellationToken)
+    private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(RenderRequest request, FFOptions ffOptions, CancellationToken cancellationToken)
     {
         if (!File.Exists(request.InputPath))
         {
@@ -120,7 +122,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
         try
         {
-            var source = await MediaProbe.ProbeAsync(request.InputPath, cancellationToken).ConfigureAwait(false);
+            var source = await MediaProbe.ProbeAsync(request.InputPath, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
             return (source, lut);
         }
         catch (MediaProbeException ex)
@@ -172,6 +174,12 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         {
             cancellationToken.ThrowIfCancellationRequested();
             throw;
+        }
+        catch (FFMpegException ex)
+        {
+            // FFMpegCore checks the binary first ("ffmpeg was not found on your system").
+            var failureClass = ex.Message.Contains("not found", StringComparison.OrdinalIgnoreCase) ? FailureClass.Unsupported : FailureClass.Transient;
+            throw new RenderFailedException(failureClass, $"cannot run ffmpeg: {ex.Message}", 0, log.Tail, ex);
         }
 
         cancellationToken.ThrowIfCancellationRequested();

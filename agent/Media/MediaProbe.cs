@@ -14,7 +14,11 @@ public static partial class MediaProbe
     /// With <paramref name="countFrames"/> the packets are counted (slower, but exact for any container).
     /// </summary>
     /// <exception cref="MediaProbeException">The file cannot be read or has no video stream.</exception>
-    public static async Task<SourceInfo> ProbeAsync(string path, CancellationToken cancellationToken, bool countFrames = false)
+    /// <param name="path">The file to probe.</param>
+    /// <param name="cancellationToken">Stops ffprobe.</param>
+    /// <param name="countFrames">Count the video packets (exact frame count, reads the whole file).</param>
+    /// <param name="ffOptions">Where ffprobe is; null for FFMpegCore's global options.</param>
+    public static async Task<SourceInfo> ProbeAsync(string path, CancellationToken cancellationToken, bool countFrames = false, FFOptions? ffOptions = null)
     {
         var fullPath = Path.GetFullPath(path);
         if (!File.Exists(fullPath))
@@ -37,7 +41,7 @@ public static partial class MediaProbe
             try
             {
                 analysis = await FFProbe.AnalyseAsync(
-                    probePath, customArguments: countFrames ? "-count_packets" : null, cancellationToken: cancellationToken)
+                    probePath, ffOptions, countFrames ? "-count_packets" : null, cancellationToken)
                     .ConfigureAwait(false);
             }
             catch (OperationCanceledException)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FFMpegCore;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Media;
@@ -14,12 +15,12 @@ public static class OutputVerifier
     /// The returned info has no path or sha256; the pipeline fills those in.
     /// </summary>
     /// <exception cref="OutputVerificationException">The file is unreadable or differs from the expectations.</exception>
-    public static async Task<OutputInfo> VerifyAsync(string path, RenderExpectations expect, CancellationToken cancellationToken)
+    public static async Task<OutputInfo> VerifyAsync(string path, RenderExpectations expect, CancellationToken cancellationToken, FFOptions? ffOptions = null)
     {
         SourceInfo probed;
         try
         {
-            probed = await MediaProbe.ProbeAsync(path, cancellationToken, countFrames: true).ConfigureAwait(false);
+            probed = await MediaProbe.ProbeAsync(path, cancellationToken, countFrames: true, ffOptions).ConfigureAwait(false);
         }
         catch (MediaProbeException ex)
         {

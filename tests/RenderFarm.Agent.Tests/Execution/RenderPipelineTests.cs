@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Xunit.Abstractions;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging.Abstractions;
 using RenderFarm.Agent.Execution;
@@ -24,6 +25,28 @@ public sealed class RenderPipelineTests(ITestOutputHelper log) : IDisposable
     {
         var stream = await Ffprobe.StreamAsync(path) ?? throw new InvalidOperationException("no video");
         return stream.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString());
+    }
+
+    /// <summary>Ids of processes (ffmpeg) whose working directory is inside <paramref name="dir"/>, read from /proc.</summary>
+    private static List<string> ProcessesWorkingIn(string dir)
+    {
+        var found = new List<string>();
+        foreach (var proc in Directory.GetDirectories("/proc"))
+        {
+            try
+            {
+                if (int.TryParse(Path.GetFileName(proc), out _) && new FileInfo(Path.Combine(proc, "cwd")).LinkTarget is { } cwd
+                    && cwd.StartsWith(dir, StringComparison.Ordinal))
+                {
+                    found.Add(Path.GetFileName(proc));
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return found;
     }
 
     private static void AssertNoScratch(string dir) =>
@@ -293,6 +316,7 @@ public sealed class RenderPipelineTests(ITestOutputHelper log) : IDisposable
         log.WriteLine($"canceled in {stopwatch.Elapsed.TotalSeconds:0.00} s");
 
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"took {stopwatch.Elapsed}");
+        Assert.Empty(ProcessesWorkingIn(_dir.Path));
         Assert.False(File.Exists(output));
         AssertNoScratch(_dir.Path);
     }
