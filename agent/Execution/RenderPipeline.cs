@@ -44,8 +44,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             File.CreateSymbolicLink(Path.Combine(scratch, command.InputFileName), Path.GetFullPath(request.InputPath));
             lut?.WriteCanonical(Path.Combine(scratch, RenderCommandBuilder.LutFileName));
 
-            Log.Rendering(logger, request.AttemptId, request.InputPath, request.OutputPath, string.Join(' ', command.Arguments));
-            await RunFfmpegAsync(command, scratch, onProgress, cancellationToken).ConfigureAwait(false);
+            await RunFfmpegAsync(request, command, scratch, onProgress, cancellationToken).ConfigureAwait(false);
 
             var rendered = Path.Combine(scratch, command.OutputFileName);
             OutputInfo info;
@@ -90,7 +89,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         {
             if (scratch is not null)
             {
-                RemoveScratch(request.AttemptId, scratch);
+                await RemoveScratchAsync(request.AttemptId, scratch).ConfigureAwait(false);
             }
         }
     }
@@ -144,7 +143,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         }
     }
 
-    private async Task RunFfmpegAsync(RenderCommand command, string scratch, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
+    private async Task RunFfmpegAsync(
+        RenderRequest request, RenderCommand command, string scratch, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
     {
         var log = new FfmpegLog(_options.LogTailLines);
         var percent = 0.0;
@@ -165,6 +165,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             .CancellableThrough(cancellationToken, _options.CancelGracePeriod);
 
         var ffOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.BinaryFolder };
+        Log.Rendering(logger, request.AttemptId, request.InputPath, request.OutputPath, processor.Arguments);
         FFMpegResult result;
         try
         {
@@ -211,7 +212,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private void RemoveScratch(string attemptId, string scratch)
+    private async Task RemoveScratchAsync(string attemptId, string scratch)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -232,7 +233,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
                     return;
                 }
 
-                Thread.Sleep(100 * (attempt + 1));
+                await Task.Delay(100 * (attempt + 1)).ConfigureAwait(false);
             }
         }
     }

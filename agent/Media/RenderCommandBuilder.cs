@@ -39,7 +39,7 @@ public static class RenderCommandBuilder
         var bitDepth = ResolveBitDepth(preset, settings.BitDepth);
         var crf = ResolveCrf(preset, settings.Crf);
         var rate = ResolveFrameRate(preset, settings, source);
-        var audio = ResolveAudio(preset, settings.AudioCodec, extension, source.HasAudio);
+        var audio = AudioPlan.Resolve(preset, settings.AudioCodec, extension, source.HasAudio);
         if (grade is not null)
         {
             GradeFilters.Validate(grade);
@@ -49,69 +49,13 @@ public static class RenderCommandBuilder
         var toneMap = ResolveToneMap(preset, settings.HdrMode, bitDepth, graded, hasLut, source);
         var keepHdr = source.IsHdr && !toneMap;
         var (width, height) = FitSize(preset, settings, source);
-        var pixelFormat = PixelFormat(preset, bitDepth);
+        var pixelFormat = PresetEncoding.PixelFormat(preset, bitDepth);
         var outColor = keepHdr
             ? (source.ColorTransfer == "smpte2084" ? ColorTags.Pq : ColorTags.Hlg)
             : ColorTags.Bt709;
 
-        var filters = new List<string>();
-        if (rate is { } r)
-        {
-            filters.Add($"fps={r}");
-        }
-
-        var resize = width != source.Width || height != source.Height ? $"w={width}:h={height}:" : string.Empty;
-        var inRange = source.ColorRange == "pc" ? "pc" : "tv";
-        if (toneMap)
-        {
-            if (resize.Length > 0)
-            {
-                filters.Add($"scale={resize.TrimEnd(':')}");
-            }
-
-            var transfer = source.ColorTransfer == "smpte2084" ? "smpte2084" : "arib-std-b67";
-            filters.Add($"zscale=tin={transfer}:min=bt2020nc:pin=bt2020:rin={(inRange == "pc" ? "full" : "limited")}:t=linear:npl=100");
-            filters.Add("format=gbrpf32le");
-            filters.Add("zscale=p=bt709");
-            filters.Add("tonemap=tonemap=hable:desat=0");
-            filters.Add("zscale=t=bt709:m=bt709:r=limited");
-            if (graded)
-            {
-                filters.Add("format=gbrp16le");
-                filters.AddRange(GradeFilters.Build(grade, hasLut, LutFileName));
-                filters.Add($"scale=out_color_matrix=bt709:out_range=tv");
-            }
-
-            filters.Add($"format={pixelFormat}");
-        }
-        else
-        {
-            // Untagged SDR is taken as BT.709 and retagged, so no filter falls back to BT.601.
-            var inMatrix = keepHdr ? "bt2020" : SwsMatrix(source.ColorSpace);
-            var outMatrix = keepHdr ? "bt2020" : "bt709";
-            if (!keepHdr)
-            {
-                filters.Add($"setparams=color_primaries={SdrPrimaries(source.ColorPrimaries)}:color_trc={SdrTransfer(source.ColorTransfer)}:colorspace={SdrSpace(source.ColorSpace)}:range={inRange}");
-            }
-
-            if (graded || inMatrix != outMatrix)
-            {
-                filters.Add($"scale={resize}in_color_matrix={inMatrix}:in_range={inRange}");
-                filters.Add("format=gbrp16le");
-                filters.AddRange(GradeFilters.Build(grade, hasLut, LutFileName));
-                filters.Add($"scale=out_color_matrix={outMatrix}:out_range=tv");
-            }
-            else
-            {
-                filters.Add($"scale={resize}in_color_matrix={inMatrix}:in_range={inRange}:out_color_matrix={outMatrix}:out_range=tv");
-            }
-
-            filters.Add($"format={pixelFormat}");
-        }
-
-        // Tag the frames too: after an RGB stage ffmpeg 5.1 lets the frames' (empty) matrix win over -colorspace.
-        filters.Add($"setparams=color_primaries={outColor.Primaries}:color_trc={outColor.Transfer}:colorspace={outColor.Space}:range={outColor.Range}");
-        var videoFilter = string.Join(',', filters);
+        var videoFilter = VideoFilterChain.Build(
+            source, rate, width, height, toneMap, grade, hasLut, LutFileName, pixelFormat, outColor);
         var args = new List<string> { "-map", "0:v:0" };
         if (audio is not null)
         {
@@ -120,7 +64,7 @@ public static class RenderCommandBuilder
 
         args.AddRange(["-sn", "-dn", "-map_chapters", "-1", "-vf", videoFilter]);
         args.AddRange(rate is null ? ["-fps_mode", "passthrough"] : ["-fps_mode", "cfr"]);
-        args.AddRange(VideoCodecArguments(preset, crf, extension));
+        args.AddRange(PresetEncoding.VideoCodecArguments(preset, crf, extension));
         args.AddRange(["-pix_fmt", pixelFormat]);
         args.AddRange([
             "-color_primaries", outColor.Primaries, "-color_trc", outColor.Transfer,
@@ -135,14 +79,14 @@ public static class RenderCommandBuilder
             args.Add("-an");
         }
 
-        args.AddRange(ContainerArguments(extension));
+        args.AddRange(PresetEncoding.ContainerArguments(extension));
 
         long? expectedFrames = rate is { } cfr
             ? (long)Math.Round(source.Duration.TotalSeconds * cfr.Value)
             : source.FrameCount;
         var expect = new RenderExpectations(
-            VideoCodec: ProbeCodecName(preset),
-            Profile: ProbeProfile(preset, bitDepth),
+            VideoCodec: PresetEncoding.ProbeCodecName(preset),
+            Profile: PresetEncoding.ProbeProfile(preset, bitDepth),
             PixelFormat: pixelFormat,
             Width: width,
             Height: height,
@@ -325,129 +269,4 @@ public static class RenderCommandBuilder
                 return bitDepth < 10 || graded;
         }
     }
-
-    private sealed record AudioPlan(IReadOnlyList<string> Arguments, string ProbeName);
-
-    private static AudioPlan? ResolveAudio(PresetInfo preset, AudioCodec codec, string extension, bool sourceHasAudio)
-    {
-        if (!Enum.IsDefined(codec))
-        {
-            throw new RenderSettingsException("audio_codec", $"unknown value {(int)codec}");
-        }
-
-        if (codec == AudioCodec.Unspecified)
-        {
-            codec = preset.DefaultAudio;
-        }
-
-        var mezzanine = preset.VideoEncoder is "prores_aw" or "dnxhd";
-        var container = extension.TrimStart('.');
-        var allowed = container switch
-        {
-            "mp4" or "m4v" => codec is AudioCodec.Aac or AudioCodec.Opus,
-            "mov" => codec is AudioCodec.Aac or AudioCodec.Pcm,
-            "mxf" => codec is AudioCodec.Pcm,
-            _ => true,
-        };
-        if (codec != AudioCodec.None && !allowed)
-        {
-            throw new RenderSettingsException("audio_codec", $"{codec.ToString().ToUpperInvariant()} audio does not fit a {extension} file; choose another audio codec or output extension");
-        }
-
-        if (codec == AudioCodec.None || !sourceHasAudio)
-        {
-            return null;
-        }
-
-        return codec switch
-        {
-            AudioCodec.Aac => new AudioPlan(["-c:a", "aac", "-b:a", "192k"], "aac"),
-            AudioCodec.Opus => new AudioPlan(["-c:a", "libopus", "-b:a", "160k"], "opus"),
-            _ when mezzanine || container == "mxf" => new AudioPlan(["-c:a", "pcm_s24le", "-ar", "48000"], "pcm_s24le"),
-            _ => new AudioPlan(["-c:a", "pcm_s16le"], "pcm_s16le"),
-        };
-    }
-
-    private static string PixelFormat(PresetInfo preset, uint bitDepth) => preset.Preset switch
-    {
-        Preset.Prores422Proxy or Preset.Prores422Lt or Preset.Prores422 or Preset.Prores422Hq => "yuv422p10le",
-        Preset.DnxhrHqx => "yuv422p10le",
-        Preset.DnxhrLb or Preset.DnxhrSq or Preset.DnxhrHq => "yuv422p",
-        _ => bitDepth == 10 ? "yuv420p10le" : "yuv420p",
-    };
-
-    private static IEnumerable<string> VideoCodecArguments(PresetInfo preset, uint crf, string extension)
-    {
-        var c = crf.ToString(CultureInfo.InvariantCulture);
-        var isoMedia = extension is ".mp4" or ".m4v" or ".mov";
-        return preset.Preset switch
-        {
-            Preset.H264Proxy540P or Preset.H264Proxy720P => ["-c:v", "libx264", "-preset", "veryfast", "-crf", c],
-            Preset.Prores422Proxy => ["-c:v", "prores_aw", "-profile:v", "0", "-vendor", "apl0"],
-            Preset.Prores422Lt => ["-c:v", "prores_aw", "-profile:v", "1", "-vendor", "apl0"],
-            Preset.Prores422 => ["-c:v", "prores_aw", "-profile:v", "2", "-vendor", "apl0"],
-            Preset.Prores422Hq => ["-c:v", "prores_aw", "-profile:v", "3", "-vendor", "apl0"],
-            Preset.DnxhrLb => ["-c:v", "dnxhd", "-profile:v", "dnxhr_lb"],
-            Preset.DnxhrSq => ["-c:v", "dnxhd", "-profile:v", "dnxhr_sq"],
-            Preset.DnxhrHq => ["-c:v", "dnxhd", "-profile:v", "dnxhr_hq"],
-            Preset.DnxhrHqx => ["-c:v", "dnxhd", "-profile:v", "dnxhr_hqx"],
-            Preset.H264Delivery => ["-c:v", "libx264", "-preset", "medium", "-crf", c],
-            Preset.HevcDelivery => isoMedia
-                ? ["-c:v", "libx265", "-preset", "medium", "-crf", c, "-tag:v", "hvc1", "-x265-params", "log-level=error"]
-                : ["-c:v", "libx265", "-preset", "medium", "-crf", c, "-x265-params", "log-level=error"],
-            Preset.Av1Delivery => ["-c:v", "libsvtav1", "-preset", "8", "-crf", c],
-            _ => throw new RenderSettingsException("preset", $"preset {preset.Name} has no command"),
-        };
-    }
-
-    private static IEnumerable<string> ContainerArguments(string extension) => extension switch
-    {
-        ".mp4" => ["-movflags", "+faststart"],
-        ".m4v" => ["-f", "mp4", "-movflags", "+faststart"],
-        ".mov" => ["-movflags", "+faststart"],
-        _ => [],
-    };
-
-    private static string ProbeCodecName(PresetInfo preset) => preset.VideoEncoder switch
-    {
-        "libx264" => "h264",
-        "libx265" => "hevc",
-        "libsvtav1" => "av1",
-        "prores_aw" => "prores",
-        _ => "dnxhd",
-    };
-
-    private static string? ProbeProfile(PresetInfo preset, uint bitDepth) => preset.Preset switch
-    {
-        Preset.Prores422Proxy => "Proxy",
-        Preset.Prores422Lt => "LT",
-        Preset.Prores422 => "Standard",
-        Preset.Prores422Hq => "HQ",
-        Preset.DnxhrLb => "DNXHR LB",
-        Preset.DnxhrSq => "DNXHR SQ",
-        Preset.DnxhrHq => "DNXHR HQ",
-        Preset.DnxhrHqx => "DNXHR HQX",
-        Preset.HevcDelivery => bitDepth == 10 ? "Main 10" : "Main",
-        _ => null,
-    };
-
-    /// <summary>swscale's name for a YUV matrix; untagged is taken as BT.709.</summary>
-    private static string SwsMatrix(string colorSpace) => colorSpace switch
-    {
-        "smpte170m" => "smpte170m",
-        "bt470bg" => "bt470",
-        "smpte240m" => "smpte240m",
-        "fcc" => "fcc",
-        "bt2020nc" or "bt2020c" => "bt2020",
-        _ => "bt709",
-    };
-
-    private static string SdrPrimaries(string tag) =>
-        tag is "bt709" or "smpte170m" or "bt470bg" or "bt470m" or "smpte240m" or "bt2020" ? tag : "bt709";
-
-    private static string SdrTransfer(string tag) =>
-        tag is "bt709" or "smpte170m" or "bt470bg" or "bt470m" or "smpte240m" or "iec61966-2-1" or "bt2020-10" ? tag : "bt709";
-
-    private static string SdrSpace(string tag) =>
-        tag is "bt709" or "smpte170m" or "bt470bg" or "smpte240m" or "fcc" or "bt2020nc" ? tag : "bt709";
 }

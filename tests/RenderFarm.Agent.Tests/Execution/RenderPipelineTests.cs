@@ -309,6 +309,7 @@ public sealed class RenderPipelineTests(ITestOutputHelper log) : IDisposable
         }, token: cts.Token);
         await Task.WhenAny(started.Task, run, Task.Delay(TimeSpan.FromSeconds(20)));
         Assert.True(started.Task.IsCompleted, "the render never reported progress");
+        Assert.NotEmpty(ProcessesWorkingIn(_dir.Path));
         var stopwatch = Stopwatch.StartNew();
         await cts.CancelAsync();
 
