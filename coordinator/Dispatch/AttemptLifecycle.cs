@@ -37,7 +37,7 @@ public sealed class AttemptLifecycle(
             var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
                 now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
             await tx.InsertAttemptAsync(attempt);
-            await tx.UpdateTaskAsync(task with { State = TaskState.Assigned, NotBefore = null });
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null });
             await JobRollup.ApplyAsync(tx, task.JobId, now);
             return attempt;
         }, cancellationToken);
@@ -58,7 +58,7 @@ public sealed class AttemptLifecycle(
                 var task = await tx.FindTaskAsync(attempt.TaskId);
                 if (task is { State: TaskState.Assigned })
                 {
-                    await tx.UpdateTaskAsync(task with { State = TaskState.Running });
+                    await tx.UpdateTaskAsync(task.MoveTo(TaskState.Running));
                     await JobRollup.ApplyAsync(tx, task.JobId, now);
                 }
 
@@ -83,7 +83,7 @@ public sealed class AttemptLifecycle(
 
             var task = await tx.FindTaskAsync(attempt!.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
             await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now });
-            await tx.UpdateTaskAsync(task with { State = TaskState.Succeeded, NotBefore = null });
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Succeeded) with { NotBefore = null });
             await JobRollup.ApplyAsync(tx, task.JobId, now, result: report.Output);
             return (Fence.Accepted, (string?)task.JobId);
         }, cancellationToken);
@@ -170,7 +170,7 @@ public sealed class AttemptLifecycle(
                 var lostCount = task.LostAttempts + 1;
                 if (lostCount <= options.Value.FreeLostAttempts)
                 {
-                    await tx.UpdateTaskAsync(task with { State = TaskState.Queued, LostAttempts = lostCount });
+                    await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { LostAttempts = lostCount });
                     await JobRollup.ApplyAsync(tx, task.JobId, now);
                 }
                 else
@@ -201,7 +201,7 @@ public sealed class AttemptLifecycle(
         {
             var task = await tx.FindTaskAsync(taskId);
             if (task is not { State: TaskState.Waiting }) return null;
-            await tx.UpdateTaskAsync(task with { State = TaskState.Queued, NotBefore = null });
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { NotBefore = null });
             await JobRollup.ApplyAsync(tx, task.JobId, now);
             return task.JobId;
         }, cancellationToken);
@@ -217,7 +217,7 @@ public sealed class AttemptLifecycle(
         var failures = task.FailedAttempts + 1;
         if (failureClass == FailureClass.BadInput || failures > task.MaxRetries)
         {
-            await tx.UpdateTaskAsync(task with { State = TaskState.Failed, FailedAttempts = failures, NotBefore = null });
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Failed) with { FailedAttempts = failures, NotBefore = null });
             var error = failureClass == FailureClass.BadInput
                 ? message
                 : $"failed {failures} time(s), retry limit {task.MaxRetries}: {message}";
@@ -226,7 +226,7 @@ public sealed class AttemptLifecycle(
         }
 
         var at = now + backoff.DelayAfter(failures);
-        await tx.UpdateTaskAsync(task with { State = TaskState.Waiting, FailedAttempts = failures, NotBefore = at });
+        await tx.UpdateTaskAsync(task.MoveTo(TaskState.Waiting) with { FailedAttempts = failures, NotBefore = at });
         await JobRollup.ApplyAsync(tx, task.JobId, now);
         return at;
     }

@@ -71,7 +71,7 @@ public sealed class JobCatalog(
                     stopped.Add(canceled);
                 }
 
-                await tx.UpdateTaskAsync(task with { State = TaskState.Canceled, NotBefore = null });
+                await tx.UpdateTaskAsync(task.MoveTo(TaskState.Canceled) with { NotBefore = null });
             }
 
             return await JobRollup.ApplyAsync(tx, jobId, now, error: "canceled by request");
@@ -99,8 +99,8 @@ public sealed class JobCatalog(
 
             foreach (var task in await tx.GetTasksAsync(jobId))
             {
-                if (task.State == TaskState.Succeeded) continue;
-                await tx.UpdateTaskAsync(task with { State = TaskState.Queued, FailedAttempts = 0, LostAttempts = 0, NotBefore = null });
+                if (task.State is not (TaskState.Failed or TaskState.Canceled)) continue;
+                await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { FailedAttempts = 0, LostAttempts = 0, NotBefore = null });
             }
 
             await tx.UpdateJobAsync(job with { EndTime = null, Error = null });

@@ -25,12 +25,9 @@ public static class TaskStateMachine
     public static bool CanMove(TaskState from, TaskState to) =>
         Moves.TryGetValue(from, out var targets) && targets.Contains(to);
 
-    /// <summary>Throws when <paramref name="from"/> may not become <paramref name="to"/>.</summary>
-    public static void EnsureCanMove(string taskId, TaskState from, TaskState to)
-    {
-        if (!CanMove(from, to))
-        {
-            throw new InvalidOperationException($"Task {taskId} cannot move from {from} to {to}.");
-        }
-    }
+    /// <summary>The task in state <paramref name="to"/>; throws when the state machine does not allow the move.</summary>
+    public static TaskRecord MoveTo(this TaskRecord task, TaskState to) =>
+        CanMove(task.State, to)
+            ? task with { State = to }
+            : throw new InvalidOperationException($"Task {task.Id} cannot move from {task.State} to {to}.");
 }
