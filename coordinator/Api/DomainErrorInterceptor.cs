@@ -52,6 +52,7 @@ public sealed partial class DomainErrorInterceptor(ILogger<DomainErrorIntercepto
         OperationCanceledException when context.CancellationToken.IsCancellationRequested => null,
         JobValidationException v => new RpcException(new Status(StatusCode.InvalidArgument, v.Message)),
         JobNotFoundException n => new RpcException(new Status(StatusCode.NotFound, n.Message)),
+        NotFoundException n => new RpcException(new Status(StatusCode.NotFound, n.Message)),
         JobStateConflictException c => new RpcException(new Status(StatusCode.FailedPrecondition, c.Message)),
         _ => Internal(exception, context),
     };

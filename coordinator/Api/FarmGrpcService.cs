@@ -1,11 +1,12 @@
 using Grpc.Core;
 using RenderFarm.Coordinator.Dispatch;
+using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
 
-/// <summary>FarmService over gRPC: agents and queue statistics for operators.</summary>
-public sealed class FarmGrpcService(FarmStatus status) : FarmService.FarmServiceBase
+/// <summary>FarmService over gRPC: agents, queue statistics and agent control for operators.</summary>
+public sealed class FarmGrpcService(FarmStatus status, AgentDrains drains, AttemptLifecycle attempts, JobCatalog jobs, JobView view) : FarmService.FarmServiceBase
 {
     public override Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context)
     {
@@ -16,4 +17,28 @@ public sealed class FarmGrpcService(FarmStatus status) : FarmService.FarmService
 
     public override Task<GetQueueStatsResponse> GetQueueStats(GetQueueStatsRequest request, ServerCallContext context) =>
         status.GetQueueStatsAsync(context.CancellationToken);
+
+    public override async Task<DrainAgentResponse> DrainAgent(DrainAgentRequest request, ServerCallContext context)
+    {
+        await drains.DrainAsync(request.AgentId, Limit("reason", request.Reason, 500), context.CancellationToken);
+        return new DrainAgentResponse { Agent = status.FindAgent(request.AgentId) };
+    }
+
+    public override async Task<ResumeAgentResponse> ResumeAgent(ResumeAgentRequest request, ServerCallContext context)
+    {
+        await drains.ResumeAsync(request.AgentId, context.CancellationToken);
+        return new ResumeAgentResponse { Agent = status.FindAgent(request.AgentId) };
+    }
+
+    public override async Task<CancelAttemptResponse> CancelAttempt(CancelAttemptRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.AttemptId)) throw new RpcException(new Status(StatusCode.InvalidArgument, "attempt_id: is required"));
+        var reason = string.IsNullOrWhiteSpace(request.Reason) ? "canceled by an operator" : Limit("reason", request.Reason, 500);
+        var jobId = await attempts.InterruptAsync(request.AttemptId, reason, context.CancellationToken);
+        return new CancelAttemptResponse { Job = await view.BuildAsync(await jobs.GetAsync(jobId, context.CancellationToken), context.CancellationToken) };
+    }
+
+    private static string Limit(string field, string text, int max) =>
+        text.Length <= max && !text.Any(char.IsControl) ? text
+            : throw new RpcException(new Status(StatusCode.InvalidArgument, $"{field}: at most {max} characters, no control characters"));
 }

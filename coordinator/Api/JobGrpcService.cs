@@ -5,7 +5,7 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Api;
 
 /// <summary>JobService over gRPC: validate the request's shape, call the catalog, map the answer.</summary>
-public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents events) : JobService.JobServiceBase
+public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents events, TaskLogReader logs) : JobService.JobServiceBase
 {
     public override async Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
     {
@@ -66,6 +66,12 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
             await subscription.WaitAsync(context.CancellationToken);
             record = await catalog.GetAsync(jobId, context.CancellationToken);
         }
+    }
+
+    public override Task<GetTaskLogResponse> GetTaskLog(GetTaskLogRequest request, ServerCallContext context)
+    {
+        RequireJobId(request.JobId);
+        return logs.ReadAsync(request, context.CancellationToken);
     }
 
     private static string RequireJobId(string jobId) =>

@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(22, LogLevel.Warning, "Agent {AgentId} reported on attempt {AttemptId}, which is not its live lease; ignored")]
     public static partial void StaleReport(ILogger logger, string agentId, string attemptId);
+
+    [LoggerMessage(23, LogLevel.Information, "Agent {AgentId} is draining: {Reason}")]
+    public static partial void AgentDraining(ILogger logger, string agentId, string reason);
 }

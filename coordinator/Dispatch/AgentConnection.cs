@@ -15,6 +15,8 @@ namespace RenderFarm.Coordinator.Dispatch;
 public sealed partial class AgentConnection(
     AgentRegistry agents,
     AttemptLifecycle attempts,
+    AttemptLogs logs,
+    AgentDrains drains,
     WorkSignals signals,
     IOptions<CoordinatorOptions> options,
     TimeProvider time,
@@ -51,6 +53,7 @@ public sealed partial class AgentConnection(
                     LeaseDuration = Duration.FromTimeSpan(options.Value.LeaseDuration),
                 },
             });
+            await drains.ApplyOnJoinAsync(session, linked.Token);
             await ReconcileAsync(session, hello.RunningAttemptIds, linked.Token);
 
             while (await requests.MoveNext(linked.Token))
@@ -140,10 +143,17 @@ public sealed partial class AgentConnection(
                 }
 
                 break;
+            case ConnectRequest.MessageOneofCase.Log:
+                await logs.AppendAsync(session.Id, request.Log, cancellationToken);
+                break;
+            case ConnectRequest.MessageOneofCase.Draining:
+                drains.AgentShuttingDown(session, request.Draining.Reason);
+                Log.AgentDraining(logger, session.Id, session.DrainReason);
+                break;
             case ConnectRequest.MessageOneofCase.Hello:
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, "hello may only be sent once per stream"));
             default:
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed"));
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed, log, draining"));
         }
     }
 

@@ -25,6 +25,17 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
 
     public double LoadAverage { get; set; }
 
+    /// <summary>Why an operator drained this agent (kept across restarts), or null.</summary>
+    public string? OperatorDrain { get; set; }
+
+    /// <summary>Set when the agent said it is shutting down: it finishes its work and takes nothing new.</summary>
+    public string? ShutdownReason { get; set; }
+
+    /// <summary>A draining agent gets no new work.</summary>
+    public bool Draining => OperatorDrain is not null || ShutdownReason is not null;
+
+    public string DrainReason => ShutdownReason ?? OperatorDrain ?? "";
+
     public int FreeSlots => Volatile.Read(ref _freeSlots);
 
     public IReadOnlyCollection<string> RunningAttempts => _running.Keys.ToList();

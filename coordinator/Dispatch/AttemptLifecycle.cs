@@ -8,8 +8,9 @@ namespace RenderFarm.Coordinator.Dispatch;
 
 /// <summary>
 /// Every attempt is a lease. This class owns the moves of an attempt and its task: assign, progress,
-/// complete, fail, renew, expire. Each move is one store transaction, and every report is fenced by its
-/// attempt id: a report about an attempt that is not the agent's live lease changes nothing.
+/// complete, fail, renew, expire, time out, interrupt, release. Each move is one store transaction, and
+/// every report is fenced by its attempt id: a report about an attempt that is not the agent's live lease
+/// changes nothing.
 /// </summary>
 public sealed class AttemptLifecycle(
     IJobStore store,
@@ -37,7 +38,7 @@ public sealed class AttemptLifecycle(
             var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
                 now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
             await tx.InsertAttemptAsync(attempt);
-            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null });
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null, WaitingFor = TaskWait.None });
             await JobRollup.ApplyAsync(tx, task.JobId, now);
             return attempt;
         }, cancellationToken);
@@ -66,7 +67,7 @@ public sealed class AttemptLifecycle(
             }, cancellationToken);
         }
 
-        progress.Report(attempt!.TaskId, new LiveProgress.Snapshot(
+        progress.Report(attempt.TaskId, new LiveProgress.Snapshot(
             Math.Clamp(report.Percent, 0, 100), report.Fps, report.Speed, (long)report.Frames, time.GetUtcNow()));
         events.Publish(attempt.JobId);
         return Fence.Accepted;
@@ -75,23 +76,24 @@ public sealed class AttemptLifecycle(
     public async Task<Fence> CompleteAsync(string agentId, TaskCompleted report, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var (fence, jobId) = await store.InTransactionAsync(async tx =>
+        var (fence, attempt) = await store.InTransactionAsync(async tx =>
         {
             var attempt = await tx.FindAttemptAsync(report.AttemptId);
-            if (attempt is { Outcome: AttemptOutcome.Succeeded } && attempt.AgentId == agentId) return (Fence.Duplicate, (string?)attempt.JobId);
-            if (!IsLiveLease(attempt, agentId)) return (Fence.Stale, (string?)null);
+            if (attempt is { Outcome: AttemptOutcome.Succeeded } && attempt.AgentId == agentId) return (Fence.Duplicate, attempt);
+            if (!IsLiveLease(attempt, agentId)) return (Fence.Stale, attempt);
 
             var task = await tx.FindTaskAsync(attempt!.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
-            await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now });
-            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Succeeded) with { NotBefore = null });
+            await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = (long)(report.Output?.FrameCount ?? 0) });
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None });
             await JobRollup.ApplyAsync(tx, task.JobId, now, result: report.Output);
-            return (Fence.Accepted, (string?)task.JobId);
+            return (Fence.Accepted, attempt);
         }, cancellationToken);
 
         if (fence == Fence.Accepted)
         {
             _started.TryRemove(report.AttemptId, out _);
-            events.Publish(jobId!);
+            progress.Clear(attempt!.TaskId);
+            events.Publish(attempt.JobId);
         }
 
         return fence;
@@ -99,36 +101,41 @@ public sealed class AttemptLifecycle(
 
     public async Task<Fence> FailAsync(string agentId, TaskFailed report, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        DateTimeOffset? releaseAt = null;
-        var (fence, jobId, taskId) = await store.InTransactionAsync(async tx =>
-        {
-            var attempt = await tx.FindAttemptAsync(report.AttemptId);
-            if (attempt is { Outcome: AttemptOutcome.Failed } && attempt.AgentId == agentId) return (Fence.Duplicate, (string?)attempt.JobId, (string?)attempt.TaskId);
-            if (!IsLiveLease(attempt, agentId)) return (Fence.Stale, (string?)null, (string?)null);
+        var existing = await store.FindAttemptAsync(report.AttemptId, cancellationToken);
+        if (existing is { Outcome: AttemptOutcome.Failed } && existing.AgentId == agentId) return Fence.Duplicate;
+        if (!IsLiveLease(existing, agentId)) return Fence.Stale;
 
-            var failureClass = report.FailureClass == FailureClass.Unspecified ? FailureClass.Transient : report.FailureClass;
-            await tx.UpdateAttemptAsync(attempt! with
-            {
-                Outcome = AttemptOutcome.Failed,
-                EndTime = now,
-                FailureClass = failureClass,
-                Error = Truncate(report.Message, 4000),
-                ExitCode = report.ExitCode,
-                LogTail = Truncate(report.LogTail, 16000),
-            });
-            var task = await tx.FindTaskAsync(attempt.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
-            releaseAt = await FailTaskAsync(tx, task, failureClass, report.Message, now);
-            return (Fence.Accepted, (string?)task.JobId, (string?)task.Id);
-        }, cancellationToken);
+        var failureClass = report.FailureClass == FailureClass.Unspecified || !Enum.IsDefined(report.FailureClass) ? FailureClass.Transient : report.FailureClass;
+        var ended = await EndAsync(report.AttemptId, a => a.AgentId == agentId, AttemptOutcome.Failed, failureClass,
+            report.Message, report.ExitCode, report.LogTail, cancellationToken);
+        return ended ? Fence.Accepted : Fence.Stale;
+    }
 
-        if (fence == Fence.Accepted)
+    /// <summary>Ends an attempt that ran too long or stalled; the agent is told to stop and the task retries.</summary>
+    public async Task<bool> TimeOutAsync(AttemptRecord attempt, string why, CancellationToken cancellationToken)
+    {
+        var ended = await EndAsync(attempt.Id, a => true, AttemptOutcome.Failed, FailureClass.Timeout, why, 0, null, cancellationToken);
+        if (!ended) return false;
+        Log.TimedOut(logger, attempt.Id, attempt.AgentId, why);
+        signals.StopAttempt(attempt.AgentId, attempt.Id, canceled: true, why);
+        return true;
+    }
+
+    /// <summary>An operator stops one attempt: the agent stops, and the task goes back to the queue without burning a retry.</summary>
+    public async Task<string> InterruptAsync(string attemptId, string reason, CancellationToken cancellationToken)
+    {
+        var attempt = await store.FindAttemptAsync(attemptId, cancellationToken) ?? throw new NotFoundException($"attempt '{attemptId}' does not exist");
+        if (attempt.Outcome != AttemptOutcome.Running)
         {
-            _started.TryRemove(report.AttemptId, out _);
-            await AfterFailureAsync(jobId!, taskId!, releaseAt, cancellationToken);
+            throw new JobStateConflictException($"attempt '{attemptId}' has already ended ({attempt.Outcome}); only running attempts can be canceled");
         }
 
-        return fence;
+        if (await EndAsync(attemptId, a => true, AttemptOutcome.Canceled, FailureClass.Interrupted, reason, 0, null, cancellationToken, free: true))
+        {
+            signals.StopAttempt(attempt.AgentId, attempt.Id, canceled: true, reason);
+        }
+
+        return attempt.JobId;
     }
 
     /// <summary>Extends the leases an agent still holds; returns the ids it must drop.</summary>
@@ -141,7 +148,7 @@ public sealed class AttemptLifecycle(
             foreach (var id in attemptIds)
             {
                 var attempt = await tx.FindAttemptAsync(id);
-                if (IsLiveLease(attempt, agentId)) await tx.UpdateAttemptAsync(attempt! with { LeaseExpiry = now + Lease });
+                if (IsLiveLease(attempt, agentId)) await tx.RenewLeaseAsync(attempt!.Id, now + Lease);
                 else stale.Add(id);
             }
 
@@ -150,58 +157,44 @@ public sealed class AttemptLifecycle(
     }
 
     /// <summary>
+    /// After a coordinator restart, every running attempt gets one full lease from now, so agents that
+    /// kept working while the coordinator was down can reconnect and keep their work.
+    /// </summary>
+    public async Task<int> GrantReconnectGraceAsync(CancellationToken cancellationToken)
+    {
+        var until = time.GetUtcNow() + Lease;
+        return await store.InTransactionAsync(tx => tx.ExtendRunningLeasesAsync(until), cancellationToken);
+    }
+
+    /// <summary>
     /// Ends leases that ran out (or that a reconnecting agent no longer holds) and puts their tasks back in
     /// the queue. A lost agent is not the task's fault, so the first few losses burn no retry.
     /// </summary>
     public async Task<int> ExpireAsync(Func<AttemptRecord, bool> isLost, string why, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
         var expired = 0;
         foreach (var candidate in (await store.GetRunningAttemptsAsync(cancellationToken)).Where(isLost))
         {
-            DateTimeOffset? releaseAt = null;
-            var lost = await store.InTransactionAsync(async tx =>
-            {
-                var attempt = await tx.FindAttemptAsync(candidate.Id);
-                if (attempt is not { Outcome: AttemptOutcome.Running } || !isLost(attempt)) return false;
-                await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Lost, EndTime = now, FailureClass = FailureClass.LeaseExpired, Error = why });
-                var task = await tx.FindTaskAsync(attempt.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
-                if (TaskStateMachine.IsTerminal(task.State)) return true;
-                var lostCount = task.LostAttempts + 1;
-                if (lostCount <= options.Value.FreeLostAttempts)
-                {
-                    await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { LostAttempts = lostCount });
-                    await JobRollup.ApplyAsync(tx, task.JobId, now);
-                }
-                else
-                {
-                    releaseAt = await FailTaskAsync(tx, task with { LostAttempts = lostCount }, FailureClass.LeaseExpired, $"agent {attempt.AgentId} was lost ({why})", now);
-                }
-
-                return true;
-            }, cancellationToken);
-            if (!lost) continue;
-
+            if (!await EndAsync(candidate.Id, isLost, AttemptOutcome.Lost, FailureClass.LeaseExpired, why, 0, null, cancellationToken, free: true)) continue;
             expired++;
-            _started.TryRemove(candidate.Id, out _);
             Log.LeaseExpired(logger, candidate.Id, candidate.AgentId, why);
             signals.StopAttempt(candidate.AgentId, candidate.Id, canceled: false, why);
-            progress.Clear(candidate.TaskId);
-            await AfterFailureAsync(candidate.JobId, candidate.TaskId, releaseAt, cancellationToken);
         }
 
         return expired;
     }
 
-    /// <summary>Moves a WAITING task whose backoff is over back into the queue.</summary>
+    /// <summary>A WAITING task's time has come: a backoff or start time is over.</summary>
     public async Task ReleaseAsync(string taskId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var released = await store.InTransactionAsync(async tx =>
         {
             var task = await tx.FindTaskAsync(taskId);
-            if (task is not { State: TaskState.Waiting }) return null;
-            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { NotBefore = null });
+            if (task is not { State: TaskState.Waiting } || task.NotBefore > now + TimeSpan.FromSeconds(1)) return null;
+            await tx.UpdateTaskAsync(task.WaitingFor == TaskWait.Dependency
+                ? task with { NotBefore = null }
+                : task.MoveTo(TaskState.Queued) with { NotBefore = null, WaitingFor = TaskWait.None });
             await JobRollup.ApplyAsync(tx, task.JobId, now);
             return task.JobId;
         }, cancellationToken);
@@ -210,14 +203,67 @@ public sealed class AttemptLifecycle(
         signals.WorkAvailable();
     }
 
-    /// <summary>Bad input fails the task for good; anything else waits out a backoff until the retry budget is spent.</summary>
-    private async Task<DateTimeOffset?> FailTaskAsync(IJobTransaction tx, TaskRecord task, FailureClass failureClass, string message, DateTimeOffset now)
+    /// <summary>
+    /// Ends a RUNNING attempt (if <paramref name="applies"/> still holds inside the transaction) and moves
+    /// its task on: back to the queue for free (<paramref name="free"/>, up to a cap), into a backoff, or to
+    /// FAILED when the input is bad or the retries are spent.
+    /// </summary>
+    private async Task<bool> EndAsync(string attemptId, Func<AttemptRecord, bool> applies, AttemptOutcome outcome, FailureClass failureClass,
+        string message, int exitCode, string? logTail, CancellationToken cancellationToken, bool free = false)
     {
-        if (TaskStateMachine.IsTerminal(task.State)) return null;
+        var now = time.GetUtcNow();
+        DateTimeOffset? releaseAt = null;
+        var ended = await store.InTransactionAsync(async tx =>
+        {
+            var attempt = await tx.FindAttemptAsync(attemptId);
+            if (attempt is not { Outcome: AttemptOutcome.Running } || !applies(attempt)) return null;
+            await tx.UpdateAttemptAsync(attempt with
+            {
+                Outcome = outcome,
+                EndTime = now,
+                FailureClass = failureClass,
+                Error = Truncate(message, 4000),
+                ExitCode = exitCode,
+                LogTail = logTail is null ? attempt.LogTail : Truncate(logTail, 16000),
+            });
+            var task = await tx.FindTaskAsync(attempt.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
+            if (TaskStateMachine.IsTerminal(task.State)) return attempt;
+            releaseAt = free || failureClass == FailureClass.Interrupted
+                ? await RequeueAsync(tx, task, attempt, failureClass, message, now)
+                : await FailTaskAsync(tx, task, attempt, failureClass, message, now);
+            return attempt;
+        }, cancellationToken);
+        if (ended is null) return false;
+
+        _started.TryRemove(attemptId, out _);
+        progress.Clear(ended.TaskId);
+        if (releaseAt is { } at) await releases.ScheduleReleaseAsync(ended.TaskId, at, cancellationToken);
+        events.Publish(ended.JobId);
+        signals.WorkAvailable();
+        return true;
+    }
+
+    /// <summary>Lost agents and interruptions are not the task's fault: re-queue, unless it keeps happening.</summary>
+    private async Task<DateTimeOffset?> RequeueAsync(IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now)
+    {
+        var lostCount = task.LostAttempts + 1;
+        if (lostCount > options.Value.FreeLostAttempts)
+        {
+            return await FailTaskAsync(tx, task with { LostAttempts = lostCount }, attempt, failureClass, $"agent {attempt.AgentId}: {message}", now);
+        }
+
+        await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { LostAttempts = lostCount, NotBefore = null, WaitingFor = TaskWait.None });
+        await JobRollup.ApplyAsync(tx, task.JobId, now);
+        return null;
+    }
+
+    /// <summary>Bad input fails the task for good; anything else waits out a backoff until the retry budget is spent.</summary>
+    private async Task<DateTimeOffset?> FailTaskAsync(IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now)
+    {
         var failures = task.FailedAttempts + 1;
         if (failureClass == FailureClass.BadInput || failures > task.MaxRetries)
         {
-            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Failed) with { FailedAttempts = failures, NotBefore = null });
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Failed) with { FailedAttempts = failures, NotBefore = null, WaitingFor = TaskWait.None });
             var error = failureClass == FailureClass.BadInput
                 ? message
                 : $"failed {failures} time(s), retry limit {task.MaxRetries}: {message}";
@@ -225,18 +271,22 @@ public sealed class AttemptLifecycle(
             return null;
         }
 
+        var blocked = await BlocklistAsync(tx, task, attempt.AgentId);
         var at = now + backoff.DelayAfter(failures);
-        await tx.UpdateTaskAsync(task.MoveTo(TaskState.Waiting) with { FailedAttempts = failures, NotBefore = at });
+        await tx.UpdateTaskAsync(task.MoveTo(TaskState.Waiting) with { FailedAttempts = failures, NotBefore = at, WaitingFor = TaskWait.Backoff, BlockedAgents = blocked });
         await JobRollup.ApplyAsync(tx, task.JobId, now);
         return at;
     }
 
-    private async Task AfterFailureAsync(string jobId, string taskId, DateTimeOffset? releaseAt, CancellationToken cancellationToken)
+    /// <summary>After enough failures of this task on one agent, that agent is passed over for it.</summary>
+    private async Task<IReadOnlyList<string>> BlocklistAsync(IJobTransaction tx, TaskRecord task, string agentId)
     {
-        progress.Clear(taskId);
-        if (releaseAt is { } at) await releases.ScheduleReleaseAsync(taskId, at, cancellationToken);
-        events.Publish(jobId);
-        signals.WorkAvailable();
+        if (task.IsBlocked(agentId)) return task.BlockedAgents;
+        var failuresHere = (await tx.GetTaskAttemptsAsync(task.Id))
+            .Count(a => a.AgentId == agentId && a.Outcome == AttemptOutcome.Failed && a.FailureClass != FailureClass.BadInput);
+        if (failuresHere < options.Value.BlocklistAfterFailures) return task.BlockedAgents;
+        Log.AgentBlocked(logger, agentId, task.Id, failuresHere);
+        return [.. task.BlockedAgents, agentId];
     }
 
     private static bool IsLiveLease(AttemptRecord? attempt, string agentId) =>

@@ -37,12 +37,12 @@ public sealed class Dispatcher(
     /// <summary>One pass over the queue; returns how many tasks were handed out.</summary>
     public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        if (!agents.Connected.Any(a => a.FreeSlots > 0)) return 0;
+        if (!agents.Connected.Any(Open)) return 0;
         var handed = 0;
         foreach (var task in await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
         {
             var agent = agents.Connected
-                .Where(a => a.FreeSlots > 0 && a.CanRun(task.Requirements))
+                .Where(a => Open(a) && !task.IsBlocked(a.Id) && a.CanRun(task.Requirements))
                 .OrderByDescending(a => a.FreeSlots)
                 .ThenBy(a => a.LoadAverage)
                 .FirstOrDefault();
@@ -61,9 +61,11 @@ public sealed class Dispatcher(
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
             handed++;
-            if (!agents.Connected.Any(a => a.FreeSlots > 0)) break;
+            if (!agents.Connected.Any(Open)) break;
         }
 
         return handed;
     }
+
+    private static bool Open(AgentSession agent) => agent.FreeSlots > 0 && !agent.Draining;
 }

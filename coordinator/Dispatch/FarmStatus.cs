@@ -13,6 +13,9 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, TimeProvid
             .OrderBy(a => a.Name, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>One agent, connected or departed; null when this coordinator has not seen it.</summary>
+    public AgentInfo? FindAgent(string agentId) => ListAgents().FirstOrDefault(a => a.Id == agentId);
+
     public async Task<GetQueueStatsResponse> GetQueueStatsAsync(CancellationToken cancellationToken)
     {
         var counts = await store.CountJobsByStateAsync(cancellationToken);
@@ -31,8 +34,30 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, TimeProvid
             response.Jobs.Add(new JobStateCount { State = state, Count = (uint)counts.GetValueOrDefault(state) });
         }
 
+        var taskCounts = await store.CountTasksByStateAsync(cancellationToken);
+        foreach (var state in System.Enum.GetValues<TaskState>().Where(s => s != TaskState.Unspecified))
+        {
+            response.Tasks.Add(new TaskStateCount { State = state, Count = (uint)taskCounts.GetValueOrDefault(state) });
+        }
+
+        foreach (var window in ThroughputWindows)
+        {
+            var (succeeded, failed, frames) = await store.GetFinishedSinceAsync(time.GetUtcNow() - window, cancellationToken);
+            response.Throughput.Add(new Throughput
+            {
+                Window = Duration.FromTimeSpan(window),
+                TasksSucceeded = (uint)succeeded,
+                TasksFailed = (uint)failed,
+                Frames = (ulong)frames,
+                FramesPerSecond = frames / window.TotalSeconds,
+                TasksPerMinute = succeeded / window.TotalMinutes,
+            });
+        }
+
         return response;
     }
+
+    private static readonly TimeSpan[] ThroughputWindows = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
@@ -43,7 +68,11 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, TimeProvid
         {
             Id = session.Id,
             Name = session.Hello.Name,
-            State = !connected ? AgentState.Disconnected : running.Count > 0 ? AgentState.Busy : AgentState.Idle,
+            State = !connected ? AgentState.Disconnected
+                : session.Draining ? (running.Count > 0 ? AgentState.Draining : AgentState.Drained)
+                : running.Count > 0 ? AgentState.Busy : AgentState.Idle,
+            Draining = session.Draining,
+            DrainReason = session.DrainReason,
             Cores = session.Hello.Cores,
             MemoryBytes = session.Hello.MemoryBytes,
             FfmpegVersion = session.Hello.FfmpegVersion,

@@ -30,6 +30,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<LiveProgress>();
         services.AddSingleton<JobCatalog>();
         services.AddSingleton<JobView>();
+        services.AddSingleton<TaskLogReader>();
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
@@ -40,6 +41,9 @@ public static class CoordinatorExtensions
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<IWorkSignals>(sp => sp.GetRequiredService<WorkSignals>());
         services.AddSingleton<AttemptLifecycle>();
+        services.AddSingleton<AttemptLogs>();
+        services.AddSingleton<AgentDrains>();
+        services.AddSingleton<IWaitExplainer, WaitExplainer>();
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<FarmStatus>();
         services.AddHostedService<Dispatcher>();

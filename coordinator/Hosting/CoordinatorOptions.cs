@@ -39,4 +39,17 @@ public sealed class CoordinatorOptions
     /// <summary>Lost agents a task may suffer before a loss counts as a failed try. Default 3.</summary>
     [Range(0, 100)]
     public int FreeLostAttempts { get; set; } = 3;
+
+    /// <summary>Longest one attempt may run when a job does not say. Default 24 h.</summary>
+    public TimeSpan DefaultMaxRunTime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>An attempt without progress for this long is stopped and retried, when a job does not say. Default 10 min.</summary>
+    public TimeSpan DefaultStallTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Failures of one job on one agent after which that agent is passed over for it. Default 2.</summary>
+    [Range(1, 100)]
+    public int BlocklistAfterFailures { get; set; } = 2;
+
+    /// <summary>Most bytes of ffmpeg log kept per attempt. Default 16 MiB.</summary>
+    public long MaxLogBytesPerAttempt { get; set; } = 16 * 1024 * 1024;
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Storage;
+using Google.Protobuf.WellKnownTypes;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Jobs;
@@ -12,29 +13,61 @@ public sealed class JobCatalog(
     JobSequence sequence,
     JobEvents events,
     IWorkSignals signals,
+    IReleaseScheduler releases,
+    IRecurringScheduler recurring,
     TimeProvider time)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
 
-    public async Task<JobRecord> SubmitAsync(JobSpec? spec, CancellationToken cancellationToken)
+    public async Task<JobRecord> SubmitAsync(JobSpec? spec, CancellationToken cancellationToken) =>
+        await SubmitAsync(validator.Validate(spec), null, cancellationToken);
+
+    /// <summary>Stores a validated job: a recurring schedule, or a job whose task is queued or waits.</summary>
+    internal async Task<JobRecord> SubmitAsync(JobValidator.ValidatedJob valid, string? recurringJobId, CancellationToken cancellationToken)
     {
-        var valid = validator.Validate(spec);
+        if (valid.Timing.Cron is { } cron) return await SubmitRecurringAsync(valid.Spec, cron, cancellationToken);
+
         var now = time.GetUtcNow();
         var seq = sequence.Next();
         var jobId = Ids.NewJobId();
-        var job = new JobRecord(jobId, valid.Spec, JobState.Queued, seq, now, null, null, null, null);
         var work = valid.Work.Clone();
         work.JobId = jobId;
         work.TaskId = Ids.TaskId(jobId, 0);
-        var task = new TaskRecord(work.TaskId, jobId, TaskState.Queued, valid.Spec.Priority, seq, work, valid.Requirements, 0, 0, valid.MaxRetries, null);
+        var start = valid.Timing.StartTime > now ? valid.Timing.StartTime : null;
+        var job = await store.InTransactionAsync(async tx =>
+        {
+            var unmet = await Dependencies.CheckAsync(tx, valid.Timing.DependsOn);
+            var wait = unmet.Count > 0 ? TaskWait.Dependency : start is not null ? TaskWait.Scheduled : TaskWait.None;
+            var task = new TaskRecord(work.TaskId, jobId, wait == TaskWait.None ? TaskState.Queued : TaskState.Waiting, valid.Spec.Priority, seq,
+                work, valid.Requirements, 0, 0, valid.MaxRetries, start, wait, valid.Timing.Limits, []);
+            var job = new JobRecord(jobId, valid.Spec, JobStateRollup.From([task.State]), seq, now, null, null, null, null, RecurringJobId: recurringJobId);
+            await tx.InsertJobAsync(job);
+            await tx.InsertTaskAsync(task);
+            await tx.InsertDependenciesAsync(jobId, valid.Timing.DependsOn);
+            return job;
+        }, cancellationToken);
+        if (start is { } at) await releases.ScheduleReleaseAsync(work.TaskId, at, cancellationToken);
+        signals.WorkAvailable();
+        return job;
+    }
+
+    private async Task<JobRecord> SubmitRecurringAsync(JobSpec spec, CronSchedule cron, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var recurrence = new Recurrence
+        {
+            Cron = spec.Cron,
+            TimeZone = cron.TimeZoneId,
+            NextRunTime = cron.NextAfter(now) is { } next ? Timestamp.FromDateTimeOffset(next) : null,
+        };
+        var job = new JobRecord(Ids.NewJobId(), spec, JobState.Waiting, sequence.Next(), now, null, null, null, null, recurrence);
         await store.InTransactionAsync(async tx =>
         {
             await tx.InsertJobAsync(job);
-            await tx.InsertTaskAsync(task);
             return true;
         }, cancellationToken);
-        signals.WorkAvailable();
+        await recurring.ScheduleAsync(job.Id, cron, cancellationToken);
         return job;
     }
 
@@ -61,6 +94,13 @@ public sealed class JobCatalog(
                 throw new JobStateConflictException($"job '{jobId}' has already ended ({job.State}); nothing to cancel");
             }
 
+            if (job.IsRecurring)
+            {
+                var ended = job with { State = JobState.Canceled, EndTime = now, Error = "canceled by request; runs already started go on" };
+                await tx.UpdateJobAsync(ended);
+                return ended;
+            }
+
             foreach (var task in await tx.GetTasksAsync(jobId))
             {
                 if (TaskStateMachine.IsTerminal(task.State)) continue;
@@ -77,6 +117,7 @@ public sealed class JobCatalog(
             return await JobRollup.ApplyAsync(tx, jobId, now, error: "canceled by request");
         }, cancellationToken);
 
+        if (job.IsRecurring) await recurring.UnscheduleAsync(job.Id, cancellationToken);
         foreach (var attempt in stopped)
         {
             signals.StopAttempt(attempt.AgentId, attempt.Id, canceled: true, "the job was canceled");
@@ -92,15 +133,30 @@ public sealed class JobCatalog(
         var job = await store.InTransactionAsync(async tx =>
         {
             var job = await tx.FindJobAsync(jobId) ?? throw new JobNotFoundException(jobId);
-            if (job.State is not (JobState.Failed or JobState.Canceled))
+            if (job.State is not (JobState.Failed or JobState.Canceled) || job.IsRecurring)
             {
-                throw new JobStateConflictException($"job '{jobId}' is {job.State}; only failed or canceled jobs can be retried");
+                throw new JobStateConflictException(job.IsRecurring
+                    ? $"job '{jobId}' is a recurring schedule; submit it again to restart it"
+                    : $"job '{jobId}' is {job.State}; only failed or canceled jobs can be retried");
+            }
+
+            IReadOnlyList<string> unmet;
+            try
+            {
+                unmet = await Dependencies.CheckAsync(tx, job.Spec.DependsOn);
+            }
+            catch (JobValidationException e)
+            {
+                throw new JobStateConflictException($"job '{jobId}' cannot run yet: {e.Message}");
             }
 
             foreach (var task in await tx.GetTasksAsync(jobId))
             {
                 if (task.State is not (TaskState.Failed or TaskState.Canceled)) continue;
-                await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { FailedAttempts = 0, LostAttempts = 0, NotBefore = null });
+                var reset = task with { FailedAttempts = 0, LostAttempts = 0, NotBefore = null, BlockedAgents = [] };
+                await tx.UpdateTaskAsync(unmet.Count > 0
+                    ? reset.MoveTo(TaskState.Waiting) with { WaitingFor = TaskWait.Dependency }
+                    : reset.MoveTo(TaskState.Queued) with { WaitingFor = TaskWait.None });
             }
 
             await tx.UpdateJobAsync(job with { EndTime = null, Error = null });

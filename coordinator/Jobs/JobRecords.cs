@@ -12,7 +12,25 @@ public sealed record JobRecord(
     DateTimeOffset? StartTime,
     DateTimeOffset? EndTime,
     string? Error,
-    OutputInfo? Result);
+    OutputInfo? Result,
+    Recurrence? Recurrence = null,
+    string? RecurringJobId = null)
+{
+    /// <summary>A recurring job has no tasks of its own; each firing submits a new job.</summary>
+    public bool IsRecurring => Recurrence is not null;
+}
+
+/// <summary>What a WAITING task waits for.</summary>
+public enum TaskWait
+{
+    None = 0,
+    Scheduled = 1,
+    Backoff = 2,
+    Dependency = 3,
+}
+
+/// <summary>How long one attempt may run, and how long it may go without progress.</summary>
+public sealed record TaskLimits(TimeSpan MaxRunTime, TimeSpan StallTimeout);
 
 /// <summary>A unit of work an agent runs. A job has one or more.</summary>
 public sealed record TaskRecord(
@@ -26,7 +44,13 @@ public sealed record TaskRecord(
     int FailedAttempts,
     int LostAttempts,
     int MaxRetries,
-    DateTimeOffset? NotBefore);
+    DateTimeOffset? NotBefore,
+    TaskWait WaitingFor,
+    TaskLimits Limits,
+    IReadOnlyList<string> BlockedAgents)
+{
+    public bool IsBlocked(string agentId) => BlockedAgents.Contains(agentId, StringComparer.Ordinal);
+}
 
 /// <summary>One hand-over of a task to an agent: a lease fenced by its id.</summary>
 public sealed record AttemptRecord(
@@ -41,4 +65,6 @@ public sealed record AttemptRecord(
     FailureClass FailureClass,
     string? Error,
     int ExitCode,
-    string? LogTail);
+    string? LogTail,
+    long Frames = 0,
+    long LogSize = 0);

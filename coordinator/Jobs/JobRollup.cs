@@ -3,7 +3,10 @@ using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Jobs;
 
-/// <summary>Re-derives a job's state from its tasks inside a transaction and stamps start and end times.</summary>
+/// <summary>
+/// Re-derives a job's state from its tasks inside a transaction and stamps start and end times. A job that
+/// ends releases or fails the jobs that depend on it, in the same transaction.
+/// </summary>
 internal static class JobRollup
 {
     public static async Task<JobRecord> ApplyAsync(IJobTransaction tx, string jobId, DateTimeOffset now, string? error = null, OutputInfo? result = null)
@@ -20,6 +23,7 @@ internal static class JobRollup
             Result = result ?? (state == JobState.Succeeded ? job.Result : null),
         };
         if (updated != job) await tx.UpdateJobAsync(updated);
+        if (JobStateRollup.IsTerminal(state) && !JobStateRollup.IsTerminal(job.State)) await Dependencies.OnJobEndedAsync(tx, updated, now);
         return updated;
     }
 }

@@ -11,12 +11,12 @@ namespace RenderFarm.Coordinator.Jobs;
 /// Checks a submitted job spec and turns it into the work an agent receives. Every problem is reported
 /// at once, each naming its field (as in the proto) and what a person should change.
 /// </summary>
-public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> options)
+public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> options, TimeProvider? time = null)
 {
     public const int MaxNameLength = 200;
     public const int MaxDimension = 8192;
 
-    public sealed record ValidatedJob(JobSpec Spec, Assignment Work, TaskRequirements Requirements, int MaxRetries);
+    public sealed record ValidatedJob(JobSpec Spec, Assignment Work, TaskRequirements Requirements, int MaxRetries, JobTiming Timing);
 
     public ValidatedJob Validate(JobSpec? spec)
     {
@@ -31,6 +31,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         if (spec.Priority is < -100 or > 100) problems.Add($"spec.priority: {spec.Priority} is outside -100..100");
         if (spec.HasMaxRetries && spec.MaxRetries > 10) problems.Add($"spec.max_retries: {spec.MaxRetries} is more than 10");
 
+        var timing = JobTimingValidator.Validate(spec, options.Value, (time ?? TimeProvider.System).GetUtcNow(), problems);
         var input = ResolveExisting("spec.input_path", spec.InputPath, problems);
         var output = Resolve("spec.output_path", spec.OutputPath, problems);
         var preset = ValidateOutput(spec, problems);
@@ -81,7 +82,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         var mediaRoots = new[] { input!.Root, output!.Root }.Concat(lut is null ? [] : [lut.Root]).Distinct().ToList();
         var requirements = new TaskRequirements(preset!.VideoEncoder, filters, mediaRoots);
         var maxRetries = spec.HasMaxRetries ? (int)spec.MaxRetries : options.Value.DefaultMaxRetries;
-        return new ValidatedJob(spec, work, requirements, maxRetries);
+        return new ValidatedJob(spec, work, requirements, maxRetries, timing);
     }
 
     private PresetInfo? ValidateOutput(JobSpec spec, List<string> problems)

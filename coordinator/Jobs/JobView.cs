@@ -5,13 +5,14 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Jobs;
 
 /// <summary>Assembles the <see cref="Job"/> people see: stored state, tasks, attempts and live progress.</summary>
-public sealed class JobView(IJobStore store, LiveProgress progress)
+public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplainer waits)
 {
     public async Task<Job> BuildAsync(JobRecord record, CancellationToken cancellationToken)
     {
         var tasks = await store.GetTasksAsync(record.Id, cancellationToken);
         var attempts = await store.GetAttemptsAsync(record.Id, cancellationToken);
         var job = Summary(record);
+        var pending = await PendingDependenciesAsync(record, cancellationToken);
         foreach (var task in tasks)
         {
             var view = new RenderTask
@@ -29,12 +30,24 @@ public sealed class JobView(IJobStore store, LiveProgress progress)
                 view.Speed = live.Speed;
             }
 
+            view.WaitReason = waits.Explain(task, pending);
             view.Attempts.AddRange(attempts.Where(a => a.TaskId == task.Id).Select(ToProto));
             job.Tasks.Add(view);
         }
 
         job.Percent = job.Tasks.Count == 0 ? 0 : job.Tasks.Average(t => t.Percent);
         return job;
+    }
+
+    private async Task<IReadOnlyList<string>> PendingDependenciesAsync(JobRecord record, CancellationToken cancellationToken)
+    {
+        var pending = new List<string>();
+        foreach (var id in record.Spec.DependsOn)
+        {
+            if ((await store.FindJobAsync(id, cancellationToken))?.State != JobState.Succeeded) pending.Add(id);
+        }
+
+        return pending;
     }
 
     /// <summary>The job without tasks and attempts (for lists).</summary>
@@ -51,6 +64,8 @@ public sealed class JobView(IJobStore store, LiveProgress progress)
             Error = record.Error ?? "",
             Result = record.Result,
             Percent = record.State == JobState.Succeeded ? 100 : 0,
+            Recurrence = record.Recurrence,
+            RecurringJobId = record.RecurringJobId ?? "",
         };
         return job;
     }
@@ -67,6 +82,8 @@ public sealed class JobView(IJobStore store, LiveProgress progress)
         Error = a.Error ?? "",
         ExitCode = a.ExitCode,
         LogTail = a.LogTail ?? "",
+        LeaseExpireTime = a.Outcome == AttemptOutcome.Running ? Timestamp.FromDateTimeOffset(a.LeaseExpiry) : null,
+        LogSizeBytes = (ulong)a.LogSize,
     };
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } t ? Timestamp.FromDateTimeOffset(t) : null;

@@ -15,8 +15,8 @@ public static class TaskStateMachine
         [TaskState.Assigned] = [TaskState.Running, TaskState.Succeeded, TaskState.Failed, TaskState.Queued, TaskState.Waiting, TaskState.Canceled],
         [TaskState.Running] = [TaskState.Succeeded, TaskState.Failed, TaskState.Queued, TaskState.Waiting, TaskState.Canceled],
         [TaskState.Succeeded] = [],
-        [TaskState.Failed] = [TaskState.Queued],
-        [TaskState.Canceled] = [TaskState.Queued],
+        [TaskState.Failed] = [TaskState.Queued, TaskState.Waiting],
+        [TaskState.Canceled] = [TaskState.Queued, TaskState.Waiting],
     };
 
     public static bool IsTerminal(TaskState state) =>

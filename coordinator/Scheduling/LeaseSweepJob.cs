@@ -3,9 +3,9 @@ using RenderFarm.Coordinator.Dispatch;
 
 namespace RenderFarm.Coordinator.Scheduling;
 
-/// <summary>Every few seconds: attempts whose lease ran out go back to the queue.</summary>
+/// <summary>Every few seconds: attempts whose lease ran out go back to the queue; attempts that overran or stalled are stopped.</summary>
 [DisallowConcurrentExecution]
-public sealed class LeaseSweepJob(AttemptLifecycle attempts, TimeProvider time) : IJob
+public sealed class LeaseSweepJob(AttemptLifecycle attempts, AttemptTimeouts timeouts, TimeProvider time) : IJob
 {
     public static readonly JobKey Key = new("lease-sweep", "renderfarm");
 
@@ -13,5 +13,6 @@ public sealed class LeaseSweepJob(AttemptLifecycle attempts, TimeProvider time) 
     {
         var now = time.GetUtcNow();
         await attempts.ExpireAsync(a => a.LeaseExpiry < now, "no heartbeat before the lease ran out", cancellationToken);
+        await timeouts.SweepAsync(cancellationToken);
     }
 }

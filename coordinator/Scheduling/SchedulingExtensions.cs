@@ -1,15 +1,20 @@
 using Quartz;
+using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
 
 namespace RenderFarm.Coordinator.Scheduling;
 
-/// <summary>Quartz owns time: lease sweeps and retry backoffs, in a persistent store in the farm's own database.</summary>
+/// <summary>Quartz owns time: lease sweeps, start times, retry backoffs and recurring jobs, in a persistent store in the farm's own database.</summary>
 public static class SchedulingExtensions
 {
     public static IServiceCollection AddFarmScheduling(this IServiceCollection services, CoordinatorOptions options, string connectionString)
     {
         services.AddSingleton<IReleaseScheduler, QuartzReleaseScheduler>();
+        services.AddSingleton<IRecurringScheduler, QuartzRecurringScheduler>();
+        services.AddSingleton<RecurringRuns>();
+        services.AddSingleton<AttemptTimeouts>();
+        services.AddHostedService<ScheduleReconciler>();
         services.AddQuartz(q =>
         {
             q.ConfigureScheduler(s => s.InstanceName = "renderfarm");
@@ -22,6 +27,7 @@ public static class SchedulingExtensions
 
             q.AddJob<ReleaseTaskJob>(j => j.WithIdentity(ReleaseTaskJob.Key).StoreDurably());
             q.AddJob<LeaseSweepJob>(j => j.WithIdentity(LeaseSweepJob.Key).StoreDurably());
+            q.AddJob<RecurringJobFire>(j => j.WithIdentity(RecurringJobFire.Key).StoreDurably());
             q.AddTrigger(t => t
                 .WithIdentity("lease-sweep", "renderfarm")
                 .ForJob(LeaseSweepJob.Key)

@@ -4,11 +4,14 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Storage;
 
 /// <summary>
-/// The farm's truth: jobs, tasks and attempts. Reads stand alone; every change goes through
-/// <see cref="InTransactionAsync{T}"/> so one state change is one transaction.
+/// The farm's truth: jobs, tasks, attempts, their logs, dependencies and drained agents. Reads stand alone;
+/// every change goes through <see cref="InTransactionAsync{T}"/> so one state change is one transaction.
 /// </summary>
 public interface IJobStore
 {
+    /// <summary>Raised after each committed transaction, outside it, with what changed.</summary>
+    event Action<StoreCommit>? Committed;
+
     /// <summary>Creates or migrates the schema.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
@@ -17,6 +20,11 @@ public interface IJobStore
     Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken);
+
+    Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken cancellationToken);
+
+    /// <summary>WAITING tasks that wait for a time (start time or backoff) and recurring jobs that still run.</summary>
+    Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken);
 
     /// <summary>Jobs newest first, optionally only in <paramref name="states"/>, after a (seq) cursor.</summary>
     Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken);
@@ -31,8 +39,19 @@ public interface IJobStore
 
     Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken);
 
+    Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken cancellationToken);
+
     /// <summary>The job whose task has been QUEUED the longest, and since when it was created.</summary>
     Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken);
+
+    /// <summary>Attempts that ended since a time: how many succeeded and failed, and the frames the successes rendered.</summary>
+    Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="maxBytes"/> bytes of an attempt's ffmpeg log from byte <paramref name="from"/>.</summary>
+    Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Agents an operator drained, with the reason given.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken);
 
     /// <summary>The highest sequence number handed out so far (0 for an empty store).</summary>
     Task<long> GetMaxSeqAsync(CancellationToken cancellationToken);
@@ -51,7 +70,12 @@ public interface IJobTransaction
 
     Task<AttemptRecord?> FindAttemptAsync(string attemptId);
 
+    Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId);
+
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId);
+
+    /// <summary>Jobs that declared a dependency on <paramref name="jobId"/>.</summary>
+    Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId);
 
     Task InsertJobAsync(JobRecord job);
 
@@ -59,9 +83,25 @@ public interface IJobTransaction
 
     Task InsertAttemptAsync(AttemptRecord attempt);
 
+    Task InsertDependenciesAsync(string jobId, IEnumerable<string> dependsOn);
+
     Task UpdateJobAsync(JobRecord job);
 
     Task UpdateTaskAsync(TaskRecord task);
 
     Task UpdateAttemptAsync(AttemptRecord attempt);
+
+    /// <summary>Stores a piece of an attempt's log at its byte offset and returns the log's new size.</summary>
+    Task<long> AppendLogAsync(AttemptRecord attempt, long offset, byte[] text, long maxBytes);
+
+    Task SetAgentDrainAsync(string agentId, bool draining, string reason, DateTimeOffset now);
+
+    /// <summary>Moves an attempt's lease expiry; no one is told (a renewal is not a change people see).</summary>
+    Task RenewLeaseAsync(string attemptId, DateTimeOffset until);
+
+    /// <summary>Every RUNNING attempt's lease runs until at least <paramref name="until"/>.</summary>
+    Task<int> ExtendRunningLeasesAsync(DateTimeOffset until);
 }
+
+/// <summary>What one committed transaction changed: the jobs touched, and whether a task became QUEUED.</summary>
+public sealed record StoreCommit(IReadOnlyCollection<string> ChangedJobs, bool TasksQueued);

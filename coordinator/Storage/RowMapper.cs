@@ -8,9 +8,9 @@ namespace RenderFarm.Coordinator.Storage;
 /// <summary>Turns rows into records and records into column values; shared by every SQL store.</summary>
 internal static class RowMapper
 {
-    public const string JobColumns = "id, seq, spec, state, create_time, start_time, end_time, error, result";
-    public const string TaskColumns = "id, job_id, state, priority, seq, work, requirements, failed_attempts, lost_attempts, max_retries, not_before";
-    public const string AttemptColumns = "id, task_id, job_id, agent_id, outcome, start_time, lease_expiry, end_time, failure_class, error, exit_code, log_tail";
+    public const string JobColumns = "id, seq, spec, state, create_time, start_time, end_time, error, result, recurrence, recurring_job_id";
+    public const string TaskColumns = "id, job_id, state, priority, seq, work, requirements, failed_attempts, lost_attempts, max_retries, not_before, waiting_for, max_run_ms, stall_ms, blocked_agents";
+    public const string AttemptColumns = "id, task_id, job_id, agent_id, outcome, start_time, lease_expiry, end_time, failure_class, error, exit_code, log_tail, frames, log_size";
 
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
 
@@ -33,7 +33,9 @@ internal static class RowMapper
         Time(r, 5),
         Time(r, 6),
         r.IsDBNull(7) ? null : r.GetString(7),
-        r.IsDBNull(8) ? null : FromJson<OutputInfo>(r.GetString(8)));
+        r.IsDBNull(8) ? null : FromJson<OutputInfo>(r.GetString(8)),
+        r.IsDBNull(9) ? null : FromJson<Recurrence>(r.GetString(9)),
+        r.IsDBNull(10) ? null : r.GetString(10));
 
     public static TaskRecord ReadTask(DbDataReader r) => new(
         r.GetString(0),
@@ -46,7 +48,10 @@ internal static class RowMapper
         r.GetInt32(7),
         r.GetInt32(8),
         r.GetInt32(9),
-        Time(r, 10));
+        Time(r, 10),
+        (TaskWait)r.GetInt32(11),
+        new TaskLimits(TimeSpan.FromMilliseconds(r.GetInt64(12)), TimeSpan.FromMilliseconds(r.GetInt64(13))),
+        r.GetString(14).Length == 0 ? [] : r.GetString(14).Split(','));
 
     public static AttemptRecord ReadAttempt(DbDataReader r) => new(
         r.GetString(0),
@@ -60,7 +65,9 @@ internal static class RowMapper
         (FailureClass)r.GetInt32(8),
         r.IsDBNull(9) ? null : r.GetString(9),
         r.GetInt32(10),
-        r.IsDBNull(11) ? null : r.GetString(11));
+        r.IsDBNull(11) ? null : r.GetString(11),
+        r.GetInt64(12),
+        r.GetInt64(13));
 
     private static DateTimeOffset? Time(DbDataReader r, int i) =>
         r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));

@@ -7,45 +7,116 @@ namespace RenderFarm.Coordinator.Storage;
 /// <summary>The writes of one store transaction, in portable SQL over any ADO.NET connection.</summary>
 internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) : IJobTransaction
 {
-    public async Task<JobRecord?> FindJobAsync(string jobId) =>
-        (await connection.QueryAsync(transaction, $"SELECT {JobColumns} FROM rf_jobs WHERE id = @id", ReadJob, cancellationToken, ("@id", jobId))).FirstOrDefault();
+    private readonly SqlQueries _reads = new(connection, transaction);
+    private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
+    private bool _tasksQueued;
 
-    public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId) =>
-        await connection.QueryAsync(transaction, $"SELECT {TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", ReadTask, cancellationToken, ("@id", jobId));
+    /// <summary>What this transaction changed, for the notification after it commits.</summary>
+    public StoreCommit Summary => new(_changedJobs.ToList(), _tasksQueued);
 
-    public async Task<TaskRecord?> FindTaskAsync(string taskId) =>
-        (await connection.QueryAsync(transaction, $"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id", ReadTask, cancellationToken, ("@id", taskId))).FirstOrDefault();
+    private void Changed(string jobId, Protos.V1.TaskState? taskState = null)
+    {
+        _changedJobs.Add(jobId);
+        _tasksQueued |= taskState == Protos.V1.TaskState.Queued;
+    }
 
-    public async Task<AttemptRecord?> FindAttemptAsync(string attemptId) =>
-        (await connection.QueryAsync(transaction, $"SELECT {AttemptColumns} FROM rf_attempts WHERE id = @id", ReadAttempt, cancellationToken, ("@id", attemptId))).FirstOrDefault();
+    public Task<JobRecord?> FindJobAsync(string jobId) => _reads.FindJobAsync(jobId, cancellationToken);
 
-    public async Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId) =>
-        await connection.QueryAsync(transaction, $"SELECT {AttemptColumns} FROM rf_attempts WHERE task_id = @id AND outcome = @running", ReadAttempt, cancellationToken,
-            ("@id", taskId), ("@running", (int)Protos.V1.AttemptOutcome.Running));
+    public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId) => _reads.GetTasksAsync(jobId, cancellationToken);
 
-    public Task InsertJobAsync(JobRecord job) => connection.ExecuteAsync(transaction,
-        $"INSERT INTO rf_jobs ({JobColumns}) VALUES (@id, @seq, @spec, @state, @create, @start, @end, @error, @result)", cancellationToken,
-        JobParameters(job));
+    public Task<TaskRecord?> FindTaskAsync(string taskId) => _reads.FindTaskAsync(taskId, cancellationToken);
 
-    public async Task UpdateJobAsync(JobRecord job) => await Single(connection.ExecuteAsync(transaction,
-        "UPDATE rf_jobs SET spec = @spec, state = @state, start_time = @start, end_time = @end, error = @error, result = @result WHERE id = @id", cancellationToken,
-        JobParameters(job)), "job", job.Id);
+    public Task<AttemptRecord?> FindAttemptAsync(string attemptId) => _reads.FindAttemptAsync(attemptId, cancellationToken);
 
-    public Task InsertTaskAsync(TaskRecord task) => connection.ExecuteAsync(transaction,
-        $"INSERT INTO rf_tasks ({TaskColumns}) VALUES (@id, @job, @state, @priority, @seq, @work, @req, @failed, @lost, @max, @notBefore)", cancellationToken,
-        TaskParameters(task));
+    public Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId) => _reads.GetTaskAttemptsAsync(taskId, cancellationToken);
 
-    public async Task UpdateTaskAsync(TaskRecord task) => await Single(connection.ExecuteAsync(transaction,
-        "UPDATE rf_tasks SET state = @state, priority = @priority, work = @work, requirements = @req, failed_attempts = @failed, lost_attempts = @lost, max_retries = @max, not_before = @notBefore WHERE id = @id", cancellationToken,
-        TaskParameters(task)), "task", task.Id);
+    public Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId) => _reads.GetRunningAttemptsAsync(taskId, cancellationToken);
 
-    public Task InsertAttemptAsync(AttemptRecord attempt) => connection.ExecuteAsync(transaction,
-        $"INSERT INTO rf_attempts ({AttemptColumns}) VALUES (@id, @task, @job, @agent, @outcome, @start, @lease, @end, @class, @error, @exit, @log)", cancellationToken,
-        AttemptParameters(attempt));
+    public Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId) => _reads.GetDependentJobIdsAsync(jobId, cancellationToken);
 
-    public async Task UpdateAttemptAsync(AttemptRecord attempt) => await Single(connection.ExecuteAsync(transaction,
-        "UPDATE rf_attempts SET outcome = @outcome, lease_expiry = @lease, end_time = @end, failure_class = @class, error = @error, exit_code = @exit, log_tail = @log WHERE id = @id", cancellationToken,
-        AttemptParameters(attempt)), "attempt", attempt.Id);
+    public async Task InsertDependenciesAsync(string jobId, IEnumerable<string> dependsOn)
+    {
+        foreach (var dependency in dependsOn.Distinct(StringComparer.Ordinal))
+        {
+            await connection.ExecuteAsync(transaction, "INSERT INTO rf_job_deps (job_id, depends_on) VALUES (@job, @dep)", cancellationToken,
+                ("@job", jobId), ("@dep", dependency));
+        }
+    }
+
+    public async Task<long> AppendLogAsync(AttemptRecord attempt, long offset, byte[] text, long maxBytes)
+    {
+        var size = attempt.LogSize;
+        var end = offset + text.Length;
+        if (offset > size || end <= size || size >= maxBytes) return size;
+        var skip = (int)(size - offset);
+        var take = (int)Math.Min(text.Length - skip, maxBytes - size);
+        await connection.ExecuteAsync(transaction, "INSERT INTO rf_attempt_logs (attempt_id, log_offset, length, text) VALUES (@id, @offset, @length, @text)", cancellationToken,
+            ("@id", attempt.Id), ("@offset", size), ("@length", take), ("@text", System.Text.Encoding.UTF8.GetString(text, skip, take)));
+        await connection.ExecuteAsync(transaction, "UPDATE rf_attempts SET log_size = @size WHERE id = @id", cancellationToken,
+            ("@id", attempt.Id), ("@size", size + take));
+        return size + take;
+    }
+
+    public Task SetAgentDrainAsync(string agentId, bool draining, string reason, DateTimeOffset now) => connection.ExecuteAsync(transaction,
+        """
+        INSERT INTO rf_agents (id, draining, drain_reason, update_time) VALUES (@id, @draining, @reason, @now)
+        ON CONFLICT (id) DO UPDATE SET draining = @draining, drain_reason = @reason, update_time = @now
+        """, cancellationToken, ("@id", agentId), ("@draining", draining ? 1 : 0), ("@reason", reason), ("@now", ToMillis(now)));
+
+    public Task RenewLeaseAsync(string attemptId, DateTimeOffset until) => connection.ExecuteAsync(transaction,
+        "UPDATE rf_attempts SET lease_expiry = @until WHERE id = @id", cancellationToken, ("@id", attemptId), ("@until", ToMillis(until)));
+
+    public Task<int> ExtendRunningLeasesAsync(DateTimeOffset until) => connection.ExecuteAsync(transaction,
+        "UPDATE rf_attempts SET lease_expiry = @until WHERE outcome = @running AND lease_expiry < @until", cancellationToken,
+        ("@until", ToMillis(until)), ("@running", (int)Protos.V1.AttemptOutcome.Running));
+
+    public Task InsertJobAsync(JobRecord job)
+    {
+        Changed(job.Id);
+        return connection.ExecuteAsync(transaction,
+            $"INSERT INTO rf_jobs ({JobColumns}) VALUES (@id, @seq, @spec, @state, @create, @start, @end, @error, @result, @recurrence, @recurringJob)", cancellationToken,
+            JobParameters(job));
+    }
+
+    public async Task UpdateJobAsync(JobRecord job)
+    {
+        Changed(job.Id);
+        await Single(connection.ExecuteAsync(transaction,
+            "UPDATE rf_jobs SET spec = @spec, state = @state, start_time = @start, end_time = @end, error = @error, result = @result, recurrence = @recurrence WHERE id = @id", cancellationToken,
+            JobParameters(job)), "job", job.Id);
+    }
+
+    public Task InsertTaskAsync(TaskRecord task)
+    {
+        Changed(task.JobId, task.State);
+        return connection.ExecuteAsync(transaction,
+            $"INSERT INTO rf_tasks ({TaskColumns}) VALUES (@id, @job, @state, @priority, @seq, @work, @req, @failed, @lost, @max, @notBefore, @waitingFor, @maxRun, @stall, @blocked)", cancellationToken,
+            TaskParameters(task));
+    }
+
+    public async Task UpdateTaskAsync(TaskRecord task)
+    {
+        Changed(task.JobId, task.State);
+        await Single(connection.ExecuteAsync(transaction,
+            "UPDATE rf_tasks SET state = @state, priority = @priority, work = @work, requirements = @req, failed_attempts = @failed, lost_attempts = @lost, max_retries = @max, not_before = @notBefore, waiting_for = @waitingFor, max_run_ms = @maxRun, stall_ms = @stall, blocked_agents = @blocked WHERE id = @id", cancellationToken,
+            TaskParameters(task)), "task", task.Id);
+    }
+
+    public Task InsertAttemptAsync(AttemptRecord attempt)
+    {
+        Changed(attempt.JobId);
+        return connection.ExecuteAsync(transaction,
+            $"INSERT INTO rf_attempts ({AttemptColumns}) VALUES (@id, @task, @job, @agent, @outcome, @start, @lease, @end, @class, @error, @exit, @log, @frames, @logSize)", cancellationToken,
+            AttemptParameters(attempt));
+    }
+
+    public async Task UpdateAttemptAsync(AttemptRecord attempt)
+    {
+        Changed(attempt.JobId);
+        await Single(connection.ExecuteAsync(transaction,
+            "UPDATE rf_attempts SET outcome = @outcome, lease_expiry = @lease, end_time = @end, failure_class = @class, error = @error, exit_code = @exit, log_tail = @log, frames = @frames WHERE id = @id", cancellationToken,
+            AttemptParameters(attempt)), "attempt", attempt.Id);
+    }
 
     private static async Task Single(Task<int> update, string what, string id)
     {
@@ -56,17 +127,21 @@ internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction t
     [
         ("@id", j.Id), ("@seq", j.Seq), ("@spec", ToJson(j.Spec)), ("@state", (int)j.State), ("@create", ToMillis(j.CreateTime)),
         ("@start", ToDb(j.StartTime)), ("@end", ToDb(j.EndTime)), ("@error", ToDb(j.Error)), ("@result", j.Result is null ? null : ToJson(j.Result)),
+        ("@recurrence", j.Recurrence is null ? null : ToJson(j.Recurrence)), ("@recurringJob", ToDb(j.RecurringJobId)),
     ];
 
     private static (string, object?)[] TaskParameters(TaskRecord t) =>
     [
         ("@id", t.Id), ("@job", t.JobId), ("@state", (int)t.State), ("@priority", t.Priority), ("@seq", t.Seq), ("@work", ToJson(t.Work)),
         ("@req", t.Requirements.Serialize()), ("@failed", t.FailedAttempts), ("@lost", t.LostAttempts), ("@max", t.MaxRetries), ("@notBefore", ToDb(t.NotBefore)),
+        ("@waitingFor", (int)t.WaitingFor), ("@maxRun", (long)t.Limits.MaxRunTime.TotalMilliseconds), ("@stall", (long)t.Limits.StallTimeout.TotalMilliseconds),
+        ("@blocked", string.Join(',', t.BlockedAgents)),
     ];
 
     private static (string, object?)[] AttemptParameters(AttemptRecord a) =>
     [
         ("@id", a.Id), ("@task", a.TaskId), ("@job", a.JobId), ("@agent", a.AgentId), ("@outcome", (int)a.Outcome), ("@start", ToMillis(a.StartTime)),
         ("@lease", ToMillis(a.LeaseExpiry)), ("@end", ToDb(a.EndTime)), ("@class", (int)a.FailureClass), ("@error", ToDb(a.Error)), ("@exit", a.ExitCode), ("@log", ToDb(a.LogTail)),
+        ("@frames", a.Frames), ("@logSize", a.LogSize),
     ];
 }

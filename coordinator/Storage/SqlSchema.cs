@@ -1,62 +1,99 @@
 namespace RenderFarm.Coordinator.Storage;
 
 /// <summary>
-/// The farm's tables in portable SQL (SQLite and PostgreSQL both accept it). Times are Unix milliseconds;
-/// protobuf messages are stored as their canonical JSON so the database stays readable.
-/// Quartz's own tables live beside these and are provisioned by Quartz.
+/// The farm's tables in portable SQL (SQLite and PostgreSQL both accept it), as numbered migrations. Times
+/// are Unix milliseconds; protobuf messages are stored as their canonical JSON so the database stays
+/// readable. Quartz's own tables live beside these and are provisioned by Quartz.
 /// </summary>
 public static class SqlSchema
 {
-    public const int Version = 1;
+    public const string CreateVersionTable = "CREATE TABLE IF NOT EXISTS rf_schema (version INTEGER NOT NULL)";
 
-    public static readonly string[] Statements =
+    /// <summary>Migration <c>n</c> (1-based) takes the schema from version <c>n - 1</c> to <c>n</c>.</summary>
+    public static readonly string[][] Migrations =
     [
-        "CREATE TABLE IF NOT EXISTS rf_schema (version INTEGER NOT NULL)",
-        """
-        CREATE TABLE IF NOT EXISTS rf_jobs (
-            id TEXT PRIMARY KEY,
-            seq BIGINT NOT NULL,
-            spec TEXT NOT NULL,
-            state INTEGER NOT NULL,
-            create_time BIGINT NOT NULL,
-            start_time BIGINT NULL,
-            end_time BIGINT NULL,
-            error TEXT NULL,
-            result TEXT NULL)
-        """,
-        "CREATE INDEX IF NOT EXISTS rf_jobs_by_state ON rf_jobs (state, seq)",
-        """
-        CREATE TABLE IF NOT EXISTS rf_tasks (
-            id TEXT PRIMARY KEY,
-            job_id TEXT NOT NULL REFERENCES rf_jobs (id),
-            state INTEGER NOT NULL,
-            priority INTEGER NOT NULL,
-            seq BIGINT NOT NULL,
-            work TEXT NOT NULL,
-            requirements TEXT NOT NULL,
-            failed_attempts INTEGER NOT NULL,
-            lost_attempts INTEGER NOT NULL,
-            max_retries INTEGER NOT NULL,
-            not_before BIGINT NULL)
-        """,
-        "CREATE INDEX IF NOT EXISTS rf_tasks_by_queue ON rf_tasks (state, priority, seq)",
-        "CREATE INDEX IF NOT EXISTS rf_tasks_by_job ON rf_tasks (job_id)",
-        """
-        CREATE TABLE IF NOT EXISTS rf_attempts (
-            id TEXT PRIMARY KEY,
-            task_id TEXT NOT NULL REFERENCES rf_tasks (id),
-            job_id TEXT NOT NULL REFERENCES rf_jobs (id),
-            agent_id TEXT NOT NULL,
-            outcome INTEGER NOT NULL,
-            start_time BIGINT NOT NULL,
-            lease_expiry BIGINT NOT NULL,
-            end_time BIGINT NULL,
-            failure_class INTEGER NOT NULL,
-            error TEXT NULL,
-            exit_code INTEGER NOT NULL,
-            log_tail TEXT NULL)
-        """,
-        "CREATE INDEX IF NOT EXISTS rf_attempts_by_job ON rf_attempts (job_id)",
-        "CREATE INDEX IF NOT EXISTS rf_attempts_by_outcome ON rf_attempts (outcome)",
+        [
+            """
+            CREATE TABLE rf_jobs (
+                id TEXT PRIMARY KEY,
+                seq BIGINT NOT NULL,
+                spec TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                create_time BIGINT NOT NULL,
+                start_time BIGINT NULL,
+                end_time BIGINT NULL,
+                error TEXT NULL,
+                result TEXT NULL)
+            """,
+            "CREATE INDEX rf_jobs_by_state ON rf_jobs (state, seq)",
+            """
+            CREATE TABLE rf_tasks (
+                id TEXT PRIMARY KEY,
+                job_id TEXT NOT NULL REFERENCES rf_jobs (id),
+                state INTEGER NOT NULL,
+                priority INTEGER NOT NULL,
+                seq BIGINT NOT NULL,
+                work TEXT NOT NULL,
+                requirements TEXT NOT NULL,
+                failed_attempts INTEGER NOT NULL,
+                lost_attempts INTEGER NOT NULL,
+                max_retries INTEGER NOT NULL,
+                not_before BIGINT NULL)
+            """,
+            "CREATE INDEX rf_tasks_by_queue ON rf_tasks (state, priority, seq)",
+            "CREATE INDEX rf_tasks_by_job ON rf_tasks (job_id)",
+            """
+            CREATE TABLE rf_attempts (
+                id TEXT PRIMARY KEY,
+                task_id TEXT NOT NULL REFERENCES rf_tasks (id),
+                job_id TEXT NOT NULL REFERENCES rf_jobs (id),
+                agent_id TEXT NOT NULL,
+                outcome INTEGER NOT NULL,
+                start_time BIGINT NOT NULL,
+                lease_expiry BIGINT NOT NULL,
+                end_time BIGINT NULL,
+                failure_class INTEGER NOT NULL,
+                error TEXT NULL,
+                exit_code INTEGER NOT NULL,
+                log_tail TEXT NULL)
+            """,
+            "CREATE INDEX rf_attempts_by_job ON rf_attempts (job_id)",
+            "CREATE INDEX rf_attempts_by_outcome ON rf_attempts (outcome)",
+        ],
+        [
+            "ALTER TABLE rf_jobs ADD COLUMN recurrence TEXT NULL",
+            "ALTER TABLE rf_jobs ADD COLUMN recurring_job_id TEXT NULL",
+            "ALTER TABLE rf_tasks ADD COLUMN waiting_for INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE rf_tasks ADD COLUMN max_run_ms BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE rf_tasks ADD COLUMN stall_ms BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE rf_tasks ADD COLUMN blocked_agents TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE rf_attempts ADD COLUMN frames BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE rf_attempts ADD COLUMN log_size BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX rf_attempts_by_end ON rf_attempts (end_time)",
+            """
+            CREATE TABLE rf_job_deps (
+                job_id TEXT NOT NULL REFERENCES rf_jobs (id),
+                depends_on TEXT NOT NULL REFERENCES rf_jobs (id),
+                PRIMARY KEY (job_id, depends_on))
+            """,
+            "CREATE INDEX rf_job_deps_by_dependency ON rf_job_deps (depends_on)",
+            """
+            CREATE TABLE rf_attempt_logs (
+                attempt_id TEXT NOT NULL REFERENCES rf_attempts (id),
+                log_offset BIGINT NOT NULL,
+                length BIGINT NOT NULL,
+                text TEXT NOT NULL,
+                PRIMARY KEY (attempt_id, log_offset))
+            """,
+            """
+            CREATE TABLE rf_agents (
+                id TEXT PRIMARY KEY,
+                draining INTEGER NOT NULL,
+                drain_reason TEXT NULL,
+                update_time BIGINT NOT NULL)
+            """,
+        ],
     ];
+
+    public static int Version => Migrations.Length;
 }

@@ -1,7 +1,6 @@
 using Microsoft.Data.Sqlite;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Protos.V1;
-using static RenderFarm.Coordinator.Storage.RowMapper;
 
 namespace RenderFarm.Coordinator.Storage;
 
@@ -12,6 +11,8 @@ namespace RenderFarm.Coordinator.Storage;
 public sealed class SqliteJobStore(string connectionString) : IJobStore
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    public event Action<StoreCommit>? Committed;
 
     /// <summary>The connection string for a database file, shared with Quartz's store.</summary>
     public static string ConnectionStringFor(string databasePath) => new SqliteConnectionStringBuilder
@@ -26,87 +27,82 @@ public sealed class SqliteJobStore(string connectionString) : IJobStore
     {
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync(null, "PRAGMA journal_mode = WAL", cancellationToken);
-        foreach (var statement in SqlSchema.Statements)
-        {
-            await connection.ExecuteAsync(null, statement, cancellationToken);
-        }
-
-        var versions = await connection.QueryAsync(null, "SELECT version FROM rf_schema", r => r.GetInt32(0), cancellationToken);
-        if (versions.Count == 0)
-        {
-            await connection.ExecuteAsync(null, "INSERT INTO rf_schema (version) VALUES (@v)", cancellationToken, ("@v", SqlSchema.Version));
-        }
-        else if (versions[0] > SqlSchema.Version)
-        {
-            throw new InvalidOperationException($"The database has schema version {versions[0]}, newer than this coordinator's {SqlSchema.Version}: upgrade the coordinator.");
-        }
+        await SchemaMigrator.MigrateAsync(connection, cancellationToken);
     }
 
-    public async Task<JobRecord?> FindJobAsync(string jobId, CancellationToken cancellationToken) =>
-        (await Query($"SELECT {JobColumns} FROM rf_jobs WHERE id = @id", ReadJob, cancellationToken, ("@id", jobId))).FirstOrDefault();
+    public Task<JobRecord?> FindJobAsync(string jobId, CancellationToken cancellationToken) =>
+        Read(q => q.FindJobAsync(jobId, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken cancellationToken) =>
-        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", ReadTask, cancellationToken, ("@id", jobId));
+    public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken cancellationToken) =>
+        Read(q => q.GetTasksAsync(jobId, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken) =>
-        await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", ReadAttempt, cancellationToken, ("@id", jobId));
+    public Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken) =>
+        Read(q => q.GetAttemptsAsync(jobId, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken)
-    {
-        var stateFilter = states.Count == 0 ? "" : $" AND state IN ({string.Join(", ", states.Select(s => (int)s))})";
-        return await Query(
-            $"SELECT {JobColumns} FROM rf_jobs WHERE seq < @before{stateFilter} ORDER BY seq DESC LIMIT @limit",
-            ReadJob, cancellationToken, ("@before", beforeSeq ?? long.MaxValue), ("@limit", limit));
-    }
+    public Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken cancellationToken) =>
+        Read(q => q.FindTaskAsync(taskId, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<TaskRecord>> GetQueuedTasksAsync(int limit, CancellationToken cancellationToken) =>
-        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = @queued ORDER BY priority DESC, seq ASC LIMIT @limit",
-            ReadTask, cancellationToken, ("@queued", (int)TaskState.Queued), ("@limit", limit));
+    public Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken) =>
+        Read(q => q.GetTimedWorkAsync(cancellationToken), cancellationToken);
 
-    public async Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken cancellationToken) =>
-        (await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE id = @id", ReadAttempt, cancellationToken, ("@id", attemptId))).FirstOrDefault();
+    public Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken) =>
+        Read(q => q.ListJobsAsync(states, beforeSeq, limit, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken) =>
-        await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE outcome = @running", ReadAttempt, cancellationToken, ("@running", (int)AttemptOutcome.Running));
+    public Task<IReadOnlyList<TaskRecord>> GetQueuedTasksAsync(int limit, CancellationToken cancellationToken) =>
+        Read(q => q.GetQueuedTasksAsync(limit, cancellationToken), cancellationToken);
 
-    public async Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken)
-    {
-        var rows = await Query("SELECT state, COUNT(*) FROM rf_jobs GROUP BY state", r => ((JobState)r.GetInt32(0), r.GetInt32(1)), cancellationToken);
-        return rows.ToDictionary(r => r.Item1, r => r.Item2);
-    }
+    public Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken cancellationToken) =>
+        Read(q => q.FindAttemptAsync(attemptId, cancellationToken), cancellationToken);
 
-    public async Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken)
-    {
-        var rows = await Query(
-            "SELECT j.id, j.create_time FROM rf_tasks t JOIN rf_jobs j ON j.id = t.job_id WHERE t.state = @queued ORDER BY t.seq ASC LIMIT 1",
-            r => (r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))), cancellationToken, ("@queued", (int)TaskState.Queued));
-        return rows.Count == 0 ? null : rows[0];
-    }
+    public Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken) =>
+        Read(q => q.GetRunningAttemptsAsync(null, cancellationToken), cancellationToken);
 
-    public async Task<long> GetMaxSeqAsync(CancellationToken cancellationToken) =>
-        (await Query("SELECT COALESCE(MAX(seq), 0) FROM rf_jobs", r => r.GetInt64(0), cancellationToken))[0];
+    public Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken) =>
+        Read(q => q.CountJobsByStateAsync(cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken cancellationToken) =>
+        Read(q => q.CountTasksByStateAsync(cancellationToken), cancellationToken);
+
+    public Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken) =>
+        Read(q => q.FindOldestQueuedAsync(cancellationToken), cancellationToken);
+
+    public Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+        Read(q => q.GetFinishedSinceAsync(since, cancellationToken), cancellationToken);
+
+    public Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken) =>
+        Read(q => q.ReadLogAsync(attemptId, from, maxBytes, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken) =>
+        Read(q => q.GetDrainedAgentsAsync(cancellationToken), cancellationToken);
+
+    public Task<long> GetMaxSeqAsync(CancellationToken cancellationToken) =>
+        Read(q => q.GetMaxSeqAsync(cancellationToken), cancellationToken);
 
     public async Task<T> InTransactionAsync<T>(Func<IJobTransaction, Task<T>> work, CancellationToken cancellationToken)
     {
+        StoreCommit? summary = null;
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             await using var connection = await OpenAsync(cancellationToken);
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-            var result = await work(new SqlJobTransaction(connection, transaction, cancellationToken));
+            var tx = new SqlJobTransaction(connection, transaction, cancellationToken);
+            var result = await work(tx);
             await transaction.CommitAsync(cancellationToken);
+            summary = tx.Summary;
             return result;
         }
         finally
         {
             _writeLock.Release();
+            if (summary is not null) Committed?.Invoke(summary);
         }
     }
 
-    private async Task<List<T>> Query<T>(string sql, Func<System.Data.Common.DbDataReader, T> read, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    private async Task<T> Read<T>(Func<SqlQueries, Task<T>> read, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await connection.QueryAsync(null, sql, read, cancellationToken, parameters);
+        return await read(new SqlQueries(connection, null));
     }
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)

@@ -112,6 +112,10 @@ public sealed class AttemptLifecycleTests : IAsyncLifetime
         Assert.Equal(JobState.Waiting, (await _h.JobOf(job.Id)).State);
 
         await _h.Attempts.ReleaseAsync(taskId, None);
+        Assert.Equal(TaskState.Waiting, (await _h.TaskOf(job.Id)).State);
+
+        _h.Time.SetUtcNow(at);
+        await _h.Attempts.ReleaseAsync(taskId, None);
         Assert.Equal(TaskState.Queued, (await _h.TaskOf(job.Id)).State);
     }
 
@@ -123,6 +127,7 @@ public sealed class AttemptLifecycleTests : IAsyncLifetime
         {
             var attempt = await _h.AssignAsync(job.Id);
             await _h.Attempts.FailAsync("agent-a", new TaskFailed { AttemptId = attempt.Id, FailureClass = FailureClass.Transient, Message = "I/O error" }, None);
+            _h.Time.Advance(TimeSpan.FromMinutes(1));
             await _h.Attempts.ReleaseAsync((await _h.TaskOf(job.Id)).Id, None);
         }
 

@@ -17,10 +17,14 @@ public sealed class DomainHarness : IAsyncDisposable
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 24, 9, 0, 0, TimeSpan.Zero));
     public RecordingReleases Releases { get; } = new();
     public RecordingSignals Signals { get; } = new();
+    public RecordingRecurring Recurring { get; } = new();
     public CoordinatorOptions Options { get; } = new() { LeaseDuration = TimeSpan.FromSeconds(30), DefaultMaxRetries = 2, FreeLostAttempts = 1 };
     public IJobStore Store { get; }
     public JobCatalog Catalog { get; }
     public AttemptLifecycle Attempts { get; }
+    public JobValidator Validator { get; }
+    public JobSequence Sequence { get; } = new();
+    public LiveProgress Progress { get; } = new();
     public string MediaDir => Path.Combine(Root, "media");
 
     public DomainHarness()
@@ -31,17 +35,21 @@ public sealed class DomainHarness : IAsyncDisposable
         Store = new SqliteJobStore(SqliteJobStore.ConnectionStringFor(Path.Combine(Root, "farm.db")));
         Store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         var events = new JobEvents();
-        var sequence = new JobSequence();
-        Catalog = new JobCatalog(Store, new JobValidator(new MediaRoots(options), options), sequence, events, Signals, Time);
-        Attempts = new AttemptLifecycle(Store, options, Releases, events, new LiveProgress(), Signals,
+        Validator = new JobValidator(new MediaRoots(options), options, Time);
+        Catalog = new JobCatalog(Store, Validator, Sequence, events, Signals, Releases, Recurring, Time);
+        Attempts = new AttemptLifecycle(Store, options, Releases, events, Progress, Signals,
             new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Time, NullLogger<AttemptLifecycle>.Instance);
     }
 
     /// <summary>Submits a proxy transcode of a (fake) input file that exists in the media root.</summary>
-    public async Task<JobRecord> SubmitAsync(string name = "clip", int priority = 0, uint? maxRetries = null)
+    public async Task<JobRecord> SubmitAsync(string name = "clip", int priority = 0, uint? maxRetries = null, Action<JobSpec>? change = null) =>
+        await Catalog.SubmitAsync(Spec(name, priority, maxRetries, change), CancellationToken.None);
+
+    /// <summary>A valid proxy transcode spec over a (fake) input file that exists in the media root.</summary>
+    public JobSpec Spec(string name = "clip", int priority = 0, uint? maxRetries = null, Action<JobSpec>? change = null)
     {
         var input = Path.Combine(MediaDir, name + ".mov");
-        await File.WriteAllTextAsync(input, "not really a movie");
+        File.WriteAllText(input, "not really a movie");
         var spec = new JobSpec
         {
             Name = name,
@@ -51,7 +59,8 @@ public sealed class DomainHarness : IAsyncDisposable
             Priority = priority,
         };
         if (maxRetries is { } r) spec.MaxRetries = r;
-        return await Catalog.SubmitAsync(spec, CancellationToken.None);
+        change?.Invoke(spec);
+        return spec;
     }
 
     public async Task<AttemptRecord> AssignAsync(string jobId, string agent = "agent-a")
@@ -78,6 +87,23 @@ public sealed class DomainHarness : IAsyncDisposable
         public Task ScheduleReleaseAsync(string taskId, DateTimeOffset at, CancellationToken cancellationToken)
         {
             Scheduled.Add((taskId, at));
+            return Task.CompletedTask;
+        }
+    }
+
+    public sealed class RecordingRecurring : IRecurringScheduler
+    {
+        public Dictionary<string, CronSchedule> Scheduled { get; } = [];
+
+        public Task ScheduleAsync(string jobId, CronSchedule schedule, CancellationToken cancellationToken)
+        {
+            Scheduled[jobId] = schedule;
+            return Task.CompletedTask;
+        }
+
+        public Task UnscheduleAsync(string jobId, CancellationToken cancellationToken)
+        {
+            Scheduled.Remove(jobId);
             return Task.CompletedTask;
         }
     }

@@ -1,0 +1,76 @@
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Dispatch;
+
+/// <summary>
+/// Operators drain an agent (it finishes what it runs and gets nothing new) and resume it. The drain is
+/// stored, so it holds across coordinator restarts and agent reconnects.
+/// </summary>
+public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSignals signals, TimeProvider time)
+{
+    public const string DefaultReason = "drained by an operator";
+
+    public event Action<string, bool>? Changed;
+
+    public async Task DrainAsync(string agentId, string reason, CancellationToken cancellationToken)
+    {
+        await RequireKnownAsync(agentId, cancellationToken);
+        reason = string.IsNullOrWhiteSpace(reason) ? DefaultReason : reason.Trim();
+        await store.InTransactionAsync(async tx =>
+        {
+            await tx.SetAgentDrainAsync(agentId, true, reason, time.GetUtcNow());
+            return true;
+        }, cancellationToken);
+        if (agents.Find(agentId) is { } session)
+        {
+            session.OperatorDrain = reason;
+            session.Send(new ConnectResponse { Drain = new DrainState { Draining = true, Reason = reason } });
+        }
+
+        Changed?.Invoke(agentId, true);
+    }
+
+    public async Task ResumeAsync(string agentId, CancellationToken cancellationToken)
+    {
+        await RequireKnownAsync(agentId, cancellationToken);
+        await store.InTransactionAsync(async tx =>
+        {
+            await tx.SetAgentDrainAsync(agentId, false, "", time.GetUtcNow());
+            return true;
+        }, cancellationToken);
+        if (agents.Find(agentId) is { } session)
+        {
+            session.OperatorDrain = null;
+            session.Send(new ConnectResponse { Drain = new DrainState { Draining = false } });
+        }
+
+        Changed?.Invoke(agentId, false);
+        signals.WorkAvailable();
+    }
+
+    /// <summary>A (re)connecting agent learns whether an operator drained it.</summary>
+    public async Task ApplyOnJoinAsync(AgentSession session, CancellationToken cancellationToken)
+    {
+        var drained = await store.GetDrainedAgentsAsync(cancellationToken);
+        if (!drained.TryGetValue(session.Id, out var reason)) return;
+        session.OperatorDrain = reason.Length == 0 ? DefaultReason : reason;
+        session.Send(new ConnectResponse { Drain = new DrainState { Draining = true, Reason = session.OperatorDrain } });
+    }
+
+    /// <summary>The agent announced it is shutting down.</summary>
+    public void AgentShuttingDown(AgentSession session, string reason)
+    {
+        session.ShutdownReason = string.IsNullOrWhiteSpace(reason) ? "the agent is shutting down" : reason;
+        Changed?.Invoke(session.Id, true);
+    }
+
+    private async Task RequireKnownAsync(string agentId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(agentId)) throw new JobValidationException(["agent_id: is required"]);
+        if (agents.Find(agentId) is not null || agents.Departed.Any(a => a.Id == agentId)) return;
+        if ((await store.GetDrainedAgentsAsync(cancellationToken)).ContainsKey(agentId)) return;
+        throw new NotFoundException($"agent '{agentId}' is not known to this coordinator (see ListAgents)");
+    }
+}

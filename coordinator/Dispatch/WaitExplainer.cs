@@ -1,0 +1,87 @@
+using System.Globalization;
+using Google.Protobuf.WellKnownTypes;
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Protos.V1;
+using Kind = RenderFarm.Protos.V1.WaitReason.Types.Kind;
+
+namespace RenderFarm.Coordinator.Dispatch;
+
+/// <summary>
+/// Answers "why is my job waiting": a WAITING task waits for a time or other jobs; a QUEUED one waits for an
+/// agent that has what it needs, is not draining, has not failed it too often, and has a free slot.
+/// </summary>
+public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
+{
+    public WaitReason? Explain(TaskRecord task, IReadOnlyList<string> pendingDependencies) => task.State switch
+    {
+        TaskState.Waiting => ExplainWaiting(task, pendingDependencies),
+        TaskState.Queued => ExplainQueued(task),
+        _ => null,
+    };
+
+    private static WaitReason ExplainWaiting(TaskRecord task, IReadOnlyList<string> pending)
+    {
+        var until = task.NotBefore is { } t ? Timestamp.FromDateTimeOffset(t) : null;
+        switch (task.WaitingFor)
+        {
+            case TaskWait.Dependency:
+                var reason = Reason(Kind.Dependency, $"waiting for job(s) {string.Join(", ", pending)} to succeed"
+                    + (task.NotBefore is { } start ? $", then for its start time {Time(start)}" : ""), until);
+                reason.JobIds.AddRange(pending);
+                return reason;
+            case TaskWait.Backoff:
+                return Reason(Kind.Backoff, $"backing off after {task.FailedAttempts} failed attempt(s) (retry limit {task.MaxRetries}); retries at {Time(task.NotBefore)}", until);
+            default:
+                return Reason(Kind.Scheduled, $"scheduled to start at {Time(task.NotBefore)}", until);
+        }
+    }
+
+    private WaitReason ExplainQueued(TaskRecord task)
+    {
+        var connected = agents.Connected;
+        if (connected.Count == 0) return Reason(Kind.NoAgents, "no agent is connected");
+
+        var capable = connected.Where(a => a.CanRun(task.Requirements)).ToList();
+        if (capable.Count == 0) return Reason(Kind.NoCapableAgent, $"no connected agent can run it: {Missing(task.Requirements, connected)}");
+
+        var allowed = capable.Where(a => !task.IsBlocked(a.Id)).ToList();
+        if (allowed.Count == 0)
+        {
+            var blocked = Reason(Kind.Blocklisted, $"every capable agent ({string.Join(", ", capable.Select(a => a.Id))}) failed this task too often and is passed over; it waits for another agent");
+            blocked.AgentIds.AddRange(capable.Select(a => a.Id));
+            return blocked;
+        }
+
+        var open = allowed.Where(a => !a.Draining).ToList();
+        if (open.Count == 0)
+        {
+            var draining = Reason(Kind.AgentsDraining, "every capable agent is draining: " + string.Join("; ", allowed.Select(a => $"{a.Id} ({a.DrainReason})")));
+            draining.AgentIds.AddRange(allowed.Select(a => a.Id));
+            return draining;
+        }
+
+        if (open.All(a => a.FreeSlots <= 0))
+        {
+            var busy = Reason(Kind.SlotsBusy, $"all {open.Sum(a => a.Hello.Slots)} slot(s) on {open.Count} capable agent(s) are busy");
+            busy.AgentIds.AddRange(open.Select(a => a.Id));
+            return busy;
+        }
+
+        return Reason(Kind.Dispatching, "a capable agent has a free slot; it is being handed over");
+    }
+
+    private static string Missing(TaskRequirements needs, IReadOnlyCollection<AgentSession> connected)
+    {
+        var missing = new List<string>();
+        if (!connected.Any(a => a.Hello.Encoders.Contains(needs.Encoder))) missing.Add($"none has the encoder {needs.Encoder}");
+        missing.AddRange(needs.Filters.Where(f => !connected.Any(a => a.Hello.Filters.Contains(f))).Select(f => $"none has the filter {f}"));
+        missing.AddRange(needs.MediaRoots.Where(r => !connected.Any(a => a.Hello.MediaRoots.Contains(r))).Select(r => $"none reaches the media root '{r}'"));
+        return missing.Count > 0 ? string.Join("; ", missing) : "no single agent has the encoder, filters and media roots together";
+    }
+
+    private static WaitReason Reason(Kind kind, string message, Timestamp? until = null) =>
+        new() { Kind = kind, Message = message, Until = until };
+
+    private static string Time(DateTimeOffset? time) =>
+        time?.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? "a time not set";
+}

@@ -1,0 +1,31 @@
+using System.Data.Common;
+
+namespace RenderFarm.Coordinator.Storage;
+
+/// <summary>Brings a database to <see cref="SqlSchema.Version"/>, one migration per transaction.</summary>
+internal static class SchemaMigrator
+{
+    public static async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(null, SqlSchema.CreateVersionTable, cancellationToken);
+        var versions = await connection.QueryAsync(null, "SELECT version FROM rf_schema", r => r.GetInt32(0), cancellationToken);
+        var current = versions.Count == 0 ? 0 : versions[0];
+        if (current > SqlSchema.Version)
+        {
+            throw new InvalidOperationException($"The database has schema version {current}, newer than this coordinator's {SqlSchema.Version}: upgrade the coordinator.");
+        }
+
+        for (var version = current + 1; version <= SqlSchema.Version; version++)
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            foreach (var statement in SqlSchema.Migrations[version - 1])
+            {
+                await connection.ExecuteAsync(transaction, statement, cancellationToken);
+            }
+
+            await connection.ExecuteAsync(transaction, version == 1 ? "INSERT INTO rf_schema (version) VALUES (@v)" : "UPDATE rf_schema SET version = @v",
+                cancellationToken, ("@v", version));
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+}
