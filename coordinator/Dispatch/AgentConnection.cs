@@ -143,6 +143,9 @@ public sealed partial class AgentConnection(
                 }
 
                 break;
+            case ConnectRequest.MessageOneofCase.Publish:
+                session.Send(new ConnectResponse { PublishGrant = await attempts.GrantPublishAsync(session.Id, request.Publish.AttemptId, cancellationToken) });
+                break;
             case ConnectRequest.MessageOneofCase.Log:
                 await logs.AppendAsync(session.Id, request.Log, cancellationToken);
                 break;
@@ -153,7 +156,7 @@ public sealed partial class AgentConnection(
             case ConnectRequest.MessageOneofCase.Hello:
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, "hello may only be sent once per stream"));
             default:
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed, log, draining"));
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed, log, draining, publish"));
         }
     }
 

@@ -138,6 +138,19 @@ public sealed class AttemptLifecycle(
         return attempt.JobId;
     }
 
+    /// <summary>
+    /// An agent asks before it renames a finished output into place: only the live lease may publish, so an
+    /// attempt that lost its lease (its task may have run elsewhere) never overwrites a committed output.
+    /// A grant renews the lease so the rename and the completion report fit in it.
+    /// </summary>
+    public async Task<PublishGrant> GrantPublishAsync(string agentId, string attemptId, CancellationToken cancellationToken)
+    {
+        var stale = await RenewLeasesAsync(agentId, [attemptId], cancellationToken);
+        return stale.Count == 0
+            ? new PublishGrant { AttemptId = attemptId, Granted = true }
+            : new PublishGrant { AttemptId = attemptId, Granted = false, Reason = "the lease on this attempt has ended; the task may have run elsewhere" };
+    }
+
     /// <summary>Extends the leases an agent still holds; returns the ids it must drop.</summary>
     public async Task<IReadOnlyList<string>> RenewLeasesAsync(string agentId, IReadOnlyCollection<string> attemptIds, CancellationToken cancellationToken)
     {
