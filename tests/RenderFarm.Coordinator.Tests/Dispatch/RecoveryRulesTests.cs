@@ -106,6 +106,26 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Publish_IsGrantedOnlyToTheLiveLease()
+    {
+        var job = await _h.SubmitAsync();
+        var attempt = await _h.AssignAsync(job.Id);
+        _h.Time.Advance(TimeSpan.FromSeconds(20));
+
+        var granted = await _h.Attempts.GrantPublishAsync("agent-a", attempt.Id, None);
+        Assert.True(granted.Granted);
+        Assert.Equal(_h.Time.GetUtcNow() + _h.Options.LeaseDuration, (await _h.Store.FindAttemptAsync(attempt.Id, None))!.LeaseExpiry);
+        Assert.False((await _h.Attempts.GrantPublishAsync("agent-b", attempt.Id, None)).Granted);
+
+        _h.Time.Advance(TimeSpan.FromMinutes(1));
+        var now = _h.Time.GetUtcNow();
+        await _h.Attempts.ExpireAsync(a => a.LeaseExpiry < now, "no heartbeat", None);
+        var refused = await _h.Attempts.GrantPublishAsync("agent-a", attempt.Id, None);
+        Assert.False(refused.Granted);
+        Assert.Contains("lease", refused.Reason);
+    }
+
+    [Fact]
     public async Task RestartGrace_GivesExpiredRunningLeasesOneMoreLease()
     {
         var job = await _h.SubmitAsync();
