@@ -58,8 +58,11 @@ public static class FarmctlApp
         root.Subcommands.Add(WatchCommand.Create(runner));
         root.Subcommands.Add(CancelCommand.Create(runner));
         root.Subcommands.Add(RetryCommand.Create(runner));
+        root.Subcommands.Add(LogsCommand.Create(runner));
         root.Subcommands.Add(AgentsCommand.Create(runner));
+        root.Subcommands.Add(AttemptsCommand.Create(runner));
         root.Subcommands.Add(StatsCommand.Create(runner));
+        root.Subcommands.Add(TopCommand.Create(runner));
         return root;
     }
 }

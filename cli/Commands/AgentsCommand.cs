@@ -10,7 +10,12 @@ internal static class AgentsCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var command = new Command("agents", "List the render agents: state, busy and total slots, machine, ffmpeg, last heartbeat.");
+        var command = new Command(
+            "agents",
+            "List the render agents: state (idle, busy, draining, drained, disconnected), busy and total slots, the work they run, " +
+            "machine, load, ffmpeg, last heartbeat. `agents drain` and `agents resume` take one out of and back into service.");
+        command.Subcommands.Add(AgentDrainCommands.Drain(runner));
+        command.Subcommands.Add(AgentDrainCommands.Resume(runner));
         runner.Bind(command, async (context, cancellationToken) =>
         {
             var response = await context.Farm.ListAgentsAsync(new ListAgentsRequest(), cancellationToken: cancellationToken);

@@ -5,13 +5,13 @@ using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Cli.Commands;
 
-/// <summary>`farmctl job ID`: everything about one job, down to each attempt's log tail.</summary>
+/// <summary>`farmctl job ID`: everything about one job, from its schedule down to each attempt's log tail.</summary>
 internal static class JobCommand
 {
     public static Command Create(CommandRunner runner)
     {
         var id = JobIdArgument.Create();
-        var command = new Command("job", "Show one job: its recipe, tasks and every attempt (agent, times, outcome, error, log tail).")
+        var command = new Command("job", "Show one job: its recipe and schedule, its tasks and why they wait, every attempt (agent, times, outcome, failure, log size, log tail).")
         {
             id,
         };

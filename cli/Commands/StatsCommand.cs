@@ -10,7 +10,7 @@ internal static class StatsCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var command = new Command("stats", "Show the queue: jobs per state, how long the oldest queued job has waited, agents and slots.");
+        var command = new Command("stats", "Show the queue: jobs and tasks per state, how long the oldest queued job has waited, agents and slots, and throughput (tasks/min, frames/s) over recent windows.");
         runner.Bind(command, async (context, cancellationToken) =>
         {
             var stats = await context.Farm.GetQueueStatsAsync(new GetQueueStatsRequest(), cancellationToken: cancellationToken);

@@ -4,21 +4,25 @@ using Spectre.Console;
 
 namespace RenderFarm.Cli.Output;
 
-/// <summary>`farmctl agents`: one row per agent the coordinator knows.</summary>
+/// <summary>`farmctl agents`: one row per agent the coordinator knows, with the work it runs.</summary>
 internal static class AgentTable
 {
     public static Table Render(IEnumerable<AgentInfo> agents, TimeProvider time)
     {
-        var table = Tables.Create("NAME", "ID", "STATE", "SLOTS BUSY/TOTAL", "CORES", "MEMORY", "LOAD", "FFMPEG", "TAGS", "LAST SEEN");
-        table.Columns[7].NoWrap = false;
-        table.Columns[8].NoWrap = false;
+        var table = Tables.Create("NAME", "ID", "STATE", "SLOTS BUSY/TOTAL", "RUNNING", "CORES", "MEMORY", "LOAD", "FFMPEG", "TAGS", "LAST SEEN");
+        foreach (var column in new[] { 2, 4, 8, 9 })
+        {
+            table.Columns[column].NoWrap = false;
+        }
+
         foreach (var agent in agents)
         {
             table.AddRow(
                 Format.Escape(agent.Name),
                 Format.Escape(agent.Id),
-                Format.State(agent.State),
-                $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}",
+                Markup.Escape(State(agent)),
+                BusySlots(agent),
+                Markup.Escape(Running(agent)),
                 agent.Cores.ToString(CultureInfo.InvariantCulture),
                 Format.Bytes(agent.MemoryBytes),
                 Format.Number(agent.LoadAverage),
@@ -29,4 +33,20 @@ internal static class AgentTable
 
         return table;
     }
+
+    public static string BusySlots(AgentInfo agent) => $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
+
+    /// <summary>The state, with who drained it: "draining (kernel update)".</summary>
+    public static string State(AgentInfo agent) =>
+        (agent.Draining || agent.State is AgentState.Draining or AgentState.Drained) && agent.DrainReason.Length > 0
+            ? $"{Format.State(agent.State)} ({agent.DrainReason})"
+            : Format.State(agent.State);
+
+    /// <summary>One line per running attempt: job name (or id), percent, fps.</summary>
+    public static string Running(AgentInfo agent) =>
+        agent.Running.Count == 0
+            ? Format.None
+            : string.Join("\n", agent.Running.Select(r => $"{JobName(r)} {Format.Percent(r.Percent)} {Format.Number(r.Fps, "0.#")} fps"));
+
+    public static string JobName(RunningAttempt attempt) => attempt.JobName.Length > 0 ? attempt.JobName : attempt.JobId;
 }

@@ -62,6 +62,9 @@ internal sealed class JobSpecOptions
 
     public Option<string?> Name { get; } = new("--name") { Description = "A label for people, shown by farmctl jobs.", HelpName = "TEXT" };
 
+    /// <summary>--start-at, --cron, --depends-on and the attempt time limits.</summary>
+    public ScheduleOptions Schedule { get; } = new();
+
     public Option<bool> Wait { get; } = new("--wait")
     {
         Description = "Follow the job with a live progress bar until it ends; exit 0 if it succeeded, 1 if it failed, 2 if it was canceled.",
@@ -76,6 +79,8 @@ internal sealed class JobSpecOptions
         {
             command.Options.Add(option);
         }
+
+        Schedule.AddTo(command);
 
         Preset.Validators.Add(result =>
         {
@@ -107,11 +112,19 @@ internal sealed class JobSpecOptions
             {
                 result.AddError("--fps and --keep-timing contradict each other: a constant rate drops or repeats frames, keep-timing keeps them all.");
             }
+
+            if (result.GetValue(Wait) && result.GetValue(Schedule.Cron) is not null)
+            {
+                result.AddError("--wait cannot follow a recurring job: each --cron firing is a job of its own (see them with `farmctl job ID`).");
+            }
         });
     }
 
-    /// <summary>The spec to submit; relative paths are resolved against <paramref name="currentDirectory"/>.</summary>
-    public JobSpec ToSpec(ParseResult result, string currentDirectory)
+    /// <summary>
+    /// The spec to submit; relative paths are resolved against <paramref name="currentDirectory"/> and a
+    /// relative --start-at against <paramref name="time"/>.
+    /// </summary>
+    public JobSpec ToSpec(ParseResult result, string currentDirectory, TimeProvider time)
     {
         PresetCatalog.TryGetByName(result.GetValue(Preset)!, out var preset);
         var output = new OutputSettings
@@ -148,6 +161,7 @@ internal sealed class JobSpecOptions
             spec.MaxRetries = retries;
         }
 
+        Schedule.ApplyTo(spec, result, time);
         return spec;
     }
 

@@ -24,7 +24,7 @@ internal static class SubmitCommand
         var command = new Command("transcode", "Render INPUT to OUTPUT with a preset (proxy, mezzanine or delivery).");
         spec.AddTo(command);
         runner.Bind(command, (context, cancellationToken) =>
-            SubmitAsync(context, spec, new SubmitJobRequest { Spec = spec.ToSpec(context.ParseResult, context.Environment.CurrentDirectory) }, cancellationToken));
+            SubmitAsync(context, spec, new SubmitJobRequest { Spec = spec.ToSpec(context.ParseResult, context.Environment.CurrentDirectory, context.Environment.Time) }, cancellationToken));
         return command;
     }
 
@@ -37,7 +37,7 @@ internal static class SubmitCommand
         grade.AddTo(command);
         runner.Bind(command, (context, cancellationToken) =>
         {
-            var request = new SubmitJobRequest { Spec = spec.ToSpec(context.ParseResult, context.Environment.CurrentDirectory) };
+            var request = new SubmitJobRequest { Spec = spec.ToSpec(context.ParseResult, context.Environment.CurrentDirectory, context.Environment.Time) };
             request.Spec.Grade = grade.ToGrade(context.ParseResult, context.Environment.CurrentDirectory);
             return SubmitAsync(context, spec, request, cancellationToken);
         });
@@ -57,10 +57,13 @@ internal static class SubmitCommand
             return await JobWatcher.WatchAsync(context, job.Id, cancellationToken);
         }
 
-        JobReply.Write(context, job, $"submitted job {job.Id}");
+        var recurring = job.Recurrence is not null || request.Spec.Cron.Length > 0;
+        JobReply.Write(context, job, recurring ? $"submitted recurring job {job.Id}" : $"submitted job {job.Id}");
         if (!context.Json)
         {
-            context.Console.WriteLine($"follow it with: farmctl watch {job.Id}");
+            context.Console.WriteLine(recurring
+                ? $"next run: {Format.Time(job.Recurrence?.NextRunTime, context.Environment.Time)}; see its runs with: farmctl job {job.Id}"
+                : $"follow it with: farmctl watch {job.Id}");
         }
 
         return ExitCodes.Success;

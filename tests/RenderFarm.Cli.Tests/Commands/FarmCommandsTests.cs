@@ -76,4 +76,31 @@ public sealed class FarmCommandsTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Equal(Stats(), GetQueueStatsResponse.Parser.ParseJson(result.Out));
     }
+
+    [Fact]
+    public async Task Stats_Text_ShowsTaskCountsAndThroughputPerWindow()
+    {
+        var stats = Stats();
+        stats.Tasks.Add(new TaskStateCount { State = TaskState.Queued, Count = 31 });
+        stats.Tasks.Add(new TaskStateCount { State = TaskState.Running, Count = 7 });
+        stats.Throughput.Add(new Throughput
+        {
+            Window = Duration.FromTimeSpan(TimeSpan.FromMinutes(5)), TasksSucceeded = 40, TasksFailed = 2, Frames = 72000, FramesPerSecond = 240, TasksPerMinute = 8.4,
+        });
+        stats.Throughput.Add(new Throughput
+        {
+            Window = Duration.FromTimeSpan(TimeSpan.FromMinutes(1)), TasksSucceeded = 9, TasksFailed = 0, Frames = 14400, FramesPerSecond = 240.5, TasksPerMinute = 9,
+        });
+        _farmctl.Farm.Stats = stats;
+
+        var result = await _farmctl.RunAsync("stats");
+
+        var lines = result.Out.Split('\n').Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        Assert.Contains("tasks queued 31", lines);
+        Assert.Contains("tasks running 7", lines);
+        Assert.Contains("tasks failed 0", lines);
+        Assert.Contains("WINDOW SUCCEEDED FAILED FRAMES TASKS/MIN FRAMES/S", lines);
+        var windows = lines.Where(l => l.StartsWith("last ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["last 1m 9 0 14400 9.0 240.5", "last 5m 40 2 72000 8.4 240.0"], windows);
+    }
 }

@@ -108,4 +108,107 @@ public sealed class JobCommandTests : IAsyncLifetime
 
         Assert.Equal(JobState.Queued, Job.Parser.ParseJson(result.Out).State);
     }
+
+    private static readonly DateTimeOffset Now = new(2025, 11, 24, 14, 1, 30, TimeSpan.Zero);
+
+    private static Timestamp At(double secondsFromNow) => Timestamp.FromDateTimeOffset(Now.AddSeconds(secondsFromNow));
+
+    private static RenderTask WaitingTask(string id, WaitReason reason) =>
+        new() { Id = id, State = reason.Kind == WaitReason.Types.Kind.Backoff ? TaskState.Waiting : TaskState.Queued, WaitReason = reason };
+
+    [Fact]
+    public async Task Job_WaitingTasks_ShowWhyEachWaits()
+    {
+        _farmctl.Time = new FixedClock(Now);
+        var job = SampleJobs.Job("j1", JobState.Queued);
+        job.Tasks.Add(WaitingTask("t1", new WaitReason { Kind = WaitReason.Types.Kind.Backoff, Until = At(40), Message = "retrying after a crash" }));
+        job.Tasks.Add(WaitingTask("t2", new WaitReason { Kind = WaitReason.Types.Kind.Dependency, JobIds = { "j-0" } }));
+        job.Tasks.Add(WaitingTask("t3", new WaitReason { Kind = WaitReason.Types.Kind.NoCapableAgent, Message = "no agent has encoder libx265" }));
+        job.Tasks.Add(WaitingTask("t4", new WaitReason { Kind = WaitReason.Types.Kind.Scheduled, Until = At(86400) }));
+        job.Tasks.Add(WaitingTask("t5", new WaitReason { Kind = WaitReason.Types.Kind.NoAgents }));
+        _farmctl.Farm.Jobs["j1"] = job;
+
+        var result = await _farmctl.RunAsync("job", "j1");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        var waits = result.Out.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("waiting:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+        [
+            "waiting: backing off until 14:02:10 (in 40s)",
+            "waiting: waiting on job j-0",
+            "waiting: no agent has encoder libx265",
+            "waiting: scheduled to start at 2025-11-25 14:01:30 (in 1d)",
+            "waiting: no agent is connected",
+        ], waits);
+    }
+
+    [Fact]
+    public async Task Job_Recurring_ShowsCronNextRunAndRuns()
+    {
+        _farmctl.Time = new FixedClock(Now);
+        var job = SampleJobs.Job("jr", JobState.Waiting);
+        job.Spec.Cron = "0 30 2 * * ?";
+        job.Spec.TimeZone = "Europe/Paris";
+        job.Recurrence = new Recurrence
+        {
+            Cron = "0 30 2 * * ?", TimeZone = "Europe/Paris", NextRunTime = At(3600), RunCount = 12, LastRunJobId = "j-run-12",
+        };
+        _farmctl.Farm.Jobs["jr"] = job;
+
+        var result = await _farmctl.RunAsync("job", "jr");
+
+        var lines = Squeezed(result.Out);
+        Assert.Contains("recurrence cron \"0 30 2 * * ?\" in Europe/Paris", lines);
+        Assert.Contains("next run 15:01:30 (in 1h)", lines);
+        Assert.Contains("runs 12 (last: job j-run-12)", lines);
+    }
+
+    [Fact]
+    public async Task Job_RunOfRecurringJobWithDependenciesAndLimits_ShowsEach()
+    {
+        _farmctl.Time = new FixedClock(Now);
+        var job = SampleJobs.Job("j2", JobState.Waiting);
+        job.RecurringJobId = "jr";
+        job.Spec.DependsOn.Add("j-a");
+        job.Spec.DependsOn.Add("j-b");
+        job.Spec.StartTime = At(600);
+        job.Spec.MaxRunTime = Duration.FromTimeSpan(TimeSpan.FromHours(2));
+        job.Spec.StallTimeout = Duration.FromTimeSpan(TimeSpan.FromMinutes(5));
+        _farmctl.Farm.Jobs["j2"] = job;
+
+        var result = await _farmctl.RunAsync("job", "j2");
+
+        var lines = Squeezed(result.Out);
+        Assert.Contains("run of recurring job jr", lines);
+        Assert.Contains("depends on j-a, j-b", lines);
+        Assert.Contains("start at 14:11:30 (in 10m)", lines);
+        Assert.Contains("max run time 2h", lines);
+        Assert.Contains("stall timeout 5m", lines);
+    }
+
+    [Fact]
+    public async Task Job_Attempts_ShowFailureClassAndLogSize()
+    {
+        var job = SampleJobs.Job("j3", JobState.Running);
+        var task = new RenderTask { Id = "t1", State = TaskState.Running };
+        task.Attempts.Add(new Attempt
+        {
+            Id = "att-1", AgentName = "render-07", Outcome = AttemptOutcome.Failed, FailureClass = FailureClass.Timeout,
+            ExitCode = 255, Error = "no progress for 5m", LogSizeBytes = 12_288,
+        });
+        task.Attempts.Add(new Attempt { Id = "att-2", AgentName = "render-03", Outcome = AttemptOutcome.Canceled, FailureClass = FailureClass.Interrupted });
+        job.Tasks.Add(task);
+        _farmctl.Farm.Jobs["j3"] = job;
+
+        var result = await _farmctl.RunAsync("job", "j3");
+
+        var first = Assert.Single(result.Out.Split('\n'), l => l.Contains("att-1", StringComparison.Ordinal));
+        Assert.Contains("timeout", first);
+        Assert.Contains("12.0 KiB", first);
+        Assert.Contains("no progress for 5m", first);
+        Assert.Contains("interrupted", Assert.Single(result.Out.Split('\n'), l => l.Contains("att-2", StringComparison.Ordinal)));
+    }
+
+    private static List<string> Squeezed(string text) =>
+        text.Split('\n').Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
 }

@@ -29,6 +29,25 @@ public sealed class FakeCoordinator
 
     public GetQueueStatsResponse Stats { get; set; } = new();
 
+    /// <summary>GetJob answers these in turn for a job id (then keeps answering the last), before <see cref="Jobs"/>.</summary>
+    public Dictionary<string, Queue<Job>> JobTimelines { get; } = [];
+
+    /// <summary>Logs by attempt id, for GetTaskLog.</summary>
+    public Dictionary<string, FakeLog> Logs { get; } = [];
+
+    public List<GetTaskLogRequest> LogRequests { get; } = [];
+
+    /// <summary>What each WatchFarm call streams, in call order; calls past the end stay open and silent.</summary>
+    public List<FarmStream> FarmStreams { get; } = [];
+
+    public int WatchFarmCalls { get; set; }
+
+    public List<DrainAgentRequest> DrainRequests { get; } = [];
+
+    public List<ResumeAgentRequest> ResumeRequests { get; } = [];
+
+    public List<CancelAttemptRequest> CancelAttemptRequests { get; } = [];
+
     /// <summary>When set, every call fails with this status.</summary>
     public Status? Failure { get; set; }
 
@@ -40,6 +59,20 @@ public sealed class FakeCoordinator
         }
     }
 
-    public Job GetJob(string id) =>
-        Jobs.TryGetValue(id, out var job) ? job : throw new RpcException(new Status(StatusCode.NotFound, $"job {id} not found"));
+    public Job GetJob(string id)
+    {
+        if (JobTimelines.TryGetValue(id, out var timeline) && timeline.Count > 0)
+        {
+            return timeline.Count > 1 ? timeline.Dequeue() : timeline.Peek();
+        }
+
+        return Jobs.TryGetValue(id, out var job) ? job : throw new RpcException(new Status(StatusCode.NotFound, $"job {id} not found"));
+    }
+
+    /// <summary>The job GetJob would answer next, without moving its timeline on.</summary>
+    public Job PeekJob(string id) =>
+        JobTimelines.TryGetValue(id, out var timeline) && timeline.Count > 0 ? timeline.Peek() : GetJob(id);
+
+    public AgentInfo GetAgent(string id) =>
+        Agents.Agents.FirstOrDefault(a => a.Id == id) ?? throw new RpcException(new Status(StatusCode.NotFound, $"agent {id} not found"));
 }

@@ -60,6 +60,31 @@ public sealed class FakeJobService(FakeCoordinator farm) : JobService.JobService
         return Task.FromResult(new RetryJobResponse { Job = job });
     }
 
+    public override Task<GetTaskLogResponse> GetTaskLog(GetTaskLogRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        farm.LogRequests.Add(request.Clone());
+        var job = farm.PeekJob(request.JobId);
+        var task = request.TaskId.Length == 0 ? job.Tasks.FirstOrDefault() : job.Tasks.FirstOrDefault(t => t.Id == request.TaskId);
+        var attemptId = request.AttemptId.Length > 0 ? request.AttemptId : task?.Attempts.LastOrDefault()?.Id;
+        if (attemptId is null || !farm.Logs.TryGetValue(attemptId, out var log))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"job {request.JobId} has no attempt {attemptId ?? "yet"}"));
+        }
+
+        var index = request.PageToken.Length == 0 ? 0 : int.Parse(request.PageToken, CultureInfo.InvariantCulture);
+        var text = index < log.Pages.Count ? log.Pages[index] : "";
+        var next = Math.Min(index + 1, log.Pages.Count);
+        return Task.FromResult(new GetTaskLogResponse
+        {
+            AttemptId = attemptId,
+            Text = text,
+            NextPageToken = next.ToString(CultureInfo.InvariantCulture),
+            Complete = log.Ended && next == log.Pages.Count,
+            SizeBytes = (ulong)log.Pages.Take(next).Sum(p => p.Length),
+        });
+    }
+
     public override async Task WatchJob(WatchJobRequest request, IServerStreamWriter<WatchJobResponse> responseStream, ServerCallContext context)
     {
         farm.ThrowIfFailing();

@@ -18,6 +18,9 @@ public sealed class FarmctlHarness : IAsyncLifetime
 
     public FakeCoordinator Farm { get; } = new();
 
+    /// <summary>The clock and time zone farmctl sees (default: system time shown in UTC).</summary>
+    public TimeProvider Time { get; set; } = new UtcTimeProvider();
+
     public async Task InitializeAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -35,20 +38,56 @@ public sealed class FarmctlHarness : IAsyncLifetime
 
     public async Task<FarmctlResult> RunAsync(CancellationToken cancellationToken, params string[] args)
     {
-        var server = _app!.GetTestServer();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var environment = new FarmctlEnvironment
+        var exitCode = await FarmctlApp.RunAsync(args, Environment(stdout, stderr), cancellationToken);
+        return new FarmctlResult(exitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>
+    /// Runs a command that goes on until Ctrl+C (top, follow) and presses Ctrl+C once <paramref name="done"/>
+    /// holds for what it wrote so far, or after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task<FarmctlResult> RunUntilAsync(Func<FarmctlResult, bool> done, TimeSpan timeout, params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var (outWriter, errorWriter) = (TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr));
+        using var ctrlC = new CancellationTokenSource(timeout);
+        var run = FarmctlApp.RunAsync(args, Environment(outWriter, errorWriter), ctrlC.Token);
+        while (!run.IsCompleted && !done(Written()))
+        {
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(50)));
+        }
+
+        await ctrlC.CancelAsync();
+        var exitCode = await run;
+        return Written() with { ExitCode = exitCode };
+
+        FarmctlResult Written()
+        {
+            lock (outWriter)
+            {
+                lock (errorWriter)
+                {
+                    return new FarmctlResult(0, stdout.ToString(), stderr.ToString());
+                }
+            }
+        }
+    }
+
+    private FarmctlEnvironment Environment(TextWriter stdout, TextWriter stderr)
+    {
+        var server = _app!.GetTestServer();
+        return new FarmctlEnvironment
         {
             Out = stdout,
             Error = stderr,
             CurrentDirectory = CurrentDirectory,
             GetEnvironmentVariable = _ => null,
             CreateChannel = _ => GrpcChannel.ForAddress(server.BaseAddress, new GrpcChannelOptions { HttpHandler = server.CreateHandler() }),
-            Time = new UtcTimeProvider(),
+            Time = Time,
         };
-        var exitCode = await FarmctlApp.RunAsync(args, environment, cancellationToken);
-        return new FarmctlResult(exitCode, stdout.ToString(), stderr.ToString());
     }
 
     public async Task DisposeAsync()
