@@ -24,4 +24,13 @@ internal static partial class Log
 
     [LoggerMessage(7, LogLevel.Warning, "Attempt {AttemptId} was assigned twice; the second is ignored")]
     public static partial void DuplicateAssignment(ILogger logger, string attemptId);
+
+    [LoggerMessage(8, LogLevel.Warning, "Attempt {AttemptId} arrived while the agent drains; answered interrupted")]
+    public static partial void Refused(ILogger logger, string attemptId);
+
+    [LoggerMessage(9, LogLevel.Warning, "Interrupting attempt {AttemptId}: {Reason}")]
+    public static partial void Interrupting(ILogger logger, string attemptId, string reason);
+
+    [LoggerMessage(10, LogLevel.Warning, "Attempt {AttemptId} interrupted; nothing was published: {Reason}")]
+    public static partial void Interrupted(ILogger logger, string attemptId, string reason);
 }

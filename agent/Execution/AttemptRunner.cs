@@ -2,25 +2,45 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
+using RenderFarm.Agent.Logs;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
 
 /// <summary>
-/// Runs the attempts the coordinator assigns, each on its own task, and reports how they end. Work keeps
-/// running while the link to the coordinator is down; cancel and drop stop ffmpeg and publish nothing.
+/// Runs the attempts the coordinator assigns, each on its own task with its own log, and reports how they end.
+/// Work keeps running while the link to the coordinator is down; cancel and drop stop ffmpeg and publish nothing.
+/// While the agent drains, new assignments are answered <see cref="FailureClass.Interrupted"/> at once, and
+/// attempts it interrupts are reported so.
 /// </summary>
 public sealed class AttemptRunner(
     RenderPipeline pipeline,
     AgentOutbox outbox,
+    AttemptLogs logs,
     IOptions<AgentOptions> options,
     TimeProvider time,
     ILogger<AttemptRunner> logger)
 {
+    /// <summary>The message an assignment gets when it arrives while the agent drains.</summary>
+    public const string ShuttingDown = "agent is shutting down";
+
     private readonly ConcurrentDictionary<string, Running> _running = new();
     private readonly AgentMediaRoots _roots = new(options.Value.MediaRoots);
+    private readonly Lock _gate = new();
+    private volatile string? _drainReason;
 
-    private sealed record Running(Assignment Work, CancellationTokenSource Stop, Task Completion);
+    private sealed class Running(Assignment work)
+    {
+        public Assignment Work { get; } = work;
+
+        public CancellationTokenSource Stop { get; } = new();
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public volatile string? StopReason;
+
+        public volatile string? InterruptReason;
+    }
 
     public IReadOnlyCollection<string> RunningAttemptIds => _running.Keys.ToList();
 
@@ -28,26 +48,49 @@ public sealed class AttemptRunner(
 
     public IEnumerable<string> MediaRootNames => _roots.Names;
 
+    /// <summary>Why the agent drains; null while it takes work.</summary>
+    public string? DrainReason => _drainReason;
+
+    public bool IsDraining => _drainReason is not null;
+
+    /// <summary>Takes no new work from now on; once this returns, no attempt starts any more.</summary>
+    public void BeginDrain(string reason)
+    {
+        lock (_gate) _drainReason ??= reason;
+    }
+
     public void Start(Assignment work)
     {
-        var stop = new CancellationTokenSource();
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_running.TryAdd(work.AttemptId, new Running(work, stop, done.Task)))
+        ArgumentNullException.ThrowIfNull(work);
+        var running = new Running(work);
+        lock (_gate)
         {
-            Log.DuplicateAssignment(logger, work.AttemptId);
-            stop.Dispose();
-            return;
+            if (IsDraining)
+            {
+                Log.Refused(logger, work.AttemptId);
+                running.Stop.Dispose();
+                outbox.Post(Failure(work.AttemptId, FailureClass.Interrupted, ShuttingDown, 0, ""));
+                outbox.Post(new ConnectRequest { Slots = new SlotsAvailable { FreedSlots = 1 } });
+                return;
+            }
+
+            if (!_running.TryAdd(work.AttemptId, running))
+            {
+                Log.DuplicateAssignment(logger, work.AttemptId);
+                running.Stop.Dispose();
+                return;
+            }
         }
 
         _ = Task.Run(async () =>
         {
             try
             {
-                await RunAsync(work, stop.Token);
+                await RunAsync(running);
             }
             finally
             {
-                done.SetResult();
+                running.Done.SetResult();
             }
         });
     }
@@ -58,16 +101,45 @@ public sealed class AttemptRunner(
         if (_running.TryGetValue(attemptId, out var running))
         {
             Log.Stopping(logger, attemptId, reason);
-            running.Stop.Cancel();
+            running.StopReason ??= reason;
+            Cancel(running);
         }
     }
 
-    /// <summary>Waits for every running attempt to end (used when the agent shuts down gracefully).</summary>
-    public Task WhenIdleAsync() => Task.WhenAll(_running.Values.Select(r => r.Completion));
-
-    private async Task RunAsync(Assignment work, CancellationToken cancellationToken)
+    /// <summary>Stops every running attempt and reports each as <see cref="FailureClass.Interrupted"/> with <paramref name="reason"/>.</summary>
+    public void InterruptAll(string reason)
     {
+        foreach (var running in _running.Values)
+        {
+            Log.Interrupting(logger, running.Work.AttemptId, reason);
+            running.InterruptReason ??= reason;
+            Cancel(running);
+        }
+    }
+
+    /// <summary>Waits for every running attempt to end.</summary>
+    public Task WhenIdleAsync() => Task.WhenAll(_running.Values.Select(r => r.Done.Task));
+
+    private static void Cancel(Running running)
+    {
+        try
+        {
+            running.Stop.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // It has just ended.
+        }
+    }
+
+    private async Task RunAsync(Running running)
+    {
+        var work = running.Work;
+        var cancellationToken = running.Stop.Token;
+        var log = logs.Open(work.AttemptId);
+        ConnectRequest? report = null;
         Log.Starting(logger, work.AttemptId, work.JobId);
+        log.Append($"{RenderPipeline.StepPrefix}attempt {work.AttemptId} of task {work.TaskId}, job {work.JobId}, on agent {options.Value.Name}");
         try
         {
             var request = Resolve(work);
@@ -79,27 +151,45 @@ public sealed class AttemptRunner(
                 {
                     Progress = new TaskProgress { AttemptId = work.AttemptId, Percent = p.Percent, Fps = p.Fps, Speed = p.Speed, Frames = (ulong)Math.Max(0, p.Frames) },
                 });
-            }, cancellationToken);
-            outbox.Post(new ConnectRequest { Completed = new TaskCompleted { AttemptId = work.AttemptId, Output = output } });
+            }, log.Append, cancellationToken);
+            report = new ConnectRequest { Completed = new TaskCompleted { AttemptId = work.AttemptId, Output = output } };
+            log.Append($"{RenderPipeline.StepPrefix}completed");
             Log.Finished(logger, work.AttemptId, output.Path);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            Log.Stopped(logger, work.AttemptId);
+            if (running.InterruptReason is { } reason)
+            {
+                Log.Interrupted(logger, work.AttemptId, reason);
+                log.Append($"{RenderPipeline.StepPrefix}interrupted: {reason}");
+                report = Failure(work.AttemptId, FailureClass.Interrupted, reason, 0, "");
+            }
+            else
+            {
+                Log.Stopped(logger, work.AttemptId);
+                log.Append($"{RenderPipeline.StepPrefix}stopped: {running.StopReason}; nothing was published");
+            }
         }
         catch (RenderFailedException failed)
         {
             Log.Failed(logger, work.AttemptId, failed.FailureClass, failed.Message);
-            outbox.Post(Failure(work.AttemptId, failed.FailureClass, failed.Message, failed.ExitCode, failed.LogTail));
+            log.Append($"{RenderPipeline.StepPrefix}failed ({failed.FailureClass}): {failed.Message}");
+            report = Failure(work.AttemptId, failed.FailureClass, failed.Message, failed.ExitCode, failed.LogTail);
         }
         catch (Exception ex)
         {
             Log.Crashed(logger, ex, work.AttemptId);
-            outbox.Post(Failure(work.AttemptId, FailureClass.Transient, $"agent error: {ex.Message}", 0, ""));
+            log.Append($"{RenderPipeline.StepPrefix}agent error: {ex.Message}");
+            report = Failure(work.AttemptId, FailureClass.Transient, $"agent error: {ex.Message}", 0, "");
         }
         finally
         {
-            if (_running.TryRemove(work.AttemptId, out var done)) done.Stop.Dispose();
+            log.Complete(report);
+            lock (_gate)
+            {
+                if (_running.TryRemove(work.AttemptId, out var done)) done.Stop.Dispose();
+            }
+
             outbox.Post(new ConnectRequest { Slots = new SlotsAvailable { FreedSlots = 1 } });
         }
     }

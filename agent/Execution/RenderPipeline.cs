@@ -18,23 +18,37 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
     /// <summary>Prefix of the scratch folder made beside each output.</summary>
     public const string ScratchPrefix = ".renderfarm-";
 
+    /// <summary>Starts the pipeline's own lines in an attempt log, setting them apart from ffmpeg's.</summary>
+    public const string StepPrefix = "[renderfarm] ";
+
     private readonly RenderPipelineOptions _options = options ?? new RenderPipelineOptions();
 
-    public async Task<OutputInfo> RunAsync(RenderRequest request, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
+    public Task<OutputInfo> RunAsync(RenderRequest request, Action<RenderProgress> onProgress, CancellationToken cancellationToken) =>
+        RunAsync(request, onProgress, _ => { }, cancellationToken);
+
+    /// <param name="request">What to render.</param>
+    /// <param name="onProgress">Called with each statistics update and once at 100 % when published.</param>
+    /// <param name="onLog">Called with every ffmpeg stderr line, the ffmpeg command and the pipeline's own steps (prefixed <see cref="StepPrefix"/>).</param>
+    /// <param name="cancellationToken">Stops ffmpeg and publishes nothing.</param>
+    public async Task<OutputInfo> RunAsync(RenderRequest request, Action<RenderProgress> onProgress, Action<string> onLog, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(onProgress);
+        ArgumentNullException.ThrowIfNull(onLog);
         var started = Stopwatch.GetTimestamp();
         string? scratch = null;
+        void Step(string text) => onLog(StepPrefix + text);
         try
         {
+            Step($"render {request.InputPath} -> {request.OutputPath}");
             var ffOptions = new FFOptions { BinaryFolder = _options.BinaryFolder };
             var (source, lut) = await ValidateAsync(request, ffOptions, cancellationToken).ConfigureAwait(false);
+            Step(Describe(source));
             var command = Build(request, source, lut is not null);
 
             var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
             Directory.CreateDirectory(outputDir);
-            scratch = Path.Combine(outputDir, ScratchPrefix + SafeName(request.AttemptId));
+            scratch = Path.Combine(outputDir, ScratchPrefix + AttemptNames.Safe(request.AttemptId));
             if (Directory.Exists(scratch))
             {
                 Directory.Delete(scratch, recursive: true);
@@ -44,7 +58,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             File.CreateSymbolicLink(Path.Combine(scratch, command.InputFileName), Path.GetFullPath(request.InputPath));
             lut?.WriteCanonical(Path.Combine(scratch, RenderCommandBuilder.LutFileName));
 
-            await RunFfmpegAsync(request, command, scratch, onProgress, cancellationToken).ConfigureAwait(false);
+            Step($"scratch folder {scratch}");
+            await RunFfmpegAsync(request, command, scratch, onProgress, onLog, cancellationToken).ConfigureAwait(false);
 
             var rendered = Path.Combine(scratch, command.OutputFileName);
             OutputInfo info;
@@ -57,6 +72,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
                 throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
             }
 
+            Step($"verified {info.VideoCodec} {info.Width}x{info.Height} {info.PixelFormat}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, {info.SizeBytes} bytes");
             info.Sha256 = await Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
             cancellationToken.ThrowIfCancellationRequested();
@@ -66,6 +82,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
 
             File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
+            Step($"published {request.OutputPath} (sha256 {info.Sha256})");
             onProgress(new RenderProgress(100, 0, 0, (long)info.FrameCount));
             Log.Published(logger, request.AttemptId, request.OutputPath, info.FrameCount, info.SizeBytes, Stopwatch.GetElapsedTime(started).TotalSeconds);
             return info;
@@ -144,7 +161,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
     }
 
     private async Task RunFfmpegAsync(
-        RenderRequest request, RenderCommand command, string scratch, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
+        RenderRequest request, RenderCommand command, string scratch, Action<RenderProgress> onProgress, Action<string> onLog, CancellationToken cancellationToken)
     {
         var log = new FfmpegLog(_options.LogTailLines);
         var percent = 0.0;
@@ -157,6 +174,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             .NotifyOnPercentageProgress(p => percent = p, total)
             .NotifyOnStandardError(line =>
             {
+                onLog(line);
                 if (log.Add(line))
                 {
                     Report();
@@ -166,6 +184,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
         var ffOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.BinaryFolder };
         Log.Rendering(logger, request.AttemptId, request.InputPath, request.OutputPath, processor.Arguments);
+        onLog($"{StepPrefix}{GlobalFFOptions.GetFFMpegBinaryPath(ffOptions)} {processor.Arguments}");
         FFMpegResult result;
         try
         {
@@ -183,6 +202,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             throw new RenderFailedException(failureClass, $"cannot run ffmpeg: {ex.Message}", 0, log.Tail, ex);
         }
 
+        onLog($"{StepPrefix}ffmpeg exited with code {result.ExitCode}");
         cancellationToken.ThrowIfCancellationRequested();
         if (result.Cancelled)
         {
@@ -197,6 +217,14 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             throw new RenderFailedException(failureClass, $"ffmpeg exited with code {result.ExitCode}: {lastLine}", result.ExitCode, tail);
         }
     }
+
+    private static string Describe(SourceInfo s) =>
+        $"probed {s.VideoCodec} {s.VideoProfile} {s.Width}x{s.Height} (rotation {s.Rotation}) {s.PixelFormat}, "
+        + $"{s.RealFrameRate} fps (average {s.AverageFrameRate}), {s.Duration.TotalSeconds:0.###} s, "
+        + $"colour {Tag(s.ColorPrimaries)}/{Tag(s.ColorTransfer)}/{Tag(s.ColorSpace)}/{Tag(s.ColorRange)}, "
+        + (s.HasAudio ? $"audio {s.AudioCodec}" : "no audio");
+
+    private static string Tag(string value) => value.Length == 0 ? "untagged" : value;
 
     private static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
     {
@@ -237,15 +265,6 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
         }
     }
-
-    /// <summary>The attempt id when it is plain, else a hash of it, so the scratch folder name is always safe.</summary>
-    private static string SafeName(string attemptId) =>
-        PlainId().IsMatch(attemptId)
-            ? attemptId
-            : Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(attemptId)))[..32];
-
-    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
-    private static partial Regex PlainId();
 
     [GeneratedRegex(@"Unknown encoder|Encoder \S+ not found|No such filter|Unrecognized option|Codec not currently supported", RegexOptions.CultureInvariant)]
     private static partial Regex MissingFeature();

@@ -1,7 +1,9 @@
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
+using RenderFarm.Agent.Drain;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Link;
+using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
 
 namespace RenderFarm.Agent.Hosting;
@@ -13,16 +15,28 @@ public static class AgentExtensions
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration, GrpcChannel? channel = null)
     {
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section))
+            .PostConfigure<IHostEnvironment>((o, env) => o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath))
             .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
             .Validate(o => o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root")
             .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate must be above 0")
+            .Validate(o => o.LogRetentionCount >= 1, "Agent:LogRetentionCount must be at least 1")
+            .Validate(o => o.LogRetentionBytes >= 0, "Agent:LogRetentionBytes must not be negative")
+            .Validate(o => o.LogFlushInterval > TimeSpan.Zero, "Agent:LogFlushInterval must be above 0")
+            .Validate(o => o.DrainTimeout >= TimeSpan.Zero, "Agent:DrainTimeout must not be negative")
             .ValidateOnStart();
+        services.AddOptions<HostOptions>().Configure<IOptions<AgentOptions>>((host, agent) =>
+        {
+            var longest = AgentDrain.Longest(agent.Value.DrainTimeout);
+            if (host.ShutdownTimeout < longest) host.ShutdownTimeout = longest;
+        });
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => channel ?? GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Coordinator));
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<AgentOutbox>();
+        services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AttemptRunner>();
+        services.AddSingleton<AgentDrain>();
         services.AddSingleton<LinkSession>();
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();

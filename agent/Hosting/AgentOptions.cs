@@ -1,5 +1,3 @@
-
-
 namespace RenderFarm.Agent.Hosting;
 
 /// <summary>The agent's settings, bound from the <c>Agent</c> configuration section (or <c>--Agent:Name=...</c>).</summary>
@@ -8,16 +6,12 @@ public sealed class AgentOptions
     public const string Section = "Agent";
 
     /// <summary>The coordinator to dial. Default <c>http://127.0.0.1:7400</c> (h2c on loopback).</summary>
-    
     public string Coordinator { get; set; } = "http://127.0.0.1:7400";
 
     /// <summary>This agent's name, unique in the farm. Default: the machine name.</summary>
-    
-
     public string Name { get; set; } = Environment.MachineName;
 
     /// <summary>Tasks run at once. Default 1 (ffmpeg already uses every core).</summary>
-
     public int Slots { get; set; } = 1;
 
     /// <summary>Free-form labels operators use to tell agents apart (e.g. <c>gpu</c>, <c>edit-suite</c>).</summary>
@@ -33,6 +27,26 @@ public sealed class AgentOptions
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Progress reports per second, at most. Default 2.</summary>
-
     public double ProgressRate { get; set; } = 2;
+
+    /// <summary>
+    /// Folder of the attempts' full ffmpeg logs, one <c>.log</c> file per attempt. A relative path is taken from
+    /// the content root. Default <c>.data/logs</c>.
+    /// </summary>
+    public string LogDirectory { get; set; } = ".data/logs";
+
+    /// <summary>Attempt logs kept, newest first; older ones are removed when an attempt starts. Default 200.</summary>
+    public int LogRetentionCount { get; set; } = 200;
+
+    /// <summary>Total size of the kept attempt logs, at most. Default 256 MiB.</summary>
+    public long LogRetentionBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>How often a running attempt's new log lines are sent to the coordinator. Default 250 ms.</summary>
+    public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// On shutdown, how long running attempts may take to finish before they are stopped and reported
+    /// interrupted. The host's shutdown timeout is raised to this plus a margin. Default 10 minutes.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

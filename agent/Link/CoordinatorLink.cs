@@ -11,11 +11,13 @@ namespace RenderFarm.Agent.Link;
 
 /// <summary>
 /// Dials the coordinator and keeps one Connect stream open. When the stream drops, it reconnects with
-/// exponential backoff and jitter (Polly) for as long as the agent runs; renders carry on meanwhile.
+/// exponential backoff and jitter (Polly) for as long as the agent runs and its outbox is open; renders
+/// carry on meanwhile.
 /// </summary>
 public sealed class CoordinatorLink(
     GrpcChannel channel,
     LinkSession session,
+    AgentOutbox outbox,
     IOptions<AgentOptions> options,
     ILogger<CoordinatorLink> logger) : BackgroundService
 {
@@ -24,7 +26,7 @@ public sealed class CoordinatorLink(
         var reconnect = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => !outbox.IsClosed && (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)),
                 MaxRetryAttempts = int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -39,13 +41,20 @@ public sealed class CoordinatorLink(
             .Build();
 
         var client = new AgentService.AgentServiceClient(channel);
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested && !outbox.IsClosed)
         {
-            await reconnect.ExecuteAsync(async token =>
+            try
             {
-                await session.RunAsync(client, token);
-                throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator closed the stream"));
-            }, stoppingToken);
+                await reconnect.ExecuteAsync(async token =>
+                {
+                    await session.RunAsync(client, token);
+                    if (!outbox.IsClosed) throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator closed the stream"));
+                }, stoppingToken);
+            }
+            catch (Exception ex) when (outbox.IsClosed && ex is RpcException or IOException or OperationCanceledException or HttpRequestException)
+            {
+                // The agent is stopping and has said all it will say.
+            }
         }
     }
 }

@@ -7,4 +7,7 @@ internal static partial class Log
 
     [LoggerMessage(21, LogLevel.Warning, "Lost {Coordinator} ({Reason}); reconnecting in {Delay}")]
     public static partial void Reconnecting(ILogger logger, string coordinator, TimeSpan delay, string reason);
+
+    [LoggerMessage(22, LogLevel.Information, "The coordinator says this agent is drained: {Draining} ({Reason})")]
+    public static partial void OperatorDrain(ILogger logger, bool draining, string reason);
 }

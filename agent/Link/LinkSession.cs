@@ -8,8 +8,10 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Agent.Link;
 
 /// <summary>
-/// One Connect stream: hello (with the attempts still running), then assignments, cancels and drops from
-/// the coordinator, while a single writer sends heartbeats and reports from the outbox.
+/// One Connect stream: hello (with the attempts still running; then the drain notice when the agent drains),
+/// then assignments, cancels, drops and drain states from the coordinator, while a single writer sends
+/// heartbeats, logs and reports from the outbox. When the outbox closes, the writer sends what is queued and
+/// closes its side of the stream, and the stream ends when the coordinator has read it all.
 /// </summary>
 public sealed class LinkSession(
     AttemptRunner runner,
@@ -21,6 +23,9 @@ public sealed class LinkSession(
 {
     /// <summary>Set when the coordinator welcomed this agent; tests and the drain logic read it.</summary>
     public string? AgentId { get; private set; }
+
+    /// <summary>Whether an operator drained this agent, as the coordinator last said on the current stream (not drained until it says).</summary>
+    public DrainState OperatorDrain { get; private set; } = new();
 
     public async Task RunAsync(AgentService.AgentServiceClient client, CancellationToken cancellationToken)
     {
@@ -41,9 +46,15 @@ public sealed class LinkSession(
         hello.Tags.AddRange(o.Tags);
         hello.MediaRoots.AddRange(runner.MediaRootNames);
         hello.RunningAttemptIds.AddRange(runner.RunningAttemptIds);
+        OperatorDrain = new DrainState();
         await call.RequestStream.WriteAsync(new ConnectRequest { Hello = hello }, cancellationToken);
 
         var reports = outbox.Connect();
+        if (runner.DrainReason is { } reason)
+        {
+            await call.RequestStream.WriteAsync(new ConnectRequest { Draining = new AgentDraining { Reason = reason } }, cancellationToken);
+        }
+
         var heartbeat = TimeSpan.FromSeconds(5);
         var writer = Task.Run(async () =>
         {
@@ -51,6 +62,8 @@ public sealed class LinkSession(
             {
                 await call.RequestStream.WriteAsync(message, streamEnded.Token);
             }
+
+            if (outbox.IsClosed) await call.RequestStream.CompleteAsync();
         }, streamEnded.Token);
         Task? beats = null;
         try
@@ -73,6 +86,10 @@ public sealed class LinkSession(
                         break;
                     case ConnectResponse.MessageOneofCase.Drop:
                         runner.Stop(message.Drop.AttemptId, message.Drop.Reason);
+                        break;
+                    case ConnectResponse.MessageOneofCase.Drain:
+                        OperatorDrain = message.Drain;
+                        Log.OperatorDrain(logger, message.Drain.Draining, message.Drain.Reason);
                         break;
                 }
             }
