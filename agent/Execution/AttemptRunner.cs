@@ -19,7 +19,8 @@ public sealed class AttemptRunner(
     AttemptLogs logs,
     IOptions<AgentOptions> options,
     TimeProvider time,
-    ILogger<AttemptRunner> logger)
+    ILogger<AttemptRunner> logger,
+    PublishPermits? permits = null)
 {
     /// <summary>The message an assignment gets when it arrives while the agent drains.</summary>
     public const string ShuttingDown = "agent is shutting down";
@@ -170,6 +171,11 @@ public sealed class AttemptRunner(
                 log.Append($"{RenderPipeline.StepPrefix}stopped: {running.StopReason}; nothing was published");
             }
         }
+        catch (PublishRefusedException refused)
+        {
+            Log.Stopped(logger, work.AttemptId);
+            log.Append($"{RenderPipeline.StepPrefix}{refused.Message}; nothing was published");
+        }
         catch (RenderFailedException failed)
         {
             Log.Failed(logger, work.AttemptId, failed.FailureClass, failed.Message);
@@ -204,7 +210,8 @@ public sealed class AttemptRunner(
             throw new RenderFailedException(FailureClass.Unsupported, $"cannot place the task's files on this agent: {error}", 0, "");
         }
 
-        return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite);
+        return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite,
+            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct));
     }
 
     private static ConnectRequest Failure(string attemptId, FailureClass failureClass, string message, int exitCode, string logTail) => new()

@@ -10,7 +10,7 @@ namespace RenderFarm.Agent.Execution;
 
 /// <summary>
 /// Renders one request end to end: validate, probe, build the command, run ffmpeg in a scratch folder beside the
-/// output, verify, hash and publish by an atomic rename. The scratch folder is always removed; a failure carries
+/// output, verify, hash, confirm the lease (when the request asks) and publish by an atomic rename. The scratch folder is always removed; a failure carries
 /// its <see cref="FailureClass"/>; a cancel throws <see cref="OperationCanceledException"/> and publishes nothing.
 /// </summary>
 public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, RenderPipelineOptions? options = null)
@@ -79,6 +79,12 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             if (!request.Overwrite && File.Exists(request.OutputPath))
             {
                 throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} appeared while rendering; set overwrite to replace it");
+            }
+
+            if (request.ConfirmPublish is { } confirm)
+            {
+                if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
+                Step("the coordinator granted publishing (live lease)");
             }
 
             File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);

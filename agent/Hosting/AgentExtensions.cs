@@ -34,6 +34,7 @@ public static class AgentExtensions
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<AgentOutbox>();
+        services.AddSingleton<PublishPermits>();
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AttemptRunner>();
         services.AddSingleton<AgentDrain>();

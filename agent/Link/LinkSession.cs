@@ -16,6 +16,7 @@ namespace RenderFarm.Agent.Link;
 public sealed class LinkSession(
     AttemptRunner runner,
     AgentOutbox outbox,
+    PublishPermits permits,
     FfmpegCapabilities capabilities,
     IOptions<AgentOptions> options,
     TimeProvider time,
@@ -86,6 +87,9 @@ public sealed class LinkSession(
                         break;
                     case ConnectResponse.MessageOneofCase.Drop:
                         runner.Stop(message.Drop.AttemptId, message.Drop.Reason);
+                        break;
+                    case ConnectResponse.MessageOneofCase.PublishGrant:
+                        permits.Answer(message.PublishGrant);
                         break;
                     case ConnectResponse.MessageOneofCase.Drain:
                         OperatorDrain = message.Drain;
