@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
@@ -19,6 +20,7 @@ public sealed class AttemptLifecycle(
     LiveProgress progress,
     IWorkSignals signals,
     RetryBackoff backoff,
+    FarmMetrics metrics,
     TimeProvider time,
     ILogger<AttemptLifecycle> logger)
 {
@@ -30,6 +32,7 @@ public sealed class AttemptLifecycle(
     public async Task<AttemptRecord?> TryAssignAsync(TaskRecord candidate, string agentId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        TimeSpan? sinceSubmit = null;
         var attempt = await store.InTransactionAsync(async tx =>
         {
             var task = await tx.FindTaskAsync(candidate.Id);
@@ -38,10 +41,12 @@ public sealed class AttemptLifecycle(
                 now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
             await tx.InsertAttemptAsync(attempt);
             await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null });
-            await JobRollup.ApplyAsync(tx, task.JobId, now);
+            var job = await JobRollup.ApplyAsync(tx, task.JobId, now);
+            if (task.FailedAttempts + task.LostAttempts == 0) sinceSubmit = now - job.CreateTime;
             return attempt;
         }, cancellationToken);
         if (attempt is not null) events.Publish(attempt.JobId);
+        if (attempt is not null && sinceSubmit is { } wait) metrics.TaskStarted(wait);
         return attempt;
     }
 
@@ -75,6 +80,7 @@ public sealed class AttemptLifecycle(
     public async Task<Fence> CompleteAsync(string agentId, TaskCompleted report, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        (Preset Preset, DateTimeOffset Start) succeeded = default;
         var (fence, jobId) = await store.InTransactionAsync(async tx =>
         {
             var attempt = await tx.FindAttemptAsync(report.AttemptId);
@@ -84,6 +90,7 @@ public sealed class AttemptLifecycle(
             var task = await tx.FindTaskAsync(attempt!.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
             await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now });
             await tx.UpdateTaskAsync(task.MoveTo(TaskState.Succeeded) with { NotBefore = null });
+            succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, attempt.StartTime);
             await JobRollup.ApplyAsync(tx, task.JobId, now, result: report.Output);
             return (Fence.Accepted, (string?)task.JobId);
         }, cancellationToken);
@@ -92,6 +99,7 @@ public sealed class AttemptLifecycle(
         {
             _started.TryRemove(report.AttemptId, out _);
             events.Publish(jobId!);
+            metrics.AttemptSucceeded(succeeded.Preset, now - succeeded.Start, report.Output?.FrameCount ?? 0);
         }
 
         return fence;
@@ -101,13 +109,13 @@ public sealed class AttemptLifecycle(
     {
         var now = time.GetUtcNow();
         DateTimeOffset? releaseAt = null;
+        var failureClass = report.FailureClass == FailureClass.Unspecified ? FailureClass.Transient : report.FailureClass;
         var (fence, jobId, taskId) = await store.InTransactionAsync(async tx =>
         {
             var attempt = await tx.FindAttemptAsync(report.AttemptId);
             if (attempt is { Outcome: AttemptOutcome.Failed } && attempt.AgentId == agentId) return (Fence.Duplicate, (string?)attempt.JobId, (string?)attempt.TaskId);
             if (!IsLiveLease(attempt, agentId)) return (Fence.Stale, (string?)null, (string?)null);
 
-            var failureClass = report.FailureClass == FailureClass.Unspecified ? FailureClass.Transient : report.FailureClass;
             await tx.UpdateAttemptAsync(attempt! with
             {
                 Outcome = AttemptOutcome.Failed,
@@ -125,6 +133,7 @@ public sealed class AttemptLifecycle(
         if (fence == Fence.Accepted)
         {
             _started.TryRemove(report.AttemptId, out _);
+            metrics.AttemptFailed(failureClass);
             await AfterFailureAsync(jobId!, taskId!, releaseAt, cancellationToken);
         }
 
@@ -183,6 +192,7 @@ public sealed class AttemptLifecycle(
             if (!lost) continue;
 
             expired++;
+            metrics.AttemptFailed(FailureClass.LeaseExpired);
             _started.TryRemove(candidate.Id, out _);
             Log.LeaseExpired(logger, candidate.Id, candidate.AgentId, why);
             signals.StopAttempt(candidate.AgentId, candidate.Id, canceled: false, why);
@@ -234,6 +244,7 @@ public sealed class AttemptLifecycle(
     private async Task AfterFailureAsync(string jobId, string taskId, DateTimeOffset? releaseAt, CancellationToken cancellationToken)
     {
         progress.Clear(taskId);
+        if (releaseAt is not null) metrics.RetryScheduled();
         if (releaseAt is { } at) await releases.ScheduleReleaseAsync(taskId, at, cancellationToken);
         events.Publish(jobId);
         signals.WorkAvailable();

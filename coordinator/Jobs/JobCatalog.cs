@@ -34,6 +34,7 @@ public sealed class JobCatalog(
             await tx.InsertTaskAsync(task);
             return true;
         }, cancellationToken);
+        events.Publish(jobId);
         signals.WorkAvailable();
         return job;
     }

@@ -31,6 +31,8 @@ public interface IJobStore
 
     Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken);
 
+    Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken cancellationToken);
+
     /// <summary>The job whose task has been QUEUED the longest, and since when it was created.</summary>
     Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken);
 

@@ -75,6 +75,12 @@ public sealed class SqliteJobStore(string connectionString) : IJobStore
         return rows.ToDictionary(r => r.Item1, r => r.Item2);
     }
 
+    public async Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken cancellationToken)
+    {
+        var rows = await Query("SELECT state, COUNT(*) FROM rf_tasks GROUP BY state", r => ((TaskState)r.GetInt32(0), r.GetInt32(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2);
+    }
+
     public async Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken)
     {
         var rows = await Query(
