@@ -21,7 +21,7 @@ public sealed class WatchFarmTests : IAsyncLifetime
     [Fact]
     public async Task WatchFarm_JoinMidRender_SnapshotHoldsJobAndAgentThenEveryEventToFinished()
     {
-        _farm = await FarmHost.StartAsync();
+        _farm = await FarmHost.StartAsync(new Dictionary<string, string?> { ["Coordinator:Watch:AgentPollInterval"] = "00:00:00.100" });
         await _farm.StartAgentAsync("agent-a");
         var input = await TestClips.CopyAsync(TestClips.LongAsync(), Path.Combine(_farm.MediaDir, "long.mp4"));
         await using var early = await Subscriber.JoinAsync(_farm);
