@@ -108,11 +108,15 @@ public sealed class FarmHost : IAsyncDisposable
         }
     }
 
+    /// <summary>A host that did not stop within the timeout throws its services' cancellations, sometimes aggregated.</summary>
+    private static bool IsStopTimeout(Exception ex) =>
+        ex is OperationCanceledException || (ex is AggregateException a && a.InnerExceptions.All(e => e is OperationCanceledException));
+
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in _agents)
         {
-            try { await agent.StopAsync(TimeSpan.FromSeconds(5)); } catch (OperationCanceledException) { }
+            try { await agent.StopAsync(TimeSpan.FromSeconds(5)); } catch (Exception ex) when (IsStopTimeout(ex)) { }
             agent.Dispose();
         }
 
