@@ -1,33 +1,37 @@
 using Grpc.Core;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Watching;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
 
-/// <summary>FarmService over gRPC: agents, queue statistics and agent control for operators.</summary>
-public sealed class FarmGrpcService(FarmStatus status, AgentDrains drains, AttemptLifecycle attempts, JobCatalog jobs, JobView view) : FarmService.FarmServiceBase
+/// <summary>FarmService over gRPC: agents, queue statistics, the farm's event stream and agent control for operators.</summary>
+public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDrains drains, AttemptLifecycle attempts, JobCatalog jobs, JobView view) : FarmService.FarmServiceBase
 {
-    public override Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context)
+    public override async Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context)
     {
         var response = new ListAgentsResponse();
-        response.Agents.AddRange(status.ListAgents());
-        return Task.FromResult(response);
+        response.Agents.AddRange(await status.ListAgentsAsync(context.CancellationToken));
+        return response;
     }
 
     public override Task<GetQueueStatsResponse> GetQueueStats(GetQueueStatsRequest request, ServerCallContext context) =>
         status.GetQueueStatsAsync(context.CancellationToken);
 
+    public override Task WatchFarm(WatchFarmRequest request, IServerStreamWriter<FarmEvent> responseStream, ServerCallContext context) =>
+        watch.RunAsync(responseStream, context.CancellationToken);
+
     public override async Task<DrainAgentResponse> DrainAgent(DrainAgentRequest request, ServerCallContext context)
     {
         await drains.DrainAsync(request.AgentId, Limit("reason", request.Reason, 500), context.CancellationToken);
-        return new DrainAgentResponse { Agent = status.FindAgent(request.AgentId) };
+        return new DrainAgentResponse { Agent = await status.FindAgentAsync(request.AgentId, context.CancellationToken) };
     }
 
     public override async Task<ResumeAgentResponse> ResumeAgent(ResumeAgentRequest request, ServerCallContext context)
     {
         await drains.ResumeAsync(request.AgentId, context.CancellationToken);
-        return new ResumeAgentResponse { Agent = status.FindAgent(request.AgentId) };
+        return new ResumeAgentResponse { Agent = await status.FindAgentAsync(request.AgentId, context.CancellationToken) };
     }
 
     public override async Task<CancelAttemptResponse> CancelAttempt(CancelAttemptRequest request, ServerCallContext context)

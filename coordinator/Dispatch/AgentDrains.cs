@@ -12,8 +12,6 @@ public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSign
 {
     public const string DefaultReason = "drained by an operator";
 
-    public event Action<string, bool>? Changed;
-
     public async Task DrainAsync(string agentId, string reason, CancellationToken cancellationToken)
     {
         await RequireKnownAsync(agentId, cancellationToken);
@@ -29,7 +27,7 @@ public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSign
             session.Send(new ConnectResponse { Drain = new DrainState { Draining = true, Reason = reason } });
         }
 
-        Changed?.Invoke(agentId, true);
+        agents.NotifyChanged(agentId);
     }
 
     public async Task ResumeAsync(string agentId, CancellationToken cancellationToken)
@@ -46,7 +44,7 @@ public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSign
             session.Send(new ConnectResponse { Drain = new DrainState { Draining = false } });
         }
 
-        Changed?.Invoke(agentId, false);
+        agents.NotifyChanged(agentId);
         signals.WorkAvailable();
     }
 
@@ -63,7 +61,7 @@ public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSign
     public void AgentShuttingDown(AgentSession session, string reason)
     {
         session.ShutdownReason = string.IsNullOrWhiteSpace(reason) ? "the agent is shutting down" : reason;
-        Changed?.Invoke(session.Id, true);
+        agents.NotifyChanged(session.Id);
     }
 
     private async Task RequireKnownAsync(string agentId, CancellationToken cancellationToken)

@@ -8,6 +8,9 @@ public sealed class AgentRegistry
     private readonly ConcurrentDictionary<string, AgentSession> _connected = new();
     private readonly ConcurrentDictionary<string, AgentSession> _departed = new();
 
+    /// <summary>Raised with the agent's id when it joins, leaves, or is drained or resumed.</summary>
+    public event Action<string>? Changed;
+
     public IReadOnlyCollection<AgentSession> Connected => _connected.Values.ToList();
 
     public IReadOnlyCollection<AgentSession> Departed => _departed.Values.Where(d => !_connected.ContainsKey(d.Id)).ToList();
@@ -22,6 +25,7 @@ public sealed class AgentRegistry
         }
 
         _connected[session.Id] = session;
+        Changed?.Invoke(session.Id);
     }
 
     public void Remove(AgentSession session)
@@ -29,8 +33,12 @@ public sealed class AgentRegistry
         if (_connected.TryRemove(new KeyValuePair<string, AgentSession>(session.Id, session)))
         {
             _departed[session.Id] = session;
+            Changed?.Invoke(session.Id);
         }
     }
+
+    /// <summary>Tells watchers that something about an agent changed (a drain, say).</summary>
+    public void NotifyChanged(string agentId) => Changed?.Invoke(agentId);
 
     public AgentSession? Find(string agentId) => _connected.TryGetValue(agentId, out var s) ? s : null;
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
@@ -20,6 +21,7 @@ public sealed class AttemptLifecycle(
     LiveProgress progress,
     IWorkSignals signals,
     RetryBackoff backoff,
+    FarmMetrics metrics,
     TimeProvider time,
     ILogger<AttemptLifecycle> logger)
 {
@@ -31,6 +33,7 @@ public sealed class AttemptLifecycle(
     public async Task<AttemptRecord?> TryAssignAsync(TaskRecord candidate, string agentId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        TimeSpan? sinceSubmit = null;
         var attempt = await store.InTransactionAsync(async tx =>
         {
             var task = await tx.FindTaskAsync(candidate.Id);
@@ -39,10 +42,12 @@ public sealed class AttemptLifecycle(
                 now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
             await tx.InsertAttemptAsync(attempt);
             await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null, WaitingFor = TaskWait.None });
-            await JobRollup.ApplyAsync(tx, task.JobId, now);
+            var job = await JobRollup.ApplyAsync(tx, task.JobId, now);
+            if (task.FailedAttempts + task.LostAttempts == 0) sinceSubmit = now - (job.Spec.StartTime?.ToDateTimeOffset() is { } start && start > job.CreateTime ? start : job.CreateTime);
             return attempt;
         }, cancellationToken);
         if (attempt is not null) events.Publish(attempt.JobId);
+        if (attempt is not null && sinceSubmit is { } wait) metrics.TaskStarted(wait);
         return attempt;
     }
 
@@ -76,6 +81,7 @@ public sealed class AttemptLifecycle(
     public async Task<Fence> CompleteAsync(string agentId, TaskCompleted report, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        (Preset Preset, DateTimeOffset Start) succeeded = default;
         var (fence, attempt) = await store.InTransactionAsync(async tx =>
         {
             var attempt = await tx.FindAttemptAsync(report.AttemptId);
@@ -85,6 +91,7 @@ public sealed class AttemptLifecycle(
             var task = await tx.FindTaskAsync(attempt!.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
             await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = (long)(report.Output?.FrameCount ?? 0) });
             await tx.UpdateTaskAsync(task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None });
+            succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, attempt.StartTime);
             await JobRollup.ApplyAsync(tx, task.JobId, now, result: report.Output);
             return (Fence.Accepted, attempt);
         }, cancellationToken);
@@ -94,6 +101,7 @@ public sealed class AttemptLifecycle(
             _started.TryRemove(report.AttemptId, out _);
             progress.Clear(attempt!.TaskId);
             events.Publish(attempt.JobId);
+            metrics.AttemptSucceeded(succeeded.Preset, now - succeeded.Start, report.Output?.FrameCount ?? 0);
         }
 
         return fence;
@@ -250,7 +258,13 @@ public sealed class AttemptLifecycle(
 
         _started.TryRemove(attemptId, out _);
         progress.Clear(ended.TaskId);
-        if (releaseAt is { } at) await releases.ScheduleReleaseAsync(ended.TaskId, at, cancellationToken);
+        metrics.AttemptFailed(failureClass);
+        if (releaseAt is { } at)
+        {
+            await releases.ScheduleReleaseAsync(ended.TaskId, at, cancellationToken);
+            metrics.RetryScheduled();
+        }
+
         events.Publish(ended.JobId);
         signals.WorkAvailable();
         return true;

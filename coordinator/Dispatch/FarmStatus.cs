@@ -1,20 +1,25 @@
 using Google.Protobuf.WellKnownTypes;
+using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Dispatch;
 
 /// <summary>What operators read about the farm: its agents and its queue.</summary>
-public sealed class FarmStatus(AgentRegistry agents, IJobStore store, TimeProvider time)
+public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgress progress, TimeProvider time)
 {
-    public IReadOnlyList<AgentInfo> ListAgents() =>
-        agents.Connected.Select(a => ToInfo(a, connected: true))
-            .Concat(agents.Departed.Select(a => ToInfo(a, connected: false)))
+    public async Task<IReadOnlyList<AgentInfo>> ListAgentsAsync(CancellationToken cancellationToken)
+    {
+        var running = await RunningAttemptsAsync(cancellationToken);
+        return agents.Connected.Select(a => ToInfo(a, connected: true, running))
+            .Concat(agents.Departed.Select(a => ToInfo(a, connected: false, running)))
             .OrderBy(a => a.Name, StringComparer.Ordinal)
             .ToList();
+    }
 
     /// <summary>One agent, connected or departed; null when this coordinator has not seen it.</summary>
-    public AgentInfo? FindAgent(string agentId) => ListAgents().FirstOrDefault(a => a.Id == agentId);
+    public async Task<AgentInfo?> FindAgentAsync(string agentId, CancellationToken cancellationToken) =>
+        (await ListAgentsAsync(cancellationToken)).FirstOrDefault(a => a.Id == agentId);
 
     public async Task<GetQueueStatsResponse> GetQueueStatsAsync(CancellationToken cancellationToken)
     {
@@ -61,7 +66,34 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, TimeProvid
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    private static AgentInfo ToInfo(AgentSession session, bool connected)
+    /// <summary>Every live attempt with its job's name and its task's latest progress, by attempt id.</summary>
+    private async Task<IReadOnlyDictionary<string, RunningAttempt>> RunningAttemptsAsync(CancellationToken cancellationToken)
+    {
+        var attempts = await store.GetRunningAttemptsAsync(cancellationToken);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var jobId in attempts.Select(a => a.JobId).Distinct())
+        {
+            names[jobId] = (await store.FindJobAsync(jobId, cancellationToken))?.Spec.Name ?? "";
+        }
+
+        return attempts.ToDictionary(a => a.Id, a =>
+        {
+            var live = progress.Get(a.TaskId);
+            return new RunningAttempt
+            {
+                AttemptId = a.Id,
+                JobId = a.JobId,
+                TaskId = a.TaskId,
+                JobName = names[a.JobId],
+                Percent = live?.Percent ?? 0,
+                Fps = live?.Fps ?? 0,
+                Speed = live?.Speed ?? 0,
+                StartTime = Timestamp.FromDateTimeOffset(a.StartTime),
+            };
+        });
+    }
+
+    private static AgentInfo ToInfo(AgentSession session, bool connected, IReadOnlyDictionary<string, RunningAttempt> attempts)
     {
         var running = session.RunningAttempts;
         var info = new AgentInfo
@@ -83,6 +115,7 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, TimeProvid
             LoadAverage = session.LoadAverage,
         };
         info.RunningAttemptIds.AddRange(connected ? running : []);
+        info.Running.AddRange(connected ? running.Select(id => attempts.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }) : []);
         info.Tags.AddRange(session.Hello.Tags);
         info.Encoders.AddRange(session.Hello.Encoders);
         return info;

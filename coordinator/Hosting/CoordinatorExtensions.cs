@@ -3,8 +3,10 @@ using RenderFarm.Coordinator.Api;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Scheduling;
 using RenderFarm.Coordinator.Storage;
+using RenderFarm.Coordinator.Watching;
 
 namespace RenderFarm.Coordinator.Hosting;
 
@@ -49,6 +51,8 @@ public static class CoordinatorExtensions
         services.AddHostedService<Dispatcher>();
 
         services.AddFarmScheduling(options, connectionString);
+        services.AddFarmWatching(configuration);
+        services.AddFarmObservability();
 
         services.AddGrpc(o =>
         {
@@ -56,7 +60,6 @@ public static class CoordinatorExtensions
             o.MaxReceiveMessageSize = 1024 * 1024;
         });
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks().AddCheck("store", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
         return services;
     }
 
@@ -65,7 +68,7 @@ public static class CoordinatorExtensions
         app.MapGrpcService<JobGrpcService>();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FarmGrpcService>();
-        app.MapGrpcHealthChecksService();
+        app.MapFarmObservability();
         app.MapGrpcReflectionService();
         return app;
     }

@@ -18,8 +18,12 @@ public sealed class JobEvents
         return new Subscription(this, jobId, channel);
     }
 
+    /// <summary>Raised with every published job id, for observers of all jobs (the farm event hub).</summary>
+    public event Action<string>? Changed;
+
     public void Publish(string jobId)
     {
+        Changed?.Invoke(jobId);
         if (!_watchers.TryGetValue(jobId, out var channels)) return;
         foreach (var channel in channels.Keys)
         {

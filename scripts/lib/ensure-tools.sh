@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what RenderFarm needs beyond the .NET SDK when it is missing: ffmpeg/ffprobe (Debian's 5.1).
+# Installs what RenderFarm needs beyond the .NET SDK when it is missing: ffmpeg/ffprobe (Debian's 5.1),
+# and buf (protobuf lint and `buf curl`, used by the protocol tests).
 set -euo pipefail
 
 need=()
@@ -12,4 +13,21 @@ if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# buf (protobuf lint and `buf curl`), from npm into the repository's own .tools folder (git-ignored).
+# Tests find it at .tools/node_modules/.bin/buf, or wherever RENDERFARM_BUF points.
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+buf="$repo/.tools/node_modules/.bin/buf"
+if [ ! -x "$buf" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "Installing nodejs and npm (apt-get)..." >&2
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  echo "Installing buf (npm, into .tools)..." >&2
+  mkdir -p "$repo/.tools"
+  npm install --prefix "$repo/.tools" --no-save --no-audit --no-fund --loglevel=error "@bufbuild/buf@1.75.0" >/dev/null
 fi

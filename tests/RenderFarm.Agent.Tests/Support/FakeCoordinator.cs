@@ -7,7 +7,7 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Agent.Tests.Support;
 
 /// <summary>
-/// A coordinator stand-in for one agent stream: welcomes the hello, forwards what the test queues in
+/// A coordinator stand-in for one agent stream: welcomes the hello, grants every publish, forwards what the test queues in
 /// <see cref="ToAgent"/>, records every message, and notes whether the agent ended the stream by closing its side.
 /// </summary>
 internal sealed class FakeCoordinator : AgentService.AgentServiceBase
@@ -34,6 +34,10 @@ internal sealed class FakeCoordinator : AgentService.AgentServiceBase
                 {
                     await responseStream.WriteAsync(new ConnectResponse { Welcome = new Welcome { AgentId = "agent-1", HeartbeatInterval = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) } });
                     forwarder = ForwardAsync(responseStream, forwarding.Token);
+                }
+                else if (requestStream.Current.MessageCase == ConnectRequest.MessageOneofCase.Publish)
+                {
+                    ToAgent.Writer.TryWrite(new ConnectResponse { PublishGrant = new PublishGrant { AttemptId = requestStream.Current.Publish.AttemptId, Granted = true } });
                 }
             }
 

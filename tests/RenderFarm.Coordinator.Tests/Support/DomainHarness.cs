@@ -5,6 +5,7 @@ using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
@@ -19,6 +20,7 @@ public sealed class DomainHarness : IAsyncDisposable
     public RecordingSignals Signals { get; } = new();
     public RecordingRecurring Recurring { get; } = new();
     public CoordinatorOptions Options { get; } = new() { LeaseDuration = TimeSpan.FromSeconds(30), DefaultMaxRetries = 2, FreeLostAttempts = 1 };
+    public FarmMetrics Metrics { get; } = new();
     public IJobStore Store { get; }
     public JobCatalog Catalog { get; }
     public AttemptLifecycle Attempts { get; }
@@ -38,7 +40,7 @@ public sealed class DomainHarness : IAsyncDisposable
         Validator = new JobValidator(new MediaRoots(options), options, Time);
         Catalog = new JobCatalog(Store, Validator, Sequence, events, Signals, Releases, Recurring, Time);
         Attempts = new AttemptLifecycle(Store, options, Releases, events, Progress, Signals,
-            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Time, NullLogger<AttemptLifecycle>.Instance);
+            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Metrics, Time, NullLogger<AttemptLifecycle>.Instance);
     }
 
     /// <summary>Submits a proxy transcode of a (fake) input file that exists in the media root.</summary>

@@ -19,6 +19,7 @@ namespace RenderFarm.Coordinator.Tests.Support;
 public sealed class FarmHost : IAsyncDisposable
 {
     private readonly List<IHost> _agents = [];
+    private readonly Dictionary<string, string?> _settings = [];
     private WebApplication? _coordinator;
 
     public string Root { get; } = Directory.CreateTempSubdirectory("rf-farm-").FullName;
@@ -29,9 +30,14 @@ public sealed class FarmHost : IAsyncDisposable
     public FarmService.FarmServiceClient Farm => new(Channel);
     public IServiceProvider Services => _coordinator!.Services;
 
-    public static async Task<FarmHost> StartAsync()
+    /// <summary>A plain HTTP client on the test server (for <c>/metrics</c>).</summary>
+    public HttpClient CreateHttpClient() => _coordinator!.GetTestServer().CreateClient();
+
+    /// <summary>Starts a coordinator; <paramref name="settings"/> add to or override its configuration.</summary>
+    public static async Task<FarmHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
     {
         var host = new FarmHost();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) host._settings[key] = value;
         Directory.CreateDirectory(host.MediaDir);
         await host.StartCoordinatorAsync();
         return host;
@@ -49,6 +55,7 @@ public sealed class FarmHost : IAsyncDisposable
             ["Coordinator:LeaseSweepInterval"] = "00:00:01",
             ["Coordinator:RetryBaseDelay"] = "00:00:01",
         });
+        builder.Configuration.AddInMemoryCollection(_settings);
         builder.Services.AddCoordinator(builder.Configuration);
         _coordinator = builder.Build();
         _coordinator.MapCoordinator();
@@ -101,11 +108,15 @@ public sealed class FarmHost : IAsyncDisposable
         }
     }
 
+    /// <summary>A host that did not stop within the timeout throws its services' cancellations, sometimes aggregated.</summary>
+    private static bool IsStopTimeout(Exception ex) =>
+        ex is OperationCanceledException || (ex is AggregateException a && a.InnerExceptions.All(e => e is OperationCanceledException));
+
     public async ValueTask DisposeAsync()
     {
         foreach (var agent in _agents)
         {
-            try { await agent.StopAsync(TimeSpan.FromSeconds(5)); } catch (OperationCanceledException) { }
+            try { await agent.StopAsync(TimeSpan.FromSeconds(5)); } catch (Exception ex) when (IsStopTimeout(ex)) { }
             agent.Dispose();
         }
 
