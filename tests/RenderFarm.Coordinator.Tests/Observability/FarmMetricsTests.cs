@@ -46,6 +46,7 @@ public sealed class FarmMetricsTests : IAsyncLifetime
         var job = await _farm.SubmitAsync();
         var first = await _farm.AssignAsync(job.Id);
         await _farm.Attempts.FailAsync("agent-a", new TaskFailed { AttemptId = first.Id, Message = "crashed" }, CancellationToken.None);
+        _farm.Time.Advance(TimeSpan.FromMinutes(1));
         await _farm.Attempts.ReleaseAsync((await _farm.TaskOf(job.Id)).Id, CancellationToken.None);
         var second = await _farm.AssignAsync(job.Id);
 
