@@ -36,6 +36,34 @@ public sealed class OperatorControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DrainAndResume_ShowAtOnceInWatchFarm()
+    {
+        await _farm.StartAgentAsync("agent-a");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = _farm.Farm.WatchFarm(new WatchFarmRequest(), cancellationToken: cts.Token);
+        Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+        Assert.Equal(FarmEvent.EventOneofCase.Snapshot, watch.ResponseStream.Current.EventCase);
+
+        await _farm.Farm.DrainAgentAsync(new DrainAgentRequest { AgentId = "agent-a", Reason = "kernel update" });
+        var drained = await NextAgentEventAsync(watch.ResponseStream, AgentEvent.Types.Kind.Drained, cts.Token);
+        Assert.Equal(("agent-a", AgentState.Drained, "kernel update"), (drained.Agent.Id, drained.Agent.State, drained.Agent.DrainReason));
+
+        await _farm.Farm.ResumeAgentAsync(new ResumeAgentRequest { AgentId = "agent-a" });
+        var resumed = await NextAgentEventAsync(watch.ResponseStream, AgentEvent.Types.Kind.Resumed, cts.Token);
+        Assert.Equal(AgentState.Idle, resumed.Agent.State);
+    }
+
+    private static async Task<AgentEvent> NextAgentEventAsync(IAsyncStreamReader<FarmEvent> events, AgentEvent.Types.Kind kind, CancellationToken cancellationToken)
+    {
+        while (await events.MoveNext(cancellationToken))
+        {
+            if (events.Current.Agent is { } agent && agent.Kind == kind) return agent;
+        }
+
+        throw new Xunit.Sdk.XunitException($"the stream ended before an agent {kind} event");
+    }
+
+    [Fact]
     public async Task CancelAttempt_MidRender_RequeuesTheTaskWhichThenSucceeds()
     {
         await _farm.StartAgentAsync("agent-a");
