@@ -32,6 +32,7 @@ scripts/lib/make-warm-lut.sh "$media/luts/warm look.cube"
 echo "== Starting the coordinator on 127.0.0.1:$port (SQLite in $work/data)"
 dotnet "$(bin coordinator renderfarm-coordinator)" \
   --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" \
+  --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$((port + 1))" \
   --Coordinator:DataDirectory="$work/data" \
   --Coordinator:MediaRoots:media="$media" >"$work/logs/coordinator.log" 2>&1 &
 pids+=($!)
@@ -64,6 +65,10 @@ farmctl watch "$proxy"
 echo "== Jobs"
 farmctl jobs
 farmctl stats
+echo "== The farm as an operator sees it (farmctl top --once)"
+farmctl top --once
+echo "== The proxy's ffmpeg log, last lines (farmctl logs)"
+farmctl logs "$proxy" | tail -n 4
 
 echo "== Outputs"
 for f in "$media/proxies/IMG_0042_proxy.mp4" "$media/deliveries/IMG_0042_graded.mp4"; do
