@@ -47,6 +47,17 @@ public static partial class Measure
         return new SignalStats(Mean("YAVG"), Mean("UAVG"), Mean("VAVG"));
     }
 
+    /// <summary>
+    /// Decodes every stream of <paramref name="path"/> (<c>ffmpeg -v error -i path -f null -</c>) and returns what
+    /// ffmpeg reported: empty for a file that decodes cleanly, the errors (or the exit code) otherwise.
+    /// </summary>
+    public static async Task<string> DecodeErrorsAsync(string path)
+    {
+        var result = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostdin", "-v", "error", "-i", path, "-f", "null", "-"]).ConfigureAwait(false);
+        var errors = result.StandardError.Trim();
+        return result.ExitCode == 0 || errors.Length > 0 ? errors : $"ffmpeg exited with code {result.ExitCode}";
+    }
+
     [GeneratedRegex(@"PSNR .*average:(inf|[\d.]+)", RegexOptions.CultureInvariant)]
     private static partial Regex PsnrAverage();
 }

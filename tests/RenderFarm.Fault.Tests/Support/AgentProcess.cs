@@ -1,0 +1,47 @@
+using System.Globalization;
+
+namespace RenderFarm.Fault.Tests.Support;
+
+/// <summary>A real agent process (<c>dotnet renderfarm-agent.dll</c>) with its own working folder.</summary>
+public sealed class AgentProcess : IDisposable
+{
+    private readonly ServiceProcess _process;
+
+    private AgentProcess(AgentSettings settings, ServiceProcess process)
+    {
+        Settings = settings;
+        _process = process;
+    }
+
+    public AgentSettings Settings { get; }
+
+    public string Name => Settings.Name;
+
+    public IReadOnlyList<string> Lines => _process.Lines;
+
+    public static AgentProcess Start(AgentSettings settings, string coordinator, string mediaDir, string workDir, FarmLog log)
+    {
+        Directory.CreateDirectory(workDir);
+        var environment = new Dictionary<string, string>();
+        if (settings.PathPrefix is { } prefix)
+        {
+            environment["PATH"] = prefix + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+        }
+
+        var process = ServiceProcess.Start(settings.Name, BuildLayout.AgentDll,
+        [
+            $"--Agent:Coordinator={settings.Coordinator ?? coordinator}",
+            $"--Agent:Name={settings.Name}",
+            $"--Agent:Slots={settings.Slots.ToString(CultureInfo.InvariantCulture)}",
+            $"--Agent:MediaRoots:media={mediaDir}",
+            $"--Agent:ReconnectMaxDelay={settings.ReconnectMaxDelay.ToString("c", CultureInfo.InvariantCulture)}",
+            "--Agent:ProgressRate=4",
+        ], workDir, log, environment);
+        return new AgentProcess(settings, process);
+    }
+
+    /// <summary>kill -9 of the agent and its ffmpeg: a machine that lost power.</summary>
+    public void Kill() => _process.Kill();
+
+    public void Dispose() => _process.Dispose();
+}
