@@ -17,6 +17,9 @@ internal sealed partial class FfmpegLog(int tailLines)
     public double Speed { get; private set; }
 
     /// <summary>Takes one stderr line; returns true when it was a statistics line.</summary>
+    /// <summary>The first line in which ffmpeg said the input is damaged (truncated, invalid data, decode errors), or null.</summary>
+    public string? InputDamage { get; private set; }
+
     public bool Add(string line)
     {
         lock (_lock)
@@ -24,6 +27,7 @@ internal sealed partial class FfmpegLog(int tailLines)
             var m = Stats().Match(line);
             if (!m.Success)
             {
+                if (InputDamage is null && Damage().IsMatch(line)) InputDamage = Address().Replace(line.Trim(), "");
                 if (line.Length > 0)
                 {
                     _tail.Enqueue(line.Length > 500 ? line[..500] : line);
@@ -65,4 +69,10 @@ internal sealed partial class FfmpegLog(int tailLines)
 
     [GeneratedRegex(@"speed=\s*([\d.]+)x", RegexOptions.CultureInvariant)]
     private static partial Regex SpeedPattern();
+
+    [GeneratedRegex(@"partial file|Invalid data found when processing input|moov atom not found|[Ee]rror while decoding|Invalid NAL unit|corrupt (decoded )?frame|Packet corrupt")]
+    private static partial Regex Damage();
+
+    [GeneratedRegex(@" @ 0x[0-9a-f]+")]
+    private static partial Regex Address();
 }

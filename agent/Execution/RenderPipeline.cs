@@ -59,13 +59,17 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             lut?.WriteCanonical(Path.Combine(scratch, RenderCommandBuilder.LutFileName));
 
             Step($"scratch folder {scratch}");
-            await RunFfmpegAsync(request, command, scratch, onProgress, onLog, cancellationToken).ConfigureAwait(false);
+            var inputDamage = await RunFfmpegAsync(request, command, scratch, onProgress, onLog, cancellationToken).ConfigureAwait(false);
 
             var rendered = Path.Combine(scratch, command.OutputFileName);
             OutputInfo info;
             try
             {
                 info = await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false);
+            }
+            catch (OutputVerificationException ex) when (inputDamage is not null)
+            {
+                throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(request.InputPath)} is damaged ({inputDamage}): {ex.Message}", inner: ex);
             }
             catch (OutputVerificationException ex)
             {
@@ -166,7 +170,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         }
     }
 
-    private async Task RunFfmpegAsync(
+    /// <returns>ffmpeg's first complaint about a damaged input, or null.</returns>
+    private async Task<string?> RunFfmpegAsync(
         RenderRequest request, RenderCommand command, string scratch, Action<RenderProgress> onProgress, Action<string> onLog, CancellationToken cancellationToken)
     {
         var log = new FfmpegLog(_options.LogTailLines);
@@ -220,8 +225,15 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             var tail = log.Tail;
             var failureClass = MissingFeature().IsMatch(tail) ? FailureClass.Unsupported : FailureClass.Transient;
             var lastLine = tail.Split('\n').LastOrDefault(l => !l.StartsWith("frame=", StringComparison.Ordinal)) ?? string.Empty;
+            if (log.InputDamage is { } damage && failureClass == FailureClass.Transient)
+            {
+                throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(request.InputPath)} is damaged: {damage}", result.ExitCode, tail);
+            }
+
             throw new RenderFailedException(failureClass, $"ffmpeg exited with code {result.ExitCode}: {lastLine}", result.ExitCode, tail);
         }
+
+        return log.InputDamage;
     }
 
     private static string Describe(SourceInfo s) =>

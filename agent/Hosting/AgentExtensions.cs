@@ -30,7 +30,7 @@ public static class AgentExtensions
             if (host.ShutdownTimeout < longest) host.ShutdownTimeout = longest;
         });
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => channel ?? GrpcChannel.ForAddress(sp.GetRequiredService<IOptions<AgentOptions>>().Value.Coordinator));
+        services.AddSingleton(sp => channel ?? CreateChannel(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<AgentOutbox>();
@@ -43,4 +43,14 @@ public static class AgentExtensions
         services.AddHostedService<AgentShutdown>();
         return services;
     }
+
+    /// <summary>
+    /// The channel to the coordinator. Its own reconnect backoff is kept short: the agent's link already
+    /// backs off with jitter, and a channel still backing off would fail those tries at once with a cached error.
+    /// </summary>
+    private static GrpcChannel CreateChannel(AgentOptions options) => GrpcChannel.ForAddress(options.Coordinator, new GrpcChannelOptions
+    {
+        InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
+        MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
+    });
 }

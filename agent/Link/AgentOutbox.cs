@@ -108,6 +108,15 @@ public sealed class AgentOutbox(TimeProvider time)
         }
     }
 
+    /// <summary>Attempts whose final report is kept to be sent on the next stream.</summary>
+    public IReadOnlyList<string> PendingFinalAttemptIds
+    {
+        get
+        {
+            lock (_lock) return [.. _finals.Keys];
+        }
+    }
+
     /// <summary>Starts a new stream: a fresh queue that begins with every recent final report, each after its log.</summary>
     public ChannelReader<ConnectRequest> Connect()
     {

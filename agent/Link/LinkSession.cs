@@ -47,6 +47,7 @@ public sealed class LinkSession(
         hello.Tags.AddRange(o.Tags);
         hello.MediaRoots.AddRange(runner.MediaRootNames);
         hello.RunningAttemptIds.AddRange(runner.RunningAttemptIds);
+        hello.ReportingAttemptIds.AddRange(outbox.PendingFinalAttemptIds.Except(hello.RunningAttemptIds));
         OperatorDrain = new DrainState();
         await call.RequestStream.WriteAsync(new ConnectRequest { Hello = hello }, cancellationToken);
 

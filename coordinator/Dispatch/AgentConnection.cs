@@ -54,7 +54,7 @@ public sealed partial class AgentConnection(
                 },
             });
             await drains.ApplyOnJoinAsync(session, linked.Token);
-            await ReconcileAsync(session, hello.RunningAttemptIds, linked.Token);
+            await ReconcileAsync(session, hello, linked.Token);
 
             while (await requests.MoveNext(linked.Token))
             {
@@ -92,15 +92,20 @@ public sealed partial class AgentConnection(
         }
     }
 
-    /// <summary>Keeps the leases the agent still holds, drops what it no longer owns, and frees what it forgot.</summary>
-    private async Task ReconcileAsync(AgentSession session, IReadOnlyCollection<string> reported, CancellationToken cancellationToken)
+    /// <summary>
+    /// Keeps the leases the agent still holds (running, or ended with a final report on its way), drops what
+    /// it no longer owns, and frees what it forgot.
+    /// </summary>
+    private async Task ReconcileAsync(AgentSession session, AgentHello hello, CancellationToken cancellationToken)
     {
-        var stale = await attempts.RenewLeasesAsync(session.Id, reported, cancellationToken);
-        foreach (var id in reported.Except(stale)) session.AddRunning(id);
+        var running = hello.RunningAttemptIds;
+        var stale = await attempts.RenewLeasesAsync(session.Id, running, cancellationToken);
+        await attempts.RenewLeasesAsync(session.Id, hello.ReportingAttemptIds, cancellationToken);
+        foreach (var id in running.Except(stale)) session.AddRunning(id);
         foreach (var id in stale) session.Send(Drop(id, "this attempt is no longer yours"));
-        var kept = reported.Except(stale).ToHashSet();
+        var kept = running.Except(stale).Concat(hello.ReportingAttemptIds).ToHashSet();
         await attempts.ExpireAsync(a => a.AgentId == session.Id && !kept.Contains(a.Id), "the agent reconnected without it", cancellationToken);
-        session.AddFreeSlots((uint)Math.Max(0, (int)session.Hello.Slots - kept.Count));
+        session.AddFreeSlots((uint)Math.Max(0, (int)session.Hello.Slots - running.Except(stale).Count()));
         signals.WorkAvailable();
     }
 

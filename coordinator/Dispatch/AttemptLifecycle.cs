@@ -205,6 +205,19 @@ public sealed class AttemptLifecycle(
         return expired;
     }
 
+    /// <summary>
+    /// Releases WAITING tasks whose time passed more than <paramref name="grace"/> ago: their trigger was lost
+    /// (a crash between the commit and writing the trigger). Normally Quartz has released them already.
+    /// </summary>
+    public async Task<int> ReleaseOverdueAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var due = time.GetUtcNow() - grace;
+        var (tasks, _) = await store.GetTimedWorkAsync(cancellationToken);
+        var overdue = tasks.Where(t => t.NotBefore < due).ToList();
+        foreach (var task in overdue) await ReleaseAsync(task.Id, cancellationToken);
+        return overdue.Count;
+    }
+
     /// <summary>A WAITING task's time has come: a backoff or start time is over.</summary>
     public async Task ReleaseAsync(string taskId, CancellationToken cancellationToken)
     {
@@ -261,7 +274,8 @@ public sealed class AttemptLifecycle(
         metrics.AttemptFailed(failureClass);
         if (releaseAt is { } at)
         {
-            await releases.ScheduleReleaseAsync(ended.TaskId, at, cancellationToken);
+            // Committed: the trigger is written whatever happens to the request that caused it.
+            await releases.ScheduleReleaseAsync(ended.TaskId, at, CancellationToken.None);
             metrics.RetryScheduled();
         }
 

@@ -126,6 +126,23 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OverdueWaitingTask_WhoseTriggerWasLost_IsReleasedBySweep()
+    {
+        var job = await _h.SubmitAsync();
+        var attempt = await _h.AssignAsync(job.Id);
+        await _h.Attempts.FailAsync("agent-a", new TaskFailed { AttemptId = attempt.Id, FailureClass = FailureClass.Transient, Message = "crash" }, None);
+        var notBefore = (await _h.TaskOf(job.Id)).NotBefore!.Value;
+
+        _h.Time.SetUtcNow(notBefore + TimeSpan.FromSeconds(10));
+        Assert.Equal(0, await _h.Attempts.ReleaseOverdueAsync(TimeSpan.FromSeconds(30), None));
+        Assert.Equal(TaskState.Waiting, (await _h.TaskOf(job.Id)).State);
+
+        _h.Time.SetUtcNow(notBefore + TimeSpan.FromSeconds(31));
+        Assert.Equal(1, await _h.Attempts.ReleaseOverdueAsync(TimeSpan.FromSeconds(30), None));
+        Assert.Equal(TaskState.Queued, (await _h.TaskOf(job.Id)).State);
+    }
+
+    [Fact]
     public async Task RestartGrace_GivesExpiredRunningLeasesOneMoreLease()
     {
         var job = await _h.SubmitAsync();

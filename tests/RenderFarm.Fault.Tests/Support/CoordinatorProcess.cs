@@ -19,6 +19,9 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
 
     public string Address => $"http://127.0.0.1:{Port}";
 
+    /// <summary>The Prometheus endpoint's port, kept with the process across restarts.</summary>
+    public int MetricsPort { get; } = FreePort.Next();
+
     public CoordinatorSettings Settings => settings;
 
     public bool IsRunning => _process is { HasExited: false };
@@ -59,6 +62,7 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
     private IEnumerable<string> Arguments() =>
     [
         $"--Kestrel:Endpoints:Grpc:Url={Address}",
+        $"--Kestrel:Endpoints:Metrics:Url=http://127.0.0.1:{MetricsPort}",
         $"--Coordinator:DataDirectory={dataDir}",
         $"--Coordinator:MediaRoots:media={mediaDir}",
         $"--Coordinator:LeaseDuration={Span(settings.LeaseDuration)}",
