@@ -211,7 +211,7 @@ public sealed class AttemptRunner(
         }
 
         return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite,
-            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct));
+            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct), work.EndedAttemptIds);
     }
 
     private static ConnectRequest Failure(string attemptId, FailureClass failureClass, string message, int exitCode, string logTail) => new()

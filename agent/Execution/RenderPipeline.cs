@@ -48,6 +48,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
             var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
             Directory.CreateDirectory(outputDir);
+            RemoveLeftovers(request, outputDir, Step);
             scratch = Path.Combine(outputDir, ScratchPrefix + AttemptNames.Safe(request.AttemptId));
             if (Directory.Exists(scratch))
             {
@@ -234,6 +235,25 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         }
 
         return log.InputDamage;
+    }
+
+    /// <summary>Scratch folders that earlier attempts of this task left beside the output (their agent was killed).</summary>
+    private static void RemoveLeftovers(RenderRequest request, string outputDir, Action<string> step)
+    {
+        foreach (var ended in request.EndedAttempts ?? [])
+        {
+            var leftover = Path.Combine(outputDir, ScratchPrefix + AttemptNames.Safe(ended));
+            if (!Directory.Exists(leftover)) continue;
+            try
+            {
+                Directory.Delete(leftover, recursive: true);
+                step($"removed the scratch folder left by attempt {ended}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                step($"could not remove the scratch folder left by attempt {ended}: {ex.Message}");
+            }
+        }
     }
 
     private static string Describe(SourceInfo s) =>

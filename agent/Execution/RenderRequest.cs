@@ -10,6 +10,7 @@ namespace RenderFarm.Agent.Execution;
 /// <param name="Settings">Output settings.</param>
 /// <param name="Grade">The grade, or null.</param>
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
+/// <param name="EndedAttempts">Earlier attempts of the task whose leftover scratch folders are removed first.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
 public sealed record RenderRequest(
     string AttemptId,
@@ -19,4 +20,5 @@ public sealed record RenderRequest(
     OutputSettings Settings,
     Grade? Grade,
     bool Overwrite,
-    Func<CancellationToken, Task<string?>>? ConfirmPublish = null);
+    Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
+    IReadOnlyList<string>? EndedAttempts = null);

@@ -57,6 +57,12 @@ public sealed class Dispatcher(
 
             var work = task.Work.Clone();
             work.AttemptId = attempt.Id;
+            if (task.FailedAttempts + task.LostAttempts > 0 || task.BlockedAgents.Count > 0)
+            {
+                work.EndedAttemptIds.AddRange((await store.GetAttemptsAsync(task.JobId, cancellationToken))
+                    .Where(a => a.TaskId == task.Id && a.Id != attempt.Id && a.Outcome != AttemptOutcome.Running).Select(a => a.Id));
+            }
+
             agent.AddRunning(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);

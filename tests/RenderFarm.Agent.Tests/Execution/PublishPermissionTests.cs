@@ -7,7 +7,10 @@ using RenderFarm.Testing;
 
 namespace RenderFarm.Agent.Tests.Execution;
 
-/// <summary>An output is renamed into place only when the coordinator confirms the attempt still holds its lease.</summary>
+/// <summary>
+/// An output is renamed into place only when the coordinator confirms the attempt still holds its lease, and
+/// what earlier attempts of the task left beside it is cleared first.
+/// </summary>
 public sealed class PublishPermissionTests : IDisposable
 {
     private readonly TempDir _dir = new("publish");
@@ -46,6 +49,23 @@ public sealed class PublishPermissionTests : IDisposable
         answer.SetResult(null);
         var info = await run;
         Assert.Equal((long)info.FrameCount, await Ffprobe.CountFramesAsync(output));
+    }
+
+    [Fact]
+    public async Task LeftoverScratchOfAnEndedAttempt_IsRemovedBeforeRendering_OthersAreKept()
+    {
+        var output = _dir.File("out.mp4");
+        var leftover = Directory.CreateDirectory(_dir.File(RenderPipeline.ScratchPrefix + "att-killed")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(leftover, "output.mp4"), "half a render");
+        var unrelated = Directory.CreateDirectory(_dir.File(RenderPipeline.ScratchPrefix + "att-other-task")).FullName;
+        var pipeline = new RenderPipeline(NullLogger<RenderPipeline>.Instance);
+
+        await pipeline.RunAsync(new RenderRequest("p3", await TestClips.SdrAsync(), output, null, new OutputSettings { Preset = Preset.H264Proxy540P }, null, false,
+            EndedAttempts: ["att-killed"]), _ => { }, CancellationToken.None);
+
+        Assert.False(Directory.Exists(leftover));
+        Assert.True(Directory.Exists(unrelated));
+        Assert.True(File.Exists(output));
     }
 
     [Fact]
