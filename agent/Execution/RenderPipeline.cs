@@ -171,7 +171,10 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         }
     }
 
-    /// <returns>ffmpeg's first complaint about a damaged input, or null.</returns>
+    /// <returns>
+    /// ffmpeg's first complaint about a damaged input, or null. It only decides the class when ffmpeg exited
+    /// cleanly but its output fails verification (a truncated input); a non-zero exit stays a crash.
+    /// </returns>
     private async Task<string?> RunFfmpegAsync(
         RenderRequest request, RenderCommand command, string scratch, Action<RenderProgress> onProgress, Action<string> onLog, CancellationToken cancellationToken)
     {
@@ -226,11 +229,6 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             var tail = log.Tail;
             var failureClass = MissingFeature().IsMatch(tail) ? FailureClass.Unsupported : FailureClass.Transient;
             var lastLine = tail.Split('\n').LastOrDefault(l => !l.StartsWith("frame=", StringComparison.Ordinal)) ?? string.Empty;
-            if (log.InputDamage is { } damage && failureClass == FailureClass.Transient)
-            {
-                throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(request.InputPath)} is damaged: {damage}", result.ExitCode, tail);
-            }
-
             throw new RenderFailedException(failureClass, $"ffmpeg exited with code {result.ExitCode}: {lastLine}", result.ExitCode, tail);
         }
 
