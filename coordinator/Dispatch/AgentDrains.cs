@@ -12,40 +12,28 @@ public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSign
 {
     public const string DefaultReason = "drained by an operator";
 
-    public async Task DrainAsync(string agentId, string reason, CancellationToken cancellationToken)
+    public Task DrainAsync(string agentId, string reason, CancellationToken cancellationToken) =>
+        SetAsync(agentId, string.IsNullOrWhiteSpace(reason) ? DefaultReason : reason.Trim(), cancellationToken);
+
+    public Task ResumeAsync(string agentId, CancellationToken cancellationToken) => SetAsync(agentId, null, cancellationToken);
+
+    /// <summary>Stores the drain (a reason) or its end (null), tells the agent if it is connected, and watchers.</summary>
+    private async Task SetAsync(string agentId, string? reason, CancellationToken cancellationToken)
     {
         await RequireKnownAsync(agentId, cancellationToken);
-        reason = string.IsNullOrWhiteSpace(reason) ? DefaultReason : reason.Trim();
         await store.InTransactionAsync(async tx =>
         {
-            await tx.SetAgentDrainAsync(agentId, true, reason, time.GetUtcNow());
+            await tx.SetAgentDrainAsync(agentId, reason is not null, reason ?? "", time.GetUtcNow());
             return true;
         }, cancellationToken);
         if (agents.Find(agentId) is { } session)
         {
             session.OperatorDrain = reason;
-            session.Send(new ConnectResponse { Drain = new DrainState { Draining = true, Reason = reason } });
+            session.Send(new ConnectResponse { Drain = new DrainState { Draining = reason is not null, Reason = reason ?? "" } });
         }
 
         agents.NotifyChanged(agentId);
-    }
-
-    public async Task ResumeAsync(string agentId, CancellationToken cancellationToken)
-    {
-        await RequireKnownAsync(agentId, cancellationToken);
-        await store.InTransactionAsync(async tx =>
-        {
-            await tx.SetAgentDrainAsync(agentId, false, "", time.GetUtcNow());
-            return true;
-        }, cancellationToken);
-        if (agents.Find(agentId) is { } session)
-        {
-            session.OperatorDrain = null;
-            session.Send(new ConnectResponse { Drain = new DrainState { Draining = false } });
-        }
-
-        agents.NotifyChanged(agentId);
-        signals.WorkAvailable();
+        if (reason is null) signals.WorkAvailable();
     }
 
     /// <summary>A (re)connecting agent learns whether an operator drained it.</summary>

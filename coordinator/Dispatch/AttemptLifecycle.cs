@@ -11,7 +11,8 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// Every attempt is a lease. This class owns the moves of an attempt and its task: assign, progress,
 /// complete, fail, renew, expire, time out, interrupt, release. Each move is one store transaction, and
 /// every report is fenced by its attempt id: a report about an attempt that is not the agent's live lease
-/// changes nothing.
+/// changes nothing. Watchers hear of committed changes from the store's <see cref="IJobStore.Committed"/>;
+/// only live progress, which is not stored, is published here.
 /// </summary>
 public sealed class AttemptLifecycle(
     IJobStore store,
@@ -46,7 +47,6 @@ public sealed class AttemptLifecycle(
             if (task.FailedAttempts + task.LostAttempts == 0) sinceSubmit = now - (job.Spec.StartTime?.ToDateTimeOffset() is { } start && start > job.CreateTime ? start : job.CreateTime);
             return attempt;
         }, cancellationToken);
-        if (attempt is not null) events.Publish(attempt.JobId);
         if (attempt is not null && sinceSubmit is { } wait) metrics.TaskStarted(wait);
         return attempt;
     }
@@ -100,7 +100,6 @@ public sealed class AttemptLifecycle(
         {
             _started.TryRemove(report.AttemptId, out _);
             progress.Clear(attempt!.TaskId);
-            events.Publish(attempt.JobId);
             metrics.AttemptSucceeded(succeeded.Preset, now - succeeded.Start, report.Output?.FrameCount ?? 0);
         }
 
@@ -232,9 +231,7 @@ public sealed class AttemptLifecycle(
             await JobRollup.ApplyAsync(tx, task.JobId, now);
             return task.JobId;
         }, cancellationToken);
-        if (released is null) return;
-        events.Publish(released);
-        signals.WorkAvailable();
+        if (released is not null) signals.WorkAvailable();
     }
 
     /// <summary>
@@ -279,7 +276,6 @@ public sealed class AttemptLifecycle(
             metrics.RetryScheduled();
         }
 
-        events.Publish(ended.JobId);
         signals.WorkAvailable();
         return true;
     }

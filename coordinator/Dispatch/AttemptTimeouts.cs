@@ -16,11 +16,9 @@ public sealed class AttemptTimeouts(IJobStore store, AttemptLifecycle attempts, 
     {
         var now = time.GetUtcNow();
         var ended = 0;
-        foreach (var attempt in await store.GetRunningAttemptsAsync(cancellationToken))
+        foreach (var (attempt, limits) in await store.GetRunningAttemptLimitsAsync(cancellationToken))
         {
-            var task = await store.FindTaskAsync(attempt.TaskId, cancellationToken);
-            if (task is null) continue;
-            var why = Check(task.Limits, attempt.StartTime, progress.Get(task.Id)?.At, now);
+            var why = Check(limits, attempt.StartTime, progress.Get(attempt.TaskId)?.At, now);
             if (why is not null && await attempts.TimeOutAsync(attempt, why, cancellationToken)) ended++;
         }
 

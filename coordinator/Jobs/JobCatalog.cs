@@ -11,7 +11,6 @@ public sealed class JobCatalog(
     IJobStore store,
     JobValidator validator,
     JobSequence sequence,
-    JobEvents events,
     IWorkSignals signals,
     IReleaseScheduler releases,
     IRecurringScheduler recurring,
@@ -123,7 +122,6 @@ public sealed class JobCatalog(
             signals.StopAttempt(attempt.AgentId, attempt.Id, canceled: true, "the job was canceled");
         }
 
-        events.Publish(jobId);
         return job;
     }
 
@@ -164,7 +162,6 @@ public sealed class JobCatalog(
         }, cancellationToken);
 
         signals.WorkAvailable();
-        events.Publish(jobId);
         return job;
     }
 }

@@ -12,7 +12,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
         var tasks = await store.GetTasksAsync(record.Id, cancellationToken);
         var attempts = await store.GetAttemptsAsync(record.Id, cancellationToken);
         var job = Summary(record);
-        var pending = await PendingDependenciesAsync(record, cancellationToken);
+        var pending = tasks.Any(t => t.WaitingFor == TaskWait.Dependency) ? await PendingDependenciesAsync(record, cancellationToken) : [];
         foreach (var task in tasks)
         {
             var view = new RenderTask

@@ -21,8 +21,6 @@ public interface IJobStore
 
     Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken);
 
-    Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken cancellationToken);
-
     /// <summary>WAITING tasks that wait for a time (start time or backoff) and recurring jobs that still run.</summary>
     Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken);
 
@@ -36,6 +34,9 @@ public interface IJobStore
 
     /// <summary>Attempts whose outcome is still RUNNING (live leases, or leases about to be swept).</summary>
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Running attempts with their task's maximum run time and stall timeout.</summary>
+    Task<IReadOnlyList<(AttemptRecord Attempt, TaskLimits Limits)>> GetRunningAttemptLimitsAsync(CancellationToken cancellationToken);
 
     Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken);
 

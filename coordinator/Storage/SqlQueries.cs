@@ -33,6 +33,17 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
             : await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE task_id = @id AND outcome = @running", ReadAttempt, ct,
                 ("@id", taskId), ("@running", (int)AttemptOutcome.Running));
 
+    /// <summary>Running attempts with their task's time limits, in one query (the sweep reads it every few seconds).</summary>
+    public async Task<IReadOnlyList<(AttemptRecord Attempt, TaskLimits Limits)>> GetRunningAttemptLimitsAsync(CancellationToken ct)
+    {
+        var columns = string.Join(", ", AttemptColumns.Split(", ").Select(c => "a." + c));
+        var limitsAt = AttemptColumns.Split(", ").Length;
+        return await Query(
+            $"SELECT {columns}, t.max_run_ms, t.stall_ms FROM rf_attempts a JOIN rf_tasks t ON t.id = a.task_id WHERE a.outcome = @running",
+            r => (ReadAttempt(r), new TaskLimits(TimeSpan.FromMilliseconds(r.GetInt64(limitsAt)), TimeSpan.FromMilliseconds(r.GetInt64(limitsAt + 1)))),
+            ct, ("@running", (int)AttemptOutcome.Running));
+    }
+
     public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken ct)
     {
         var stateFilter = states.Count == 0 ? "" : $" AND state IN ({string.Join(", ", states.Select(s => (int)s))})";

@@ -39,9 +39,6 @@ public sealed class SqliteJobStore(string connectionString) : IJobStore
     public Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken) =>
         Read(q => q.GetAttemptsAsync(jobId, cancellationToken), cancellationToken);
 
-    public Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken cancellationToken) =>
-        Read(q => q.FindTaskAsync(taskId, cancellationToken), cancellationToken);
-
     public Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetTimedWorkAsync(cancellationToken), cancellationToken);
 
@@ -56,6 +53,9 @@ public sealed class SqliteJobStore(string connectionString) : IJobStore
 
     public Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetRunningAttemptsAsync(null, cancellationToken), cancellationToken);
+
+    public Task<IReadOnlyList<(AttemptRecord Attempt, TaskLimits Limits)>> GetRunningAttemptLimitsAsync(CancellationToken cancellationToken) =>
+        Read(q => q.GetRunningAttemptLimitsAsync(cancellationToken), cancellationToken);
 
     public Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken) =>
         Read(q => q.CountJobsByStateAsync(cancellationToken), cancellationToken);

@@ -38,7 +38,7 @@ public sealed class DomainHarness : IAsyncDisposable
         Store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         var events = new JobEvents();
         Validator = new JobValidator(new MediaRoots(options), options, Time);
-        Catalog = new JobCatalog(Store, Validator, Sequence, events, Signals, Releases, Recurring, Time);
+        Catalog = new JobCatalog(Store, Validator, Sequence, Signals, Releases, Recurring, Time);
         Attempts = new AttemptLifecycle(Store, options, Releases, events, Progress, Signals,
             new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Metrics, Time, NullLogger<AttemptLifecycle>.Instance);
     }
