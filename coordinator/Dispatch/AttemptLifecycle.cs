@@ -37,8 +37,8 @@ public sealed class AttemptLifecycle(
         TimeSpan? sinceSubmit = null;
         var attempt = await store.InTransactionAsync(async tx =>
         {
-            var task = await tx.FindTaskAsync(candidate.Id);
-            if (task is null || task.State != TaskState.Queued) return null;
+            var task = await tx.ClaimQueuedTaskAsync(candidate.Id);
+            if (task is null) return null;
             var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
                 now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
             await tx.InsertAttemptAsync(attempt);

@@ -18,11 +18,8 @@ public static class CoordinatorExtensions
         var options = configuration.GetSection(CoordinatorOptions.Section).Get<CoordinatorOptions>() ?? new CoordinatorOptions();
         services.AddOptions<CoordinatorOptions>().Bind(configuration.GetSection(CoordinatorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
-        Directory.CreateDirectory(options.DataDirectory);
-        var connectionString = SqliteJobStore.ConnectionStringFor(Path.Combine(options.DataDirectory, "renderfarm.db"));
-
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IJobStore>(new SqliteJobStore(connectionString));
+        var store = services.AddFarmStore(configuration, options);
         services.AddHostedService<StoreInitializer>();
 
         services.AddSingleton<MediaRoots>();
@@ -50,7 +47,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<FarmStatus>();
         services.AddHostedService<Dispatcher>();
 
-        services.AddFarmScheduling(options, connectionString);
+        services.AddFarmScheduling(options, store);
         services.AddFarmWatching(configuration);
         services.AddFarmObservability();
 

@@ -9,12 +9,13 @@ namespace RenderFarm.Coordinator.Hosting;
 /// attempts one lease to be reclaimed by their agents after a restart, and tells watchers and the
 /// dispatcher about every committed change.
 /// </summary>
-public sealed class StoreInitializer(IJobStore store, JobSequence sequence, AttemptLifecycle attempts, JobEvents events, IWorkSignals signals) : IHostedService
+public sealed class StoreInitializer(IJobStore store, JobSequence sequence, AttemptLifecycle attempts, JobEvents events, IWorkSignals signals, TimeProvider time) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await store.InitializeAsync(cancellationToken);
         sequence.Seed(await store.GetMaxSeqAsync(cancellationToken));
+        if (store is IClusterLink cluster) sequence.UseClock(time, cluster.NodeSlot);
         await attempts.GrantReconnectGraceAsync(cancellationToken);
         store.Committed += commit =>
         {

@@ -2,13 +2,14 @@ using Quartz;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Storage;
 
 namespace RenderFarm.Coordinator.Scheduling;
 
 /// <summary>Quartz owns time: lease sweeps, start times, retry backoffs and recurring jobs, in a persistent store in the farm's own database.</summary>
 public static class SchedulingExtensions
 {
-    public static IServiceCollection AddFarmScheduling(this IServiceCollection services, CoordinatorOptions options, string connectionString)
+    public static IServiceCollection AddFarmScheduling(this IServiceCollection services, CoordinatorOptions options, StoreOptions storeOptions)
     {
         services.AddSingleton<IReleaseScheduler, QuartzReleaseScheduler>();
         services.AddSingleton<IRecurringScheduler, QuartzRecurringScheduler>();
@@ -20,7 +21,17 @@ public static class SchedulingExtensions
             q.ConfigureScheduler(s => s.InstanceName = "renderfarm");
             q.UsePersistentStore(store =>
             {
-                store.UseSqlite(connectionString);
+                if (storeOptions.Provider == StoreProvider.Postgres)
+                {
+                    // Several coordinators share the schedule: each trigger fires on one of them.
+                    store.UsePostgres(Npgsql.NpgsqlFactory.Instance, storeOptions.ConnectionString!);
+                    store.UseClustering(c => c.CheckinInterval = storeOptions.ClusterCheckinInterval);
+                }
+                else
+                {
+                    store.UseSqlite(storeOptions.ConnectionString!);
+                }
+
                 store.UseSystemTextJsonSerializer();
                 store.ProvisionSchema();
             });

@@ -69,6 +69,12 @@ public interface IJobTransaction
 
     Task<TaskRecord?> FindTaskAsync(string taskId);
 
+    /// <summary>
+    /// The task when it is still QUEUED and no other coordinator is claiming it (PostgreSQL:
+    /// <c>FOR UPDATE SKIP LOCKED</c>); the row stays locked until this transaction ends.
+    /// </summary>
+    Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId);
+
     Task<AttemptRecord?> FindAttemptAsync(string attemptId);
 
     Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId);

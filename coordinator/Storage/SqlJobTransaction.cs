@@ -5,9 +5,9 @@ using static RenderFarm.Coordinator.Storage.RowMapper;
 namespace RenderFarm.Coordinator.Storage;
 
 /// <summary>The writes of one store transaction, in portable SQL over any ADO.NET connection.</summary>
-internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) : IJobTransaction
+internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken) : IJobTransaction
 {
-    private readonly SqlQueries _reads = new(connection, transaction);
+    private readonly SqlQueries _reads = new(connection, transaction, dialect);
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
     private bool _tasksQueued;
 
@@ -25,6 +25,8 @@ internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction t
     public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId) => _reads.GetTasksAsync(jobId, cancellationToken);
 
     public Task<TaskRecord?> FindTaskAsync(string taskId) => _reads.FindTaskAsync(taskId, cancellationToken);
+
+    public Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId) => _reads.ClaimQueuedTaskAsync(taskId, cancellationToken);
 
     public Task<AttemptRecord?> FindAttemptAsync(string attemptId) => _reads.FindAttemptAsync(attemptId, cancellationToken);
 

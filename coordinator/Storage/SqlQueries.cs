@@ -7,19 +7,27 @@ using static RenderFarm.Coordinator.Storage.RowMapper;
 namespace RenderFarm.Coordinator.Storage;
 
 /// <summary>Every read the farm makes, in portable SQL; used alone and inside a transaction.</summary>
-internal sealed class SqlQueries(DbConnection connection, DbTransaction? transaction)
+internal sealed class SqlQueries(DbConnection connection, DbTransaction? transaction, SqlDialect dialect)
 {
+    /// <summary>Inside a transaction a row read to be changed is locked where the database needs it.</summary>
+    private string Lock => transaction is null ? "" : dialect.RowLock;
+
     public async Task<JobRecord?> FindJobAsync(string jobId, CancellationToken ct) =>
-        (await Query($"SELECT {JobColumns} FROM rf_jobs WHERE id = @id", ReadJob, ct, ("@id", jobId))).FirstOrDefault();
+        (await Query($"SELECT {JobColumns} FROM rf_jobs WHERE id = @id{Lock}", ReadJob, ct, ("@id", jobId))).FirstOrDefault();
 
     public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken ct) =>
         await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", ReadTask, ct, ("@id", jobId));
 
     public async Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken ct) =>
-        (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id", ReadTask, ct, ("@id", taskId))).FirstOrDefault();
+        (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id{Lock}", ReadTask, ct, ("@id", taskId))).FirstOrDefault();
+
+    /// <summary>The task if it is still QUEUED and no other transaction is claiming it; locked until the transaction ends.</summary>
+    public async Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId, CancellationToken ct) =>
+        (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id AND state = @queued{dialect.ClaimLock}", ReadTask, ct,
+            ("@id", taskId), ("@queued", (int)TaskState.Queued))).FirstOrDefault();
 
     public async Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken ct) =>
-        (await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE id = @id", ReadAttempt, ct, ("@id", attemptId))).FirstOrDefault();
+        (await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE id = @id{Lock}", ReadAttempt, ct, ("@id", attemptId))).FirstOrDefault();
 
     public async Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken ct) =>
         await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", ReadAttempt, ct, ("@id", jobId));
@@ -57,11 +65,11 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
             ReadTask, ct, ("@queued", (int)TaskState.Queued), ("@limit", limit));
 
     public async Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken ct) =>
-        (await Query("SELECT state, COUNT(*) FROM rf_jobs GROUP BY state", r => ((JobState)r.GetInt32(0), r.GetInt32(1)), ct))
+        (await Query("SELECT state, COUNT(*) FROM rf_jobs GROUP BY state", r => ((JobState)r.GetInt32(0), Convert.ToInt32(r.GetValue(1))), ct))
             .ToDictionary(r => r.Item1, r => r.Item2);
 
     public async Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken ct) =>
-        (await Query("SELECT state, COUNT(*) FROM rf_tasks GROUP BY state", r => ((TaskState)r.GetInt32(0), r.GetInt32(1)), ct))
+        (await Query("SELECT state, COUNT(*) FROM rf_tasks GROUP BY state", r => ((TaskState)r.GetInt32(0), Convert.ToInt32(r.GetValue(1))), ct))
             .ToDictionary(r => r.Item1, r => r.Item2);
 
     public async Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken ct)
@@ -91,8 +99,8 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken ct)
     {
         var rows = await Query(
-            "SELECT outcome, COUNT(*), COALESCE(SUM(frames), 0) FROM rf_attempts WHERE end_time >= @since GROUP BY outcome",
-            r => ((AttemptOutcome)r.GetInt32(0), r.GetInt32(1), r.GetInt64(2)), ct, ("@since", ToMillis(since)));
+            "SELECT outcome, COUNT(*), CAST(COALESCE(SUM(frames), 0) AS BIGINT) FROM rf_attempts WHERE end_time >= @since GROUP BY outcome",
+            r => ((AttemptOutcome)r.GetInt32(0), Convert.ToInt32(r.GetValue(1)), r.GetInt64(2)), ct, ("@since", ToMillis(since)));
         return (rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item2),
             rows.Where(r => r.Item1 == AttemptOutcome.Failed).Sum(r => r.Item2),
             rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item3));

@@ -1,0 +1,173 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace RenderFarm.Coordinator.Storage;
+
+/// <summary>
+/// The scale-out store: one PostgreSQL database shared by several coordinators. Every transaction locks the
+/// rows it changes (<see cref="SqlDialect.Postgres"/>) and is re-run when PostgreSQL aborts it for a deadlock
+/// or a serialisation conflict. What a commit changed is announced with <c>NOTIFY</c> inside the
+/// transaction and heard by every coordinator's listener, so watchers and dispatchers everywhere act on it.
+/// </summary>
+public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsyncDisposable
+{
+    private const int MaxTries = 8;
+    private const long MigrationLockKey = 7_400_000_001;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger<PostgresJobStore> _logger;
+    private readonly string _origin = Guid.NewGuid().ToString("N");
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _listener;
+
+    public PostgresJobStore(string connectionString, ILogger<PostgresJobStore> logger) : base(SqlDialect.Postgres)
+    {
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _logger = logger;
+    }
+
+    public int NodeSlot { get; private set; }
+
+    public event Action<StopNotice>? StopRequested;
+
+    /// <summary>Migrates under an advisory lock (coordinators may start together), takes a slot, and starts listening.</summary>
+    public override async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await using (var connection = await _dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            await connection.ExecuteAsync(null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("@key", MigrationLockKey));
+            try
+            {
+                await SchemaMigrator.MigrateAsync(connection, cancellationToken);
+                await connection.ExecuteAsync(null, "CREATE SEQUENCE IF NOT EXISTS rf_coordinator_slots", cancellationToken);
+            }
+            finally
+            {
+                await connection.ExecuteAsync(null, "SELECT pg_advisory_unlock(@key)", CancellationToken.None, ("@key", MigrationLockKey));
+            }
+
+            var slot = await connection.QueryAsync(null, "SELECT nextval('rf_coordinator_slots')", r => r.GetInt64(0), cancellationToken);
+            NodeSlot = (int)(slot[0] % 64);
+        }
+
+        _listener ??= Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
+    }
+
+    public override async Task<T> InTransactionAsync<T>(Func<IJobTransaction, Task<T>> work, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                var tx = new SqlJobTransaction(connection, transaction, Dialect, cancellationToken);
+                var result = await work(tx);
+                var summary = tx.Summary;
+                if (summary.ChangedJobs.Count > 0 || summary.TasksQueued)
+                {
+                    foreach (var payload in PostgresNotices.ForCommit(_origin, summary))
+                    {
+                        await connection.ExecuteAsync(transaction, "SELECT pg_notify(@channel, @payload)", cancellationToken,
+                            ("@channel", PostgresNotices.Channel), ("@payload", payload));
+                    }
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                RaiseCommitted(summary);
+                return result;
+            }
+            catch (PostgresException ex) when (attempt < MaxTries && ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                Log.TransactionRetried(_logger, ex.SqlState, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), cancellationToken);
+            }
+        }
+    }
+
+    public async Task RequestStopAsync(StopNotice notice, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(null, "SELECT pg_notify(@channel, @payload)", cancellationToken,
+            ("@channel", PostgresNotices.Channel), ("@payload", PostgresNotices.ForStop(_origin, notice)));
+    }
+
+    protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
+        await _dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// One connection listens for other coordinators' notices. After it was cut, everyone is told to look
+    /// again (work may have been queued meanwhile); job watchers catch up on the job's next change.
+    /// </summary>
+    private async Task ListenAsync(CancellationToken cancellationToken)
+    {
+        var missed = false;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                connection.Notification += (_, e) => OnNotice(e.Payload);
+                await connection.ExecuteAsync(null, $"LISTEN {PostgresNotices.Channel}", cancellationToken);
+                if (missed) RaiseCommitted(new StoreCommit([], TasksQueued: true));
+                missed = false;
+                while (!cancellationToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(cancellationToken);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                missed = true;
+                Log.ListenerLost(_logger, ex.Message);
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void OnNotice(string payload)
+    {
+        var notice = PostgresNotices.Parse(payload);
+        if (notice is null || notice.Origin == _origin) return;
+        if (notice.Stop is { } stop) StopRequested?.Invoke(stop);
+        else RaiseCommitted(new StoreCommit(notice.Jobs ?? [], notice.Queued));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        if (_listener is not null)
+        {
+            try
+            {
+                await _listener;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        await _dataSource.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(90, LogLevel.Debug, "Transaction aborted by PostgreSQL ({SqlState}), try {Try}; running it again")]
+        public static partial void TransactionRetried(ILogger logger, string sqlState, int @try);
+
+        [LoggerMessage(91, LogLevel.Warning, "Lost the notice connection to PostgreSQL ({Reason}); reconnecting")]
+        public static partial void ListenerLost(ILogger logger, string reason);
+    }
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace RenderFarm.Coordinator.Storage;
+
+/// <summary>Which database holds the farm, bound from the <c>Store</c> configuration section.</summary>
+public sealed class StoreOptions
+{
+    public const string Section = "Store";
+
+    /// <summary><c>Sqlite</c> (default: one coordinator, a file under <c>Coordinator:DataDirectory</c>) or <c>Postgres</c> (several coordinators).</summary>
+    [Required]
+    public StoreProvider Provider { get; set; } = StoreProvider.Sqlite;
+
+    /// <summary>The PostgreSQL connection string (Npgsql form: <c>Host=db;Database=renderfarm;Username=farm;Password=...</c>); unused for SQLite.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>How often clustered Quartz records that this coordinator is alive; a coordinator silent for longer takes over its triggers. Default 7.5 s.</summary>
+    public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(7.5);
+}
+
+public enum StoreProvider
+{
+    Sqlite,
+    Postgres,
+}
