@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 scripts/lib/ensure-tools.sh
 dotnet build RenderFarm.sln -c Release -nologo -v quiet
 
+# A throw-away PostgreSQL for the tests that run the farm on it (store contract, several coordinators).
+pg=$(scripts/lib/ensure-postgres.sh start)
+export RENDERFARM_TEST_POSTGRES=$(echo "$pg" | head -1)
+pg_dir=$(echo "$pg" | tail -1)
+trap 'scripts/lib/ensure-postgres.sh stop "$pg_dir"' EXIT
+
 results=TestResults
 rm -rf "$results"
 status=0

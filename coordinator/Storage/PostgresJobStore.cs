@@ -18,13 +18,17 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
     private readonly ILogger<PostgresJobStore> _logger;
     private readonly string _origin = Guid.NewGuid().ToString("N");
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _listener;
 
     public PostgresJobStore(string connectionString, ILogger<PostgresJobStore> logger) : base(SqlDialect.Postgres)
     {
+        ConnectionString = connectionString;
         _dataSource = NpgsqlDataSource.Create(connectionString);
         _logger = logger;
     }
+
+    public string ConnectionString { get; }
 
     public int NodeSlot { get; private set; }
 
@@ -51,6 +55,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
         }
 
         _listener ??= Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
+        await _listening.Task.WaitAsync(cancellationToken);
     }
 
     public override async Task<T> InTransactionAsync<T>(Func<IJobTransaction, Task<T>> work, CancellationToken cancellationToken)
@@ -109,6 +114,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
                 await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
                 connection.Notification += (_, e) => OnNotice(e.Payload);
                 await connection.ExecuteAsync(null, $"LISTEN {PostgresNotices.Channel}", cancellationToken);
+                _listening.TrySetResult();
                 if (missed) RaiseCommitted(new StoreCommit([], TasksQueued: true));
                 missed = false;
                 while (!cancellationToken.IsCancellationRequested)

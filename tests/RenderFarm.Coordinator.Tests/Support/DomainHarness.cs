@@ -29,12 +29,12 @@ public sealed class DomainHarness : IAsyncDisposable
     public LiveProgress Progress { get; } = new();
     public string MediaDir => Path.Combine(Root, "media");
 
-    public DomainHarness()
+    public DomainHarness(IJobStore? store = null)
     {
         Directory.CreateDirectory(MediaDir);
         Options.MediaRoots = new() { ["media"] = MediaDir };
         var options = Microsoft.Extensions.Options.Options.Create(Options);
-        Store = new SqliteJobStore(SqliteJobStore.ConnectionStringFor(Path.Combine(Root, "farm.db")));
+        Store = store ?? new SqliteJobStore(SqliteJobStore.ConnectionStringFor(Path.Combine(Root, "farm.db")));
         Store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         var events = new JobEvents();
         Validator = new JobValidator(new MediaRoots(options), options, Time);
@@ -75,11 +75,23 @@ public sealed class DomainHarness : IAsyncDisposable
 
     public async Task<JobRecord> JobOf(string jobId) => (await Store.FindJobAsync(jobId, CancellationToken.None))!;
 
-    public ValueTask DisposeAsync()
+    /// <summary>A harness over the named store: <c>sqlite</c> (a file) or <c>postgres</c> (a fresh database).</summary>
+    public static async Task<DomainHarness> ForAsync(string provider) => provider switch
     {
+        "sqlite" => new DomainHarness(),
+        "postgres" => new DomainHarness(await NewPostgresStoreAsync()),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "sqlite or postgres"),
+    };
+
+    /// <summary>A PostgreSQL store over a new database (or over <paramref name="connectionString"/>), not yet initialised.</summary>
+    public static async Task<PostgresJobStore> NewPostgresStoreAsync(string? connectionString = null) =>
+        new(connectionString ?? await RenderFarm.Testing.TestPostgres.CreateDatabaseAsync(), NullLogger<PostgresJobStore>.Instance);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Store is IAsyncDisposable disposable) await disposable.DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
-        return ValueTask.CompletedTask;
     }
 
     public sealed class RecordingReleases : IReleaseScheduler

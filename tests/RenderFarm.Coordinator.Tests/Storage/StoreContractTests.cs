@@ -1,0 +1,134 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Dispatch;
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Observability;
+using RenderFarm.Coordinator.Storage;
+using RenderFarm.Coordinator.Tests.Support;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Tests.Storage;
+
+/// <summary>The same farm behaviour on every store: SQLite (embedded) and PostgreSQL (several coordinators).</summary>
+public sealed class StoreContractTests
+{
+    public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task SubmitAssignComplete_ReadsBackEveryFieldAndCount(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var low = await farm.SubmitAsync("low", priority: 0);
+        var high = await farm.SubmitAsync("high", priority: 5);
+
+        var queued = await farm.Store.GetQueuedTasksAsync(10, CancellationToken.None);
+        Assert.Equal([high.Id, low.Id], queued.Select(t => t.JobId));
+        Assert.Equal("libx264", queued[0].Requirements.Encoder);
+        Assert.Equal(high.Spec, (await farm.JobOf(high.Id)).Spec);
+
+        var attempt = await farm.AssignAsync(high.Id, "agent-a");
+        Assert.Null(await farm.Attempts.TryAssignAsync(queued[0], "agent-b", CancellationToken.None));
+        var output = new OutputInfo { Path = "out.mp4", FrameCount = 120, DurationSeconds = 4 };
+        Assert.Equal(Fence.Accepted, await farm.Attempts.CompleteAsync("agent-a", new TaskCompleted { AttemptId = attempt.Id, Output = output }, CancellationToken.None));
+        Assert.Equal(Fence.Duplicate, await farm.Attempts.CompleteAsync("agent-a", new TaskCompleted { AttemptId = attempt.Id, Output = output }, CancellationToken.None));
+
+        var done = await farm.JobOf(high.Id);
+        Assert.Equal((JobState.Succeeded, 120UL), (done.State, done.Result!.FrameCount));
+        var stored = Assert.Single(await farm.Store.GetAttemptsAsync(high.Id, CancellationToken.None));
+        Assert.Equal((AttemptOutcome.Succeeded, "agent-a", 120L), (stored.Outcome, stored.AgentId, stored.Frames));
+        Assert.Equal(1, (await farm.Store.CountJobsByStateAsync(CancellationToken.None))[JobState.Succeeded]);
+        Assert.Equal(1, (await farm.Store.CountTasksByStateAsync(CancellationToken.None))[TaskState.Queued]);
+        Assert.Equal((1, 0, 120L), await farm.Store.GetFinishedSinceAsync(farm.Time.GetUtcNow().AddMinutes(-1), CancellationToken.None));
+        Assert.Equal(low.Id, (await farm.Store.FindOldestQueuedAsync(CancellationToken.None))!.Value.JobId);
+        Assert.Equal(high.Seq, await farm.Store.GetMaxSeqAsync(CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task ListJobs_FiltersByStateAndPagesNewestFirst(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var jobs = new List<JobRecord>();
+        for (var i = 0; i < 5; i++) jobs.Add(await farm.SubmitAsync($"clip{i}"));
+        await farm.Catalog.CancelAsync(jobs[1].Id, CancellationToken.None);
+
+        var page1 = await farm.Store.ListJobsAsync([], null, 2, CancellationToken.None);
+        var page2 = await farm.Store.ListJobsAsync([], page1[^1].Seq, 10, CancellationToken.None);
+        Assert.Equal(jobs.Select(j => j.Id).Reverse(), page1.Concat(page2).Select(j => j.Id));
+        var canceled = await farm.Store.ListJobsAsync([JobState.Canceled], null, 10, CancellationToken.None);
+        Assert.Equal(jobs[1].Id, Assert.Single(canceled).Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task TransientFailure_WaitsOutABackoff_KeepsItsLogAndDrainSurvives(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var job = await farm.SubmitAsync("flaky", maxRetries: 2);
+        var attempt = await farm.AssignAsync(job.Id);
+        var size = await farm.Store.InTransactionAsync(tx => tx.AppendLogAsync(attempt, 0, "frame=1\nframe=2\n"u8.ToArray(), 1024), CancellationToken.None);
+        Assert.Equal(16, size);
+        await farm.Attempts.FailAsync("agent-a", new TaskFailed { AttemptId = attempt.Id, FailureClass = FailureClass.Transient, Message = "ffmpeg crashed", ExitCode = 139 }, CancellationToken.None);
+
+        var task = await farm.TaskOf(job.Id);
+        Assert.Equal((TaskState.Waiting, TaskWait.Backoff, 1), (task.State, task.WaitingFor, task.FailedAttempts));
+        var (timed, _) = await farm.Store.GetTimedWorkAsync(CancellationToken.None);
+        Assert.Equal(task.Id, Assert.Single(timed).Id);
+        Assert.Equal("frame=2\n", System.Text.Encoding.UTF8.GetString(await farm.Store.ReadLogAsync(attempt.Id, 8, 100, CancellationToken.None)));
+        var failed = Assert.Single(await farm.Store.GetAttemptsAsync(job.Id, CancellationToken.None));
+        Assert.Equal((AttemptOutcome.Failed, 139, "ffmpeg crashed"), (failed.Outcome, failed.ExitCode, failed.Error));
+
+        await farm.Store.InTransactionAsync(async tx => { await tx.SetAgentDrainAsync("agent-a", true, "disk swap", farm.Time.GetUtcNow()); return 0; }, CancellationToken.None);
+        await farm.Store.InTransactionAsync(async tx => { await tx.SetAgentDrainAsync("agent-a", true, "new disk", farm.Time.GetUtcNow()); return 0; }, CancellationToken.None);
+        Assert.Equal("new disk", (await farm.Store.GetDrainedAgentsAsync(CancellationToken.None))["agent-a"]);
+    }
+
+    [Fact]
+    public async Task TwoCoordinatorsOnOneDatabase_ClaimingTheSameTasks_HandEachOutOnce()
+    {
+        await using var farm = await DomainHarness.ForAsync("postgres");
+        var other = await DomainHarness.NewPostgresStoreAsync(((PostgresJobStore)farm.Store).ConnectionString);
+        await other.InitializeAsync(CancellationToken.None);
+        await using var _ = other;
+        var otherAttempts = new AttemptLifecycle(other, Options.Create(farm.Options), farm.Releases, new JobEvents(), new LiveProgress(), farm.Signals,
+            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), new FarmMetrics(), farm.Time, NullLogger<AttemptLifecycle>.Instance);
+        for (var i = 0; i < 30; i++) await farm.SubmitAsync($"clip{i}");
+        var tasks = await farm.Store.GetQueuedTasksAsync(100, CancellationToken.None);
+
+        var claims = await Task.WhenAll(
+            Task.Run(() => ClaimAll(farm.Attempts, tasks, "agent-a")),
+            Task.Run(() => ClaimAll(otherAttempts, tasks.Reverse().ToList(), "agent-b")));
+
+        Assert.Equal(30, claims.Sum(c => c.Count));
+        Assert.Equal(30, claims.SelectMany(c => c).Distinct().Count());
+        Assert.Empty(await farm.Store.GetQueuedTasksAsync(100, CancellationToken.None));
+        Assert.Equal(30, (await farm.Store.GetRunningAttemptsAsync(CancellationToken.None)).Count);
+
+        static async Task<List<string>> ClaimAll(AttemptLifecycle attempts, IEnumerable<TaskRecord> tasks, string agent)
+        {
+            var won = new List<string>();
+            foreach (var task in tasks)
+            {
+                if (await attempts.TryAssignAsync(task, agent, CancellationToken.None) is { } attempt) won.Add(attempt.TaskId);
+            }
+
+            return won;
+        }
+    }
+
+    [Fact]
+    public async Task CommitOnOneCoordinator_IsHeardByTheOther()
+    {
+        await using var farm = await DomainHarness.ForAsync("postgres");
+        await using var other = await DomainHarness.NewPostgresStoreAsync(((PostgresJobStore)farm.Store).ConnectionString);
+        await other.InitializeAsync(CancellationToken.None);
+        var heard = new TaskCompletionSource<StoreCommit>(TaskCreationOptions.RunContinuationsAsynchronously);
+        other.Committed += c => { if (c.ChangedJobs.Count > 0) heard.TrySetResult(c); };
+
+        var job = await farm.SubmitAsync("seen-elsewhere");
+
+        var commit = await heard.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((job.Id, true), (Assert.Single(commit.ChangedJobs), commit.TasksQueued));
+    }
+}
