@@ -5,6 +5,7 @@ using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Connection;
 
 namespace RenderFarm.Agent.Hosting;
 
@@ -16,6 +17,7 @@ public static class AgentExtensions
     {
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section))
             .PostConfigure<IHostEnvironment>((o, env) => o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath))
+            .Validate(o => CoordinatorChannel.TryParse(o.Coordinator, out _, out _), "Agent:Coordinator must be one or more http:// or https:// URLs, comma-separated")
             .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
             .Validate(o => o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root")
             .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate must be above 0")
@@ -48,9 +50,17 @@ public static class AgentExtensions
     /// The channel to the coordinator. Its own reconnect backoff is kept short: the agent's link already
     /// backs off with jitter, and a channel still backing off would fail those tries at once with a cached error.
     /// </summary>
-    private static GrpcChannel CreateChannel(AgentOptions options) => GrpcChannel.ForAddress(options.Coordinator, new GrpcChannelOptions
+    private static GrpcChannel CreateChannel(AgentOptions options)
     {
-        InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
-        MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
-    });
+        if (!CoordinatorChannel.TryParse(options.Coordinator, out var addresses, out var problem))
+        {
+            throw new InvalidOperationException($"Agent:Coordinator: {problem}");
+        }
+
+        return CoordinatorChannel.Create(addresses, new GrpcChannelOptions
+        {
+            InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
+            MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
+        });
+    }
 }

@@ -5,7 +5,10 @@ public sealed class AgentOptions
 {
     public const string Section = "Agent";
 
-    /// <summary>The coordinator to dial. Default <c>http://127.0.0.1:7400</c> (h2c on loopback).</summary>
+    /// <summary>
+    /// The coordinator to dial, or several sharing one database, comma-separated: the agent connects to the
+    /// first that answers and moves to the next when it is lost. Default <c>http://127.0.0.1:7400</c> (h2c on loopback).
+    /// </summary>
     public string Coordinator { get; set; } = "http://127.0.0.1:7400";
 
     /// <summary>This agent's name, unique in the farm. Default: the machine name.</summary>

@@ -20,7 +20,7 @@ internal sealed class CommandContext : IDisposable
         Json = json;
         Console = ConsoleFactory.Create(environment.Out, environment.OutIsTerminal);
         JsonOut = new JsonOutput(environment.Out);
-        _channel = new Lazy<GrpcChannel>(() => environment.CreateChannel(coordinator.Uri));
+        _channel = new Lazy<GrpcChannel>(() => coordinator.Uris.Count == 1 ? environment.CreateChannel(coordinator.Uri) : ChannelFactory.Create(coordinator.Uris));
     }
 
     public ParseResult ParseResult { get; }

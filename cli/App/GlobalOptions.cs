@@ -8,7 +8,7 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Coordinator { get; } = new("--coordinator")
     {
-        Description = $"Coordinator address (default: ${CoordinatorAddress.EnvironmentVariable}, else {CoordinatorAddress.Default}). http:// is plain HTTP/2.",
+        Description = $"Coordinator address, or several sharing one database, comma-separated (the first that answers is used); default: ${CoordinatorAddress.EnvironmentVariable}, else {CoordinatorAddress.Default}. http:// is plain HTTP/2.",
         HelpName = "URL",
         Recursive = true,
     };

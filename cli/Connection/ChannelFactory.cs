@@ -8,8 +8,11 @@ public static class ChannelFactory
     /// <summary>A down or firewalled coordinator fails fast instead of hanging the command.</summary>
     public static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
 
-    public static GrpcChannel Create(Uri address) =>
-        GrpcChannel.ForAddress(address, new GrpcChannelOptions
+    public static GrpcChannel Create(Uri address) => Create([address]);
+
+    /// <summary>A channel to the first of several coordinators (sharing one database) that answers; it moves on when one is down.</summary>
+    public static GrpcChannel Create(IReadOnlyList<Uri> addresses) =>
+        RenderFarm.Protos.Connection.CoordinatorChannel.Create(addresses, new GrpcChannelOptions
         {
             HttpHandler = new SocketsHttpHandler
             {

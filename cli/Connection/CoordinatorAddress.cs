@@ -5,6 +5,9 @@ namespace RenderFarm.Cli.Connection;
 /// <summary>The coordinator farmctl talks to, and where that address came from (for error messages).</summary>
 public sealed record CoordinatorAddress(Uri Uri, string Source)
 {
+    /// <summary>Every coordinator given (comma-separated); farmctl uses the first that answers. <see cref="Uri"/> is the first.</summary>
+    public IReadOnlyList<Uri> Uris { get; init; } = [Uri];
+
     public const string EnvironmentVariable = "RENDERFARM_COORDINATOR";
     public const string Default = "http://127.0.0.1:7400";
 
@@ -21,18 +24,17 @@ public sealed record CoordinatorAddress(Uri Uri, string Source)
             : !string.IsNullOrWhiteSpace(fromEnvironment) ? (fromEnvironment, $"from ${EnvironmentVariable}")
             : (Default, "the default");
 
-        if (Uri.TryCreate(text.Trim(), UriKind.Absolute, out var uri) &&
-            (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        if (RenderFarm.Protos.Connection.CoordinatorChannel.TryParse(text, out var uris, out _))
         {
-            address = new CoordinatorAddress(uri, source);
+            address = new CoordinatorAddress(uris[0], source) { Uris = uris };
             problem = null;
             return true;
         }
 
         address = null;
-        problem = $"coordinator address '{text}' ({source}) is not an http:// or https:// URL, e.g. {Default}.";
+        problem = $"coordinator address '{text}' ({source}) is not an http:// or https:// URL (or a comma-separated list of them), e.g. {Default}.";
         return false;
     }
 
-    public override string ToString() => $"{Uri} ({Source})";
+    public override string ToString() => $"{string.Join(", ", Uris)} ({Source})";
 }

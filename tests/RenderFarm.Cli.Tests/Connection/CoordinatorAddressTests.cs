@@ -43,4 +43,21 @@ public sealed class CoordinatorAddressTests
 
         Assert.Contains($"'{text}' (from --coordinator) is not an http:// or https:// URL", problem);
     }
+
+    [Fact]
+    public void TryResolve_SeveralCoordinators_KeepsThemInOrder()
+    {
+        Assert.True(CoordinatorAddress.TryResolve("http://farm-a:7400, http://farm-b:7400", Env(null), out var address, out _));
+
+        Assert.Equal([new Uri("http://farm-a:7400"), new Uri("http://farm-b:7400")], address.Uris);
+        Assert.Equal(new Uri("http://farm-a:7400"), address.Uri);
+    }
+
+    [Fact]
+    public void TryResolve_MixedSchemes_IsRefused()
+    {
+        Assert.False(CoordinatorAddress.TryResolve("http://farm-a:7400,https://farm-b:7400", Env(null), out _, out var problem));
+
+        Assert.Contains("is not an http:// or https:// URL", problem);
+    }
 }
