@@ -60,6 +60,9 @@ public static class CoordinatorChannel
 
     private sealed class Services(ResolverFactory resolver) : IServiceProvider
     {
-        public object? GetService(Type serviceType) => serviceType == typeof(ResolverFactory) ? resolver : null;
+        public object? GetService(Type serviceType) =>
+            serviceType == typeof(IEnumerable<ResolverFactory>) ? new[] { resolver }
+            : serviceType == typeof(ResolverFactory) ? resolver
+            : null;
     }
 }

@@ -10,7 +10,7 @@ namespace RenderFarm.Fault.Tests.Support;
 /// The coordinator as a real process on a fixed loopback port with a data folder that outlives it, so a test can
 /// kill -9 it and start it again on the same port and database.
 /// </summary>
-public sealed class CoordinatorProcess(string dataDir, string mediaDir, string workDir, CoordinatorSettings settings, FarmLog log) : IDisposable
+public sealed class CoordinatorProcess(string dataDir, string mediaDir, string workDir, CoordinatorSettings settings, FarmLog log, string name = "coordinator") : IDisposable
 {
     private ServiceProcess? _process;
     private int _runs;
@@ -57,9 +57,13 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
     /// <summary>kill -9: no shutdown hooks run, the database is left as a crash leaves it.</summary>
     public void Kill() => _process?.Kill();
 
-    private string NameOf(int run) => run == 1 ? "coordinator" : $"coordinator#{run}";
+    private string NameOf(int run) => run == 1 ? name : $"{name}#{run}";
 
-    private IEnumerable<string> Arguments() =>
+    private IEnumerable<string> Arguments() => settings.PostgresConnectionString is { } postgres
+        ? [.. CommonArguments(), "--Store:Provider=Postgres", $"--Store:ConnectionString={postgres}", "--Store:ClusterCheckinInterval=00:00:01"]
+        : CommonArguments();
+
+    private IEnumerable<string> CommonArguments() =>
     [
         $"--Kestrel:Endpoints:Grpc:Url={Address}",
         $"--Kestrel:Endpoints:Metrics:Url=http://127.0.0.1:{MetricsPort}",

@@ -18,6 +18,9 @@ public sealed record CoordinatorSettings
 
     public int DefaultMaxRetries { get; init; } = 3;
 
+    /// <summary>A PostgreSQL database shared with other coordinators; null = SQLite in the data folder.</summary>
+    public string? PostgresConnectionString { get; init; }
+
     /// <summary>The settings most tests use: 3 s lease, 1 s heartbeat, 1 s sweep, 1 s retry base.</summary>
     public static CoordinatorSettings Fast { get; } = new();
 }

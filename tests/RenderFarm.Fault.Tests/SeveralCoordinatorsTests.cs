@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using Grpc.Net.Client;
+using RenderFarm.Fault.Tests.Support;
+using RenderFarm.Protos.V1;
+using RenderFarm.Testing;
+
+namespace RenderFarm.Fault.Tests;
+
+/// <summary>Two coordinator processes on one PostgreSQL database; one is killed (kill -9) mid-render.</summary>
+public sealed class SeveralCoordinatorsTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task KillOneOfTwoCoordinators_MidRender_AgentsMoveToTheOther_NoJobLostNothingCommittedTwice()
+    {
+        var settings = CoordinatorSettings.Fast with
+        {
+            LeaseDuration = TimeSpan.FromSeconds(10),
+            PostgresConnectionString = await TestPostgres.CreateDatabaseAsync(),
+        };
+        await FaultFarm.RunAsync(output, settings, async farm =>
+        {
+            using var second = new CoordinatorProcess(farm.Folder("data-b"), farm.MediaDir, farm.Folder("coordinator-b"), settings, farm.Log, "coordinator-b");
+            using var channelB = GrpcChannel.ForAddress(second.Address);
+            await second.StartAsync(channelB);
+            var jobsB = new JobService.JobServiceClient(channelB);
+            var farmB = new FarmService.FarmServiceClient(channelB);
+
+            // agent-a prefers the first coordinator, agent-b the second; each lists both.
+            var gateA = farm.GatedFfmpeg("agent-a", 4);
+            var gateB = farm.GatedFfmpeg("agent-b", 4);
+            await farm.StartAgentAsync(new AgentSettings("agent-a") { PathPrefix = gateA.Folder, Coordinator = $"{farm.Coordinator.Address},{second.Address}" }, waitConnected: false);
+            await farm.StartAgentAsync(new AgentSettings("agent-b") { PathPrefix = gateB.Folder, Coordinator = $"{second.Address},{farm.Coordinator.Address}" }, waitConnected: false);
+            await farm.WaitForAgentsAsync(["agent-a"], TimeSpan.FromSeconds(60));
+            await WaitForAgentsAsync(farmB, ["agent-b"]);
+
+            var longInput = await FaultClips.CopyToAsync(TestClips.LongAsync(), farm.Media("in/long.mp4"));
+            var shortInput = await FaultClips.CopyToAsync(TestClips.SdrAsync(), farm.Media("in/short.mp4"));
+            var jobs = new List<(Job Job, string Target, long Frames)>();
+            foreach (var i in new[] { 1, 2 })
+            {
+                var target = farm.Media($"out-{i}/long-{i}.mp4");
+                jobs.Add((await farm.SubmitAsync(Specs.Proxy($"long {i}", longInput, target)), target, FaultClips.LongFrames));
+            }
+
+            foreach (var i in new[] { 3, 4 })
+            {
+                var target = farm.Media($"out-{i}/short-{i}.mp4");
+                var spec = Specs.Proxy($"short {i}", shortInput, target);
+                jobs.Add(((await jobsB.SubmitJobAsync(new SubmitJobRequest { Spec = spec })).Job, target, FaultClips.ShortFrames));
+            }
+
+            // Both long jobs were submitted to the first coordinator; the second hands one to its own agent.
+            var running = new List<Job>();
+            foreach (var (job, _, _) in jobs.Take(2))
+            {
+                running.Add(await farm.WaitForJobAsync(job.Id, j => j.State == JobState.Running, TimeSpan.FromSeconds(60), "to run"));
+            }
+
+            var agentsOfLongJobs = running.Select(j => Assert.Single(Attempts.Of(j)).AgentId).Order().ToList();
+            Assert.Equal(["agent-a", "agent-b"], agentsOfLongJobs);
+            var inFlight = running.Select(j => Attempts.Of(j)[0].Id).ToList();
+
+            var killedAt = Stopwatch.StartNew();
+            farm.Coordinator.Kill();
+            farm.Note($"killed the first coordinator; attempts in flight: {string.Join(", ", inFlight)}");
+            await WaitForAgentsAsync(farmB, ["agent-a", "agent-b"]);
+            farm.Report($"MEASURE kill -9 of one coordinator -> its agent connected to the other: {killedAt.Elapsed.TotalSeconds:0.00} s");
+
+            gateA.Release();
+            gateB.Release();
+            var ended = new List<Job>();
+            foreach (var (job, _, _) in jobs)
+            {
+                ended.Add(await Eventually.WaitAsync(async () =>
+                {
+                    var j = (await jobsB.GetJobAsync(new GetJobRequest { JobId = job.Id }, deadline: DateTime.UtcNow.AddSeconds(5))).Job;
+                    return j.State is JobState.Succeeded or JobState.Failed or JobState.Canceled ? j : null;
+                }, TimeSpan.FromSeconds(120), $"{job.Id} to end"));
+            }
+
+            var listed = (await jobsB.ListJobsAsync(new ListJobsRequest { PageSize = 50 })).Jobs.Select(j => j.Id).Order().ToList();
+            Assert.Equal(jobs.Select(j => j.Job.Id).Order(), listed);
+            foreach (var done in ended)
+            {
+                Assert.True(done.State == JobState.Succeeded, $"{done.Id} ({done.Spec.Name}) ended {done.State}: {done.Error}; attempts {Attempts.Describe(done)}");
+                var attempts = Attempts.Of(done);
+                Assert.True(attempts.Count(a => a.Outcome == AttemptOutcome.Succeeded) == 1, $"{done.Id} must have exactly one successful attempt: {Attempts.Describe(done)}");
+                Assert.True(attempts[^1].Outcome == AttemptOutcome.Succeeded, $"{done.Id}: only the last attempt may succeed: {Attempts.Describe(done)}");
+            }
+
+            foreach (var done in ended.Take(2))
+            {
+                var continued = Attempts.Of(done) is [var only] && inFlight.Contains(only.Id);
+                farm.Report($"FINDING {done.Id}: the attempt in flight at the kill {(continued ? "carried on under the other coordinator and succeeded" : "was re-run: " + Attempts.Describe(done))}");
+            }
+
+            foreach (var (job, target, frames) in jobs)
+            {
+                await OutputFolder.AssertPublishedWholeAsync(target, frames);
+                Assert.Equal(ended.Single(e => e.Id == job.Id).Result.Sha256, await OutputFolder.Sha256Async(target));
+            }
+        });
+    }
+
+    private static Task WaitForAgentsAsync(FarmService.FarmServiceClient farm, IReadOnlyCollection<string> names) =>
+        Eventually.UntilAsync(async () =>
+        {
+            var agents = (await farm.ListAgentsAsync(new ListAgentsRequest(), deadline: DateTime.UtcNow.AddSeconds(5))).Agents;
+            var connected = agents.Where(a => a.State != AgentState.Disconnected).Select(a => a.Name).ToHashSet();
+            return names.All(connected.Contains);
+        }, TimeSpan.FromSeconds(60), $"agents {string.Join(", ", names)} to be connected to the second coordinator", pollMilliseconds: 50);
+}
