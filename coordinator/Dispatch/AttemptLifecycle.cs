@@ -31,24 +31,40 @@ public sealed class AttemptLifecycle(
     private TimeSpan Lease => options.Value.LeaseDuration;
 
     /// <summary>Claims a QUEUED task for an agent. Returns null when someone else got it first.</summary>
-    public async Task<AttemptRecord?> TryAssignAsync(TaskRecord candidate, string agentId, CancellationToken cancellationToken)
+    public async Task<AttemptRecord?> TryAssignAsync(TaskRecord candidate, string agentId, CancellationToken cancellationToken) =>
+        (await TryAssignManyAsync([(candidate, agentId)], cancellationToken))[0];
+
+    /// <summary>
+    /// Claims several QUEUED tasks, each for its agent, in one transaction (one commit for a whole dispatch
+    /// pass). Each slot of the answer is the new attempt, or null where the task was no longer QUEUED or another
+    /// coordinator was claiming it.
+    /// </summary>
+    public async Task<IReadOnlyList<AttemptRecord?>> TryAssignManyAsync(IReadOnlyList<(TaskRecord Task, string AgentId)> claims, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        TimeSpan? sinceSubmit = null;
-        var attempt = await store.InTransactionAsync(async tx =>
+        var waits = new List<TimeSpan>();
+        var attempts = await store.InTransactionAsync<IReadOnlyList<AttemptRecord?>>(async tx =>
         {
-            var task = await tx.ClaimQueuedTaskAsync(candidate.Id);
-            if (task is null) return null;
-            var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
-                now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
-            await tx.InsertAttemptAsync(attempt);
-            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null, WaitingFor = TaskWait.None });
-            var job = await JobRollup.ApplyAsync(tx, task.JobId, now);
-            if (task.FailedAttempts + task.LostAttempts == 0) sinceSubmit = now - (job.Spec.StartTime?.ToDateTimeOffset() is { } start && start > job.CreateTime ? start : job.CreateTime);
-            return attempt;
+            waits.Clear();
+            var claimed = new AttemptRecord?[claims.Count];
+            for (var i = 0; i < claims.Count; i++)
+            {
+                var (candidate, agentId) = claims[i];
+                var task = await tx.ClaimQueuedTaskAsync(candidate.Id);
+                if (task is null) continue;
+                var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
+                    now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
+                await tx.InsertAttemptAsync(attempt);
+                await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null, WaitingFor = TaskWait.None });
+                var job = await JobRollup.ApplyAsync(tx, task.JobId, now);
+                if (task.FailedAttempts + task.LostAttempts == 0) waits.Add(now - (job.Spec.StartTime?.ToDateTimeOffset() is { } start && start > job.CreateTime ? start : job.CreateTime));
+                claimed[i] = attempt;
+            }
+
+            return claimed;
         }, cancellationToken);
-        if (attempt is not null && sinceSubmit is { } wait) metrics.TaskStarted(wait);
-        return attempt;
+        foreach (var wait in waits) metrics.TaskStarted(wait);
+        return attempts;
     }
 
     public async Task<Fence> ReportProgressAsync(string agentId, TaskProgress report, CancellationToken cancellationToken)

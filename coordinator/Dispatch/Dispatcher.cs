@@ -25,7 +25,10 @@ public sealed class Dispatcher(
         {
             try
             {
-                await DispatchOnceAsync(stoppingToken);
+                // A full pass may leave work and free agents behind: go again until a pass hands out nothing.
+                while (await DispatchOnceAsync(stoppingToken) > 0)
+                {
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -34,22 +37,40 @@ public sealed class Dispatcher(
         }
     }
 
-    /// <summary>One pass over the queue; returns how many tasks were handed out.</summary>
+    /// <summary>
+    /// One pass over the queue: matches tasks to agents with credit, claims them all in one transaction, then
+    /// sends each claimed task to its agent. Returns how many tasks were handed out.
+    /// </summary>
     public async Task<int> DispatchOnceAsync(CancellationToken cancellationToken)
     {
-        if (!agents.Connected.Any(Open)) return 0;
-        var handed = 0;
+        var open = agents.Connected.Where(Open).ToList();
+        if (open.Count == 0) return 0;
+        var plan = new List<(TaskRecord Task, AgentSession Agent)>();
         foreach (var task in await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
         {
-            var agent = agents.Connected
-                .Where(a => Open(a) && !task.IsBlocked(a.Id) && a.CanRun(task.Requirements))
-                .OrderByDescending(a => a.FreeSlots)
-                .ThenBy(a => a.LoadAverage)
-                .FirstOrDefault();
+            var agent = Pick(open, task);
             if (agent is null || !agent.TryTakeSlot()) continue;
+            plan.Add((task, agent));
+            if (!open.Any(Open)) break;
+        }
 
-            var attempt = await attempts.TryAssignAsync(task, agent.Id, cancellationToken);
-            if (attempt is null)
+        if (plan.Count == 0) return 0;
+        IReadOnlyList<AttemptRecord?> claimed;
+        try
+        {
+            claimed = await attempts.TryAssignManyAsync(plan.Select(p => (p.Task, p.Agent.Id)).ToList(), cancellationToken);
+        }
+        catch
+        {
+            foreach (var (_, agent) in plan) agent.ReturnSlot();
+            throw;
+        }
+
+        var handed = 0;
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var (task, agent) = plan[i];
+            if (claimed[i] is not { } attempt)
             {
                 agent.ReturnSlot();
                 continue;
@@ -67,10 +88,22 @@ public sealed class Dispatcher(
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
             handed++;
-            if (!agents.Connected.Any(Open)) break;
         }
 
         return handed;
+    }
+
+    /// <summary>The open agent that can run the task with the most free slots, then the lowest load.</summary>
+    private static AgentSession? Pick(List<AgentSession> open, TaskRecord task)
+    {
+        AgentSession? best = null;
+        foreach (var a in open)
+        {
+            if (!Open(a) || task.IsBlocked(a.Id) || !a.CanRun(task.Requirements)) continue;
+            if (best is null || a.FreeSlots > best.FreeSlots || (a.FreeSlots == best.FreeSlots && a.LoadAverage < best.LoadAverage)) best = a;
+        }
+
+        return best;
     }
 
     private static bool Open(AgentSession agent) => agent.FreeSlots > 0 && !agent.Draining;

@@ -52,6 +52,9 @@ public sealed class SqliteJobStore(string connectionString) : SqlJobStore(SqlDia
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power loss can roll
+        // back the last commits (never corrupting the file). FULL would fsync on every commit.
+        await connection.ExecuteAsync(null, "PRAGMA synchronous = NORMAL", cancellationToken);
         return connection;
     }
 }

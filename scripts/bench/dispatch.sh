@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Dispatch load: a coordinator and N simulated agents (real Connect streams that complete no-op tasks at once),
+# on SQLite and on PostgreSQL. For each store it prints dispatch throughput (tasks/s) while N agents drain a
+# queue of M tiny jobs, submit-to-start latency p50/p99 with idle agents, the coordinator's CPU, then with
+# every agent holding a task and Q more jobs queued: ListJobs / GetQueueStats p99 and the coordinator's memory.
+# usage: scripts/bench/dispatch.sh [agents=1000] [jobs=20000] [queue_jobs=100000] [stores="sqlite postgres"]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$(pwd)
+agents=${1:-1000}
+jobs=${2:-20000}
+queue_jobs=${3:-100000}
+stores=${4:-sqlite postgres}
+work=$(mktemp -d /tmp/rf-dispatch-XXXX)
+pids=()
+pg_dir=""
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -n "$pg_dir" ] && scripts/lib/ensure-postgres.sh stop "$pg_dir"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+scripts/lib/ensure-tools.sh >/dev/null
+dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+echo "machine: $(nproc) cores; $agents agents, $jobs jobs to drain, $queue_jobs jobs queued for the read test" >&2
+
+for store in $stores; do
+  dir="$work/$store"
+  mkdir -p "$dir/media" "$dir/data"
+  store_args=()
+  if [ "$store" = postgres ]; then
+    if [ -z "$pg_dir" ]; then
+      pg=$(scripts/lib/ensure-postgres.sh start)
+      pg_server=$(echo "$pg" | head -1)
+      pg_dir=$(echo "$pg" | tail -1)
+    fi
+    db="bench_$RANDOM"
+    psql "postgresql://farm@127.0.0.1:$(echo "$pg_server" | sed 's/.*Port=\([0-9]*\).*/\1/')/postgres" -qc "CREATE DATABASE $db"
+    store_args=(--Store:Provider=Postgres "--Store:ConnectionString=${pg_server/Database=postgres/Database=$db}")
+  fi
+  port=$(free_port)
+  dotnet "$repo/coordinator/bin/Release/net10.0/renderfarm-coordinator.dll" \
+    --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$(free_port)" \
+    --Coordinator:DataDirectory="$dir/data" --Coordinator:MediaRoots:media="$dir/media" \
+    --Logging:LogLevel:Default=Warning "${store_args[@]}" >"$dir/coordinator.log" 2>&1 &
+  coordinator=$!
+  pids+=("$coordinator")
+  for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+  sleep 1
+  echo "== $store ==" >&2
+  dotnet "$repo/tests/RenderFarm.LoadSim/bin/Release/net10.0/renderfarm-loadsim.dll" \
+    --coordinator "http://127.0.0.1:$port" --pid "$coordinator" --media "$dir/media" \
+    --agents "$agents" --jobs "$jobs" --queue-jobs "$queue_jobs" | tee "$dir/results.txt" | sed "s/^/$store /"
+  kill "$coordinator" 2>/dev/null || true
+  wait "$coordinator" 2>/dev/null || true
+done

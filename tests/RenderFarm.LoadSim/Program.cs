@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using Grpc.Net.Client;
+using RenderFarm.LoadSim;
+using RenderFarm.Protos.V1;
+
+// renderfarm-loadsim --coordinator URL --pid PID --media DIR [--agents 1000] [--jobs 20000] [--latency-jobs 300] [--queue-jobs 100000]
+var options = Args.Parse(args);
+var coordinator = options.Get("coordinator", "http://127.0.0.1:7400");
+var pid = int.Parse(options.Get("pid", "0"), CultureInfo.InvariantCulture);
+var media = options.Get("media", "media");
+var agentCount = options.Int("agents", 1000);
+var jobCount = options.Int("jobs", 20000);
+var latencyJobs = options.Int("latency-jobs", 300);
+var queueJobs = options.Int("queue-jobs", 100000);
+
+Directory.CreateDirectory(Path.Combine(media, "out"));
+var input = Path.Combine(media, "in.mp4");
+await File.WriteAllTextAsync(input, "a stand-in: simulated agents never open it");
+
+using var channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
+{
+    HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
+});
+var jobs = new JobService.JobServiceClient(channel);
+var farm = new FarmService.FarmServiceClient(channel);
+var agentClient = new AgentService.AgentServiceClient(channel);
+using var stop = new CancellationTokenSource();
+
+var assignedAt = new ConcurrentDictionary<string, long>();
+long firstAssigned = 0, lastAssigned = 0, assignedCount = 0;
+void OnAssigned(Assignment work)
+{
+    var now = Stopwatch.GetTimestamp();
+    assignedAt[work.JobId] = now;
+    Interlocked.CompareExchange(ref firstAssigned, now, 0);
+    Interlocked.Exchange(ref lastAssigned, now);
+    Interlocked.Increment(ref assignedCount);
+}
+
+var next = 0;
+async Task<List<string>> SubmitAsync(int count, int parallel)
+{
+    var ids = new ConcurrentBag<string>();
+    await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = parallel }, async (_, ct) =>
+    {
+        var n = Interlocked.Increment(ref next);
+        var spec = new JobSpec
+        {
+            Name = $"tiny {n}",
+            InputPath = input,
+            OutputPath = Path.Combine(media, "out", $"{n}.mp4"),
+            Output = new OutputSettings { Preset = Preset.H264Proxy540P },
+        };
+        ids.Add((await jobs.SubmitJobAsync(new SubmitJobRequest { Spec = spec }, cancellationToken: ct)).Job.Id);
+    });
+    return [.. ids];
+}
+
+static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequency;
+void Print(string key, double value, string unit) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}={value:0.##} {unit}"));
+
+// 1. Throughput: the queue is filled first, then the agents connect and drain it.
+var submitClock = Stopwatch.StartNew();
+await SubmitAsync(jobCount, 32);
+Print("submit_rate", jobCount / submitClock.Elapsed.TotalSeconds, "jobs/s");
+
+var cpuBefore = pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero;
+var wall = Stopwatch.StartNew();
+var agents = Enumerable.Range(0, agentCount).Select(i => new SimAgent($"sim-{i:0000}", agentClient, OnAssigned)).ToList();
+var running = agents.Select(a => Task.Run(() => a.RunAsync(stop.Token))).ToList();
+await Task.WhenAll(agents.Select(a => a.Welcomed.Task)).WaitAsync(TimeSpan.FromMinutes(2));
+Print("agents_connected", agentCount, $"in {wall.Elapsed.TotalSeconds:0.00} s");
+while (Interlocked.Read(ref assignedCount) < jobCount && wall.Elapsed < TimeSpan.FromMinutes(10)) await Task.Delay(20);
+var drained = await WaitForStateAsync(JobState.Succeeded, jobCount);
+var cpu = pid > 0 ? ProcessStats.CpuTime(pid) - cpuBefore : TimeSpan.Zero;
+Print("dispatched", Interlocked.Read(ref assignedCount), "tasks");
+Print("dispatch_rate", jobCount / (Ms(firstAssigned, lastAssigned) / 1000.0), "tasks/s");
+Print("drain_time", drained.TotalSeconds, "s");
+if (pid > 0) Print("coordinator_cpu", 100 * cpu.TotalSeconds / wall.Elapsed.TotalSeconds, "% of one core");
+
+// 2. Submit-to-start with idle agents: one job at a time, from the SubmitJob call to the assignment arriving.
+var latencies = new List<double>();
+for (var i = 0; i < latencyJobs; i++)
+{
+    var started = Stopwatch.GetTimestamp();
+    var id = (await SubmitAsync(1, 1))[0];
+    long at;
+    while (!assignedAt.TryGetValue(id, out at)) await Task.Delay(1);
+    latencies.Add(Ms(started, at));
+    await Task.Delay(10);
+}
+
+Print("submit_to_start_p50", Percentiles.Of(latencies, 50), "ms");
+Print("submit_to_start_p99", Percentiles.Of(latencies, 99), "ms");
+
+// 3. A deep queue: every agent holds one task, the rest wait; reads must stay fast.
+foreach (var agent in agents) agent.Hold = true;
+submitClock.Restart();
+await SubmitAsync(queueJobs, 32);
+Print("queue_submit_rate", queueJobs / submitClock.Elapsed.TotalSeconds, "jobs/s");
+var stats = await farm.GetQueueStatsAsync(new GetQueueStatsRequest());
+Print("queued_jobs", stats.Jobs.Where(j => j.State == JobState.Queued).Sum(j => j.Count), "jobs");
+Print("running_jobs", stats.Jobs.Where(j => j.State == JobState.Running).Sum(j => j.Count), "jobs");
+Print("list_jobs_p99", await TimeAsync(() => jobs.ListJobsAsync(new ListJobsRequest { PageSize = 50 }).ResponseAsync), "ms");
+Print("list_queued_jobs_p99", await TimeAsync(() => jobs.ListJobsAsync(new ListJobsRequest { PageSize = 50, States = { JobState.Queued } }).ResponseAsync), "ms");
+Print("queue_stats_p99", await TimeAsync(() => farm.GetQueueStatsAsync(new GetQueueStatsRequest()).ResponseAsync), "ms");
+if (pid > 0)
+{
+    Print("coordinator_rss", ProcessStats.MemoryMiB(pid, "VmRSS"), "MiB");
+    Print("coordinator_peak_rss", ProcessStats.MemoryMiB(pid, "VmHWM"), "MiB");
+}
+
+await stop.CancelAsync();
+try
+{
+    await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10));
+}
+catch (Exception)
+{
+    // Streams end with the cancel.
+}
+
+return 0;
+
+async Task<double> TimeAsync<T>(Func<Task<T>> call)
+{
+    for (var i = 0; i < 10; i++) await call();
+    var sample = new List<double>();
+    for (var i = 0; i < 200; i++)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await call();
+        sample.Add(Ms(started, Stopwatch.GetTimestamp()));
+    }
+
+    return Percentiles.Of(sample, 99);
+}
+
+async Task<TimeSpan> WaitForStateAsync(JobState state, int count)
+{
+    while (true)
+    {
+        var stats = await farm.GetQueueStatsAsync(new GetQueueStatsRequest());
+        if (stats.Jobs.Where(j => j.State == state).Sum(j => j.Count) >= count) return wall.Elapsed;
+        if (wall.Elapsed > TimeSpan.FromMinutes(10)) throw new TimeoutException($"{count} jobs did not reach {state} within 10 minutes");
+        await Task.Delay(50);
+    }
+}
