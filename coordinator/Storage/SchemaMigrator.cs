@@ -27,5 +27,10 @@ internal static class SchemaMigrator
                 cancellationToken, ("@v", version));
             await transaction.CommitAsync(cancellationToken);
         }
+
+        foreach (var statement in SqlSchema.Indexes)
+        {
+            await connection.ExecuteAsync(null, statement, cancellationToken);
+        }
     }
 }

@@ -96,4 +96,15 @@ public static class SqlSchema
     ];
 
     public static int Version => Migrations.Length;
+
+    /// <summary>
+    /// Indexes for reads at scale, created if missing at every start (idempotent, so they need no version):
+    /// ListJobs without a state filter pages by <c>seq</c> alone; queue statistics find the oldest QUEUED task by
+    /// <c>seq</c> whatever its priority.
+    /// </summary>
+    public static readonly string[] Indexes =
+    [
+        "CREATE INDEX IF NOT EXISTS rf_jobs_by_seq ON rf_jobs (seq)",
+        "CREATE INDEX IF NOT EXISTS rf_tasks_by_state_seq ON rf_tasks (state, seq)",
+    ];
 }
