@@ -7,7 +7,7 @@ namespace RenderFarm.Coordinator.Storage;
 /// The embedded default store: one SQLite file in WAL mode. Writers are serialised in-process (SQLite has one
 /// writer anyway), so readers never block and writers never deadlock.
 /// </summary>
-public sealed class SqliteJobStore(string connectionString) : SqlJobStore(SqlDialect.Sqlite)
+public sealed class SqliteJobStore(string connectionString, bool flushEachCommit = true) : SqlJobStore(SqlDialect.Sqlite)
 {
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
@@ -52,9 +52,9 @@ public sealed class SqliteJobStore(string connectionString) : SqlJobStore(SqlDia
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        // WAL with synchronous=NORMAL: a commit survives the process being killed; only a power loss can roll
-        // back the last commits (never corrupting the file). FULL would fsync on every commit.
-        await connection.ExecuteAsync(null, "PRAGMA synchronous = NORMAL", cancellationToken);
+        // WAL with FULL flushes every commit before it returns; NORMAL survives kill -9 but a power cut can roll
+        // back the last commits (never corrupting the file). See StoreOptions.SqliteFlushEachCommit.
+        await connection.ExecuteAsync(null, flushEachCommit ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", cancellationToken);
         return connection;
     }
 }

@@ -22,7 +22,7 @@ public static class StorageExtensions
 
         Directory.CreateDirectory(coordinator.DataDirectory);
         options.ConnectionString = SqliteJobStore.ConnectionStringFor(Path.Combine(coordinator.DataDirectory, "renderfarm.db"));
-        services.AddSingleton<IJobStore>(new SqliteJobStore(options.ConnectionString));
+        services.AddSingleton<IJobStore>(new SqliteJobStore(options.ConnectionString, options.SqliteFlushEachCommit));
         return options;
     }
 }

@@ -16,6 +16,13 @@ public sealed class StoreOptions
 
     /// <summary>How often clustered Quartz records that this coordinator is alive; a coordinator silent for longer takes over its triggers. Default 7.5 s.</summary>
     public TimeSpan ClusterCheckinInterval { get; set; } = TimeSpan.FromSeconds(7.5);
+
+    /// <summary>
+    /// SQLite only. <c>true</c> (default): every commit is flushed to disk before it is acknowledged, so an accepted
+    /// job survives a power cut. <c>false</c> trades that for throughput (WAL <c>synchronous=NORMAL</c>): a commit
+    /// still survives the process being killed, but a power cut can roll back the last few.
+    /// </summary>
+    public bool SqliteFlushEachCommit { get; set; } = true;
 }
 
 public enum StoreProvider
