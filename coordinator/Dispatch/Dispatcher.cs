@@ -1,5 +1,6 @@
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Storage;
+using RenderFarm.Coordinator.Transfer;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Dispatch;
@@ -7,13 +8,15 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// <summary>
 /// Hands QUEUED tasks to agents with free slots, event-driven: it runs when a task becomes ready or a slot
 /// frees, never on a timer. Highest priority first, first come first served within a priority; an agent
-/// never gets more tasks than its credit.
+/// never gets more tasks than its credit. Among capable agents, those that need no bytes moved (shared storage,
+/// or the input already in their transfer cache) come first.
 /// </summary>
 public sealed class Dispatcher(
     IJobStore store,
     AgentRegistry agents,
     AttemptLifecycle attempts,
     WorkSignals signals,
+    TransferPlanner transfers,
     ILogger<Dispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 200;
@@ -41,9 +44,11 @@ public sealed class Dispatcher(
         var handed = 0;
         foreach (var task in await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
         {
-            var agent = agents.Connected
-                .Where(a => Open(a) && !task.IsBlocked(a.Id) && a.CanRun(task.Requirements))
-                .OrderByDescending(a => a.FreeSlots)
+            var candidates = agents.Connected.Where(a => Open(a) && !task.IsBlocked(a.Id) && a.CanRun(task.Requirements)).ToList();
+            var input = candidates.Any(a => a.Transfers) ? await transfers.InputAsync(task.Work, cancellationToken) : null;
+            var agent = candidates
+                .OrderBy(a => a.Transfers && (input is null || !a.HasCached(input.Sha256)) ? 1 : 0)
+                .ThenByDescending(a => a.FreeSlots)
                 .ThenBy(a => a.LoadAverage)
                 .FirstOrDefault();
             if (agent is null || !agent.TryTakeSlot()) continue;
@@ -63,6 +68,7 @@ public sealed class Dispatcher(
                     .Where(a => a.TaskId == task.Id && a.Id != attempt.Id && a.Outcome != AttemptOutcome.Running).Select(a => a.Id));
             }
 
+            if (agent.Transfers) await transfers.AddBlobsAsync(work, cancellationToken);
             agent.AddRunning(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
