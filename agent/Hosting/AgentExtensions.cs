@@ -5,6 +5,8 @@ using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
+using RenderFarm.Agent.Transfer;
+using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Hosting;
 
@@ -15,9 +17,18 @@ public static class AgentExtensions
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration, GrpcChannel? channel = null)
     {
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section))
-            .PostConfigure<IHostEnvironment>((o, env) => o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath))
+            .PostConfigure<IHostEnvironment>((o, env) =>
+            {
+                o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath);
+                o.Transfer.CacheDirectory = Path.GetFullPath(o.Transfer.CacheDirectory, env.ContentRootPath);
+                o.Transfer.WorkDirectory = Path.GetFullPath(o.Transfer.WorkDirectory, env.ContentRootPath);
+            })
             .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
-            .Validate(o => o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root")
+            .Validate(o => o.Storage == AgentStorage.Transfer || o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root (or set Agent:Storage=Transfer)")
+            .Validate(o => o.Transfer.CacheLimitBytes > 0, "Agent:Transfer:CacheLimitBytes must be above 0")
+            .Validate(o => o.Transfer.BytesPerSecond >= 0, "Agent:Transfer:BytesPerSecond must not be negative (0 = unlimited)")
+            .Validate(o => o.Transfer.ChunkBytes is >= 4096 and <= Protos.Transfer.TransferLimits.MaxChunkBytes, "Agent:Transfer:ChunkBytes must be 4096 to 2097152")
+            .Validate(o => o.Transfer.MaxRetries >= 0, "Agent:Transfer:MaxRetries must not be negative")
             .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate must be above 0")
             .Validate(o => o.LogRetentionCount >= 1, "Agent:LogRetentionCount must be at least 1")
             .Validate(o => o.LogRetentionBytes >= 0, "Agent:LogRetentionBytes must not be negative")
@@ -39,9 +50,26 @@ public static class AgentExtensions
         services.AddSingleton<AttemptRunner>();
         services.AddSingleton<AgentDrain>();
         services.AddSingleton<LinkSession>();
+        if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services);
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
         return services;
+    }
+
+    /// <summary>Transfer mode: the blob cache, downloads and uploads, and the work folder of each attempt.</summary>
+    private static void AddTransfer(IServiceCollection services)
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.Transfer);
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Transfer;
+            return new BlobCache(o.CacheDirectory, o.CacheLimitBytes, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp => new TransferService.TransferServiceClient(sp.GetRequiredService<GrpcChannel>()));
+        services.AddSingleton<AgentBandwidth>();
+        services.AddSingleton<BlobDownloader>();
+        services.AddSingleton<OutputUploader>();
+        services.AddSingleton<TransferWorkspace>();
     }
 
     /// <summary>
