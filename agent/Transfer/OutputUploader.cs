@@ -58,9 +58,12 @@ public sealed partial class OutputUploader(TransferService.TransferServiceClient
         {
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
             file.Position = offset;
+            var buffer = new byte[options.ChunkBytes];
+
+            // One buffer for the whole stream: a write has serialized the message when it completes.
             while (offset < size)
             {
-                var data = new byte[(int)Math.Min(options.ChunkBytes, size - offset)];
+                var data = buffer.AsMemory(0, (int)Math.Min(options.ChunkBytes, size - offset));
                 await file.ReadExactlyAsync(data, cancellationToken);
                 await bandwidth.TakeAsync(data.Length, cancellationToken);
                 await call.RequestStream.WriteAsync(new UploadOutputRequest
@@ -69,7 +72,7 @@ public sealed partial class OutputUploader(TransferService.TransferServiceClient
                     AttemptId = attemptId,
                     Offset = (ulong)offset,
                     Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(data),
-                    Checksum = ChunkChecksum.Of(data),
+                    Checksum = ChunkChecksum.Of(data.Span),
                 }, cancellationToken);
                 offset += data.Length;
                 onBytes(offset);

@@ -46,13 +46,16 @@ public sealed class BlobServer(
         stream.Position = offset;
         var chunk = options.Value.ChunkBytes;
         long sent = 0;
+        var buffer = new byte[chunk];
+
+        // One buffer for the whole stream: a write has serialized the message when it completes.
         while (offset < blob.Size)
         {
-            var data = new byte[(int)Math.Min(chunk, blob.Size - offset)];
+            var data = buffer.AsMemory(0, (int)Math.Min(chunk, blob.Size - offset));
             await stream.ReadExactlyAsync(data, cancellationToken);
             await bandwidth.TakeAsync(request.AgentId, data.Length, cancellationToken);
-            var checksum = ChunkChecksum.Of(data);
-            faults.MaybeDamageDownload(data);
+            var checksum = ChunkChecksum.Of(data.Span);
+            faults.MaybeDamageDownload(data.Span);
             await write(new DownloadBlobResponse { Offset = (ulong)offset, Data = Google.Protobuf.UnsafeByteOperations.UnsafeWrap(data), Checksum = checksum });
             moved.Inc(data.Length);
             offset += data.Length;

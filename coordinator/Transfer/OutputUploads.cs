@@ -99,9 +99,8 @@ public sealed class OutputUploads(
                             throw new TransferRefusedException(StatusCode.InvalidArgument, $"chunk at offset {message.Offset} does not follow the {upload.Length} bytes received");
                         }
 
-                        var data = message.Data.ToByteArray();
-                        faults.MaybeDamageUpload(data);
-                        if (ChunkChecksum.Of(data) != message.Checksum)
+                        var data = faults.MaybeDamageUpload(message.Data.Memory);
+                        if (ChunkChecksum.Of(data.Span) != message.Checksum)
                         {
                             metrics.Rejected.WithLabels(TransferMetrics.Upload).Inc();
                             throw new TransferRefusedException(StatusCode.DataLoss, $"the chunk at offset {message.Offset} arrived damaged; resume from offset {upload.Length}");
@@ -109,7 +108,7 @@ public sealed class OutputUploads(
 
                         await bandwidth.TakeAsync(first.AgentId, data.Length, cancellationToken);
                         await file.WriteAsync(data, cancellationToken);
-                        upload.Hash.AppendData(data);
+                        upload.Hash.AppendData(data.Span);
                         upload.Length += data.Length;
                         received += data.Length;
                         moved.Inc(data.Length);

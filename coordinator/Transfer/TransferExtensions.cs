@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using RenderFarm.Coordinator.Api;
 using RenderFarm.Protos.Transfer;
 
@@ -18,6 +19,14 @@ public static class TransferExtensions
         services.AddSingleton<OutputUploads>();
         services.AddSingleton<TransferPlanner>();
         services.AddGrpc().AddServiceOptions<TransferGrpcService>(o => o.MaxReceiveMessageSize = TransferLimits.MaxMessageBytes);
+
+        // HTTP/2 windows large enough for several chunks in flight on one stream: with Kestrel's defaults
+        // (1 MiB per connection, 768 KiB per stream) an upload waits for a window update after every chunk.
+        services.Configure<KestrelServerOptions>(o =>
+        {
+            o.Limits.Http2.InitialConnectionWindowSize = Math.Max(o.Limits.Http2.InitialConnectionWindowSize, 32 * 1024 * 1024);
+            o.Limits.Http2.InitialStreamWindowSize = Math.Max(o.Limits.Http2.InitialStreamWindowSize, 16 * 1024 * 1024);
+        });
         return services;
     }
 

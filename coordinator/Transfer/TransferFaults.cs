@@ -27,9 +27,16 @@ public sealed class TransferFaults
 
     internal bool ShouldCutUpload(long receivedInStream) => ShouldCut(ref _cutUploadAfter, receivedInStream);
 
-    internal void MaybeDamageDownload(byte[] chunk) => MaybeDamage(ref _damageDownload, chunk);
+    internal void MaybeDamageDownload(Span<byte> chunk) => MaybeDamage(ref _damageDownload, chunk);
 
-    internal void MaybeDamageUpload(byte[] chunk) => MaybeDamage(ref _damageUpload, chunk);
+    /// <summary>The chunk as received, or a damaged copy when armed.</summary>
+    internal ReadOnlyMemory<byte> MaybeDamageUpload(ReadOnlyMemory<byte> chunk)
+    {
+        if (Volatile.Read(ref _damageUpload) == 0) return chunk;
+        var copy = chunk.ToArray();
+        MaybeDamage(ref _damageUpload, copy);
+        return copy;
+    }
 
     private static bool ShouldCut(ref long armed, long bytes)
     {
@@ -37,7 +44,7 @@ public sealed class TransferFaults
         return limit >= 0 && bytes >= limit && Interlocked.CompareExchange(ref armed, -1, limit) == limit;
     }
 
-    private static void MaybeDamage(ref int armed, byte[] chunk)
+    private static void MaybeDamage(ref int armed, Span<byte> chunk)
     {
         if (chunk.Length > 0 && Interlocked.Exchange(ref armed, 0) == 1) chunk[chunk.Length / 2] ^= 0x5A;
     }
