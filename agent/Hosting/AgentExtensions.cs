@@ -50,14 +50,15 @@ public static class AgentExtensions
         services.AddSingleton<AttemptRunner>();
         services.AddSingleton<AgentDrain>();
         services.AddSingleton<LinkSession>();
-        if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services);
+        if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services, channel);
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
         return services;
     }
 
     /// <summary>Transfer mode: the blob cache, downloads and uploads, and the work folder of each attempt.</summary>
-    private static void AddTransfer(IServiceCollection services)
+    /// <param name="channel">The test's channel; when null, transfers get a channel of their own with large HTTP/2 windows.</param>
+    private static void AddTransfer(IServiceCollection services, GrpcChannel? channel)
     {
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.Transfer);
         services.AddSingleton(sp =>
@@ -65,7 +66,8 @@ public static class AgentExtensions
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Transfer;
             return new BlobCache(o.CacheDirectory, o.CacheLimitBytes, sp.GetRequiredService<TimeProvider>());
         });
-        services.AddSingleton(sp => new TransferService.TransferServiceClient(sp.GetRequiredService<GrpcChannel>()));
+        services.AddSingleton(sp => new TransferService.TransferServiceClient(channel ?? GrpcChannel.ForAddress(
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value.Coordinator, new GrpcChannelOptions { HttpHandler = CreateHandler() })));
         services.AddSingleton<AgentBandwidth>();
         services.AddSingleton<BlobDownloader>();
         services.AddSingleton<OutputUploader>();
@@ -78,17 +80,17 @@ public static class AgentExtensions
     /// </summary>
     private static GrpcChannel CreateChannel(AgentOptions options) => GrpcChannel.ForAddress(options.Coordinator, new GrpcChannelOptions
     {
-        HttpHandler = CreateHandler(),
         InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
         MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
     });
 
     /// <summary>
-    /// The HTTP/2 handler of the channel. Its receive window starts at 16 MiB rather than 64 KiB so a download
+    /// The HTTP/2 handler of the transfer channel. Its receive window starts at 16 MiB rather than 64 KiB so a download
     /// keeps many chunks in flight instead of waiting for a window update after every few frames.
     /// </summary>
     public static SocketsHttpHandler CreateHandler() => new()
     {
         InitialHttp2StreamWindowSize = 16 * 1024 * 1024,
+        EnableMultipleHttp2Connections = true,
     };
 }

@@ -82,6 +82,8 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
 
     public void AddCached(string sha256) => _cached.TryAdd(sha256, 0);
 
+    public int CachedCount => _cached.Count;
+
     public bool CanRun(Jobs.TaskRequirements requirements) =>
         Hello.Encoders.Contains(requirements.Encoder)
         && requirements.Filters.All(Hello.Filters.Contains)
