@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Hosting;
@@ -97,6 +98,18 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
         {
             throw new RenderFailedException(FailureClass.Transient, $"download of {what} {media.Path} failed: {damaged.Message}", inner: damaged);
         }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.FailedPrecondition)
+        {
+            throw new PublishRefusedException(ex.Status.Detail);
+        }
+        catch (RpcException ex)
+        {
+            throw new RenderFailedException(FailureClass.Transient, $"download of {what} {media.Path} failed: {ex.Status.Detail}", inner: ex);
+        }
 
         leases.Add(lease);
         step(lease.Downloaded
@@ -111,7 +124,20 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
     {
         var started = Stopwatch.GetTimestamp();
         step($"uploading the output ({info.SizeBytes} bytes) to the coordinator");
-        var path = await uploader.UploadAsync(options.Value.Name, work.AttemptId, rendered, info.Sha256, _ => { }, cancellationToken);
+        string path;
+        try
+        {
+            path = await uploader.UploadAsync(options.Value.Name, work.AttemptId, rendered, info.Sha256, _ => { }, cancellationToken);
+        }
+        catch (RpcException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (RpcException ex)
+        {
+            throw new RenderFailedException(FailureClass.Transient, $"upload of the output failed: {ex.Status.Detail}", inner: ex);
+        }
+
         step($"the coordinator verified the upload and published {path} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.##} s");
         return path;
     }
