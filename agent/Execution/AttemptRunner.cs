@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
+using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
@@ -20,7 +21,8 @@ public sealed class AttemptRunner(
     IOptions<AgentOptions> options,
     TimeProvider time,
     ILogger<AttemptRunner> logger,
-    PublishPermits? permits = null)
+    PublishPermits? permits = null,
+    TransferWorkspace? transfers = null)
 {
     /// <summary>The message an assignment gets when it arrives while the agent drains.</summary>
     public const string ShuttingDown = "agent is shutting down";
@@ -47,7 +49,8 @@ public sealed class AttemptRunner(
 
     public int FreeSlots => Math.Max(0, options.Value.Slots - _running.Count);
 
-    public IEnumerable<string> MediaRootNames => _roots.Names;
+    /// <summary>The media roots this agent mounts; none in transfer mode.</summary>
+    public IEnumerable<string> MediaRootNames => transfers is null ? _roots.Names : [];
 
     /// <summary>Why the agent drains; null while it takes work.</summary>
     public string? DrainReason => _drainReason;
@@ -141,18 +144,31 @@ public sealed class AttemptRunner(
         ConnectRequest? report = null;
         Log.Starting(logger, work.AttemptId, work.JobId);
         log.Append($"{RenderPipeline.StepPrefix}attempt {work.AttemptId} of task {work.TaskId}, job {work.JobId}, on agent {options.Value.Name}");
+        TransferWorkspace.Prepared? prepared = null;
         try
         {
-            var request = Resolve(work);
             var throttle = new ProgressThrottle(time, TimeSpan.FromSeconds(1 / options.Value.ProgressRate));
-            var output = await pipeline.RunAsync(request, p =>
+            void Report(RenderProgress p)
             {
                 if (!throttle.ShouldSend(p.Percent)) return;
                 outbox.Post(new ConnectRequest
                 {
                     Progress = new TaskProgress { AttemptId = work.AttemptId, Percent = p.Percent, Fps = p.Fps, Speed = p.Speed, Frames = (ulong)Math.Max(0, p.Frames) },
                 });
-            }, log.Append, cancellationToken);
+            }
+
+            RenderRequest request;
+            if (transfers is not null)
+            {
+                prepared = await transfers.PrepareAsync(work, text => log.Append(RenderPipeline.StepPrefix + text), Report, cancellationToken);
+                request = prepared.Request;
+            }
+            else
+            {
+                request = Resolve(work);
+            }
+
+            var output = await pipeline.RunAsync(request, Report, log.Append, cancellationToken);
             report = new ConnectRequest { Completed = new TaskCompleted { AttemptId = work.AttemptId, Output = output } };
             log.Append($"{RenderPipeline.StepPrefix}completed");
             Log.Finished(logger, work.AttemptId, output.Path);
@@ -190,6 +206,7 @@ public sealed class AttemptRunner(
         }
         finally
         {
+            prepared?.Dispose();
             log.Complete(report);
             lock (_gate)
             {

@@ -81,21 +81,18 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             info.Sha256 = await Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
             cancellationToken.ThrowIfCancellationRequested();
-            if (!request.Overwrite && File.Exists(request.OutputPath))
+            if (request.Deliver is { } deliver)
             {
-                throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} appeared while rendering; set overwrite to replace it");
+                info.Path = await deliver(rendered, info, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await PublishAsync(request, rendered, Step, cancellationToken).ConfigureAwait(false);
             }
 
-            if (request.ConfirmPublish is { } confirm)
-            {
-                if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
-                Step("the coordinator granted publishing (live lease)");
-            }
-
-            File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
-            Step($"published {request.OutputPath} (sha256 {info.Sha256})");
+            Step($"published {info.Path} (sha256 {info.Sha256})");
             onProgress(new RenderProgress(100, 0, 0, (long)info.FrameCount));
-            Log.Published(logger, request.AttemptId, request.OutputPath, info.FrameCount, info.SizeBytes, Stopwatch.GetElapsedTime(started).TotalSeconds);
+            Log.Published(logger, request.AttemptId, info.Path, info.FrameCount, info.SizeBytes, Stopwatch.GetElapsedTime(started).TotalSeconds);
             return info;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -120,6 +117,23 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
                 await RemoveScratchAsync(request.AttemptId, scratch).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>On shared storage: ask for the live lease's permission, then rename the output into place.</summary>
+    private static async Task PublishAsync(RenderRequest request, string rendered, Action<string> step, CancellationToken cancellationToken)
+    {
+        if (!request.Overwrite && File.Exists(request.OutputPath))
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} appeared while rendering; set overwrite to replace it");
+        }
+
+        if (request.ConfirmPublish is { } confirm)
+        {
+            if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
+            step("the coordinator granted publishing (live lease)");
+        }
+
+        File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
     }
 
     private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(RenderRequest request, FFOptions ffOptions, CancellationToken cancellationToken)

@@ -10,6 +10,10 @@ namespace RenderFarm.Agent.Execution;
 /// <param name="Settings">Output settings.</param>
 /// <param name="Grade">The grade, or null.</param>
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
+/// <param name="Deliver">
+/// When set, replaces the rename: given the verified output in the scratch folder and its description, it hands the
+/// file over (an upload to the coordinator, which publishes it) and returns where it was published.
+/// </param>
 /// <param name="EndedAttempts">Earlier attempts of the task whose leftover scratch folders are removed first.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
 public sealed record RenderRequest(
@@ -21,4 +25,5 @@ public sealed record RenderRequest(
     Grade? Grade,
     bool Overwrite,
     Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
-    IReadOnlyList<string>? EndedAttempts = null);
+    IReadOnlyList<string>? EndedAttempts = null,
+    Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null);

@@ -5,7 +5,9 @@ using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
+using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Connection;
+using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Hosting;
 
@@ -16,10 +18,19 @@ public static class AgentExtensions
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration, GrpcChannel? channel = null)
     {
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section))
-            .PostConfigure<IHostEnvironment>((o, env) => o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath))
+            .PostConfigure<IHostEnvironment>((o, env) =>
+            {
+                o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath);
+                o.Transfer.CacheDirectory = Path.GetFullPath(o.Transfer.CacheDirectory, env.ContentRootPath);
+                o.Transfer.WorkDirectory = Path.GetFullPath(o.Transfer.WorkDirectory, env.ContentRootPath);
+            })
             .Validate(o => CoordinatorChannel.TryParse(o.Coordinator, out _, out _), "Agent:Coordinator must be one or more http:// or https:// URLs, comma-separated")
             .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
-            .Validate(o => o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root")
+            .Validate(o => o.Storage == AgentStorage.Transfer || o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root (or set Agent:Storage=Transfer)")
+            .Validate(o => o.Transfer.CacheLimitBytes > 0, "Agent:Transfer:CacheLimitBytes must be above 0")
+            .Validate(o => o.Transfer.BytesPerSecond >= 0, "Agent:Transfer:BytesPerSecond must not be negative (0 = unlimited)")
+            .Validate(o => o.Transfer.ChunkBytes is >= 4096 and <= Protos.Transfer.TransferLimits.MaxChunkBytes, "Agent:Transfer:ChunkBytes must be 4096 to 2097152")
+            .Validate(o => o.Transfer.MaxRetries >= 0, "Agent:Transfer:MaxRetries must not be negative")
             .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate must be above 0")
             .Validate(o => o.LogRetentionCount >= 1, "Agent:LogRetentionCount must be at least 1")
             .Validate(o => o.LogRetentionBytes >= 0, "Agent:LogRetentionBytes must not be negative")
@@ -41,9 +52,28 @@ public static class AgentExtensions
         services.AddSingleton<AttemptRunner>();
         services.AddSingleton<AgentDrain>();
         services.AddSingleton<LinkSession>();
+        if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services, channel);
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
         return services;
+    }
+
+    /// <summary>Transfer mode: the blob cache, downloads and uploads, and the work folder of each attempt.</summary>
+    /// <param name="channel">The test's channel; when null, transfers get a channel of their own with large HTTP/2 windows.</param>
+    private static void AddTransfer(IServiceCollection services, GrpcChannel? channel)
+    {
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.Transfer);
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Transfer;
+            return new BlobCache(o.CacheDirectory, o.CacheLimitBytes, sp.GetRequiredService<TimeProvider>());
+        });
+        services.AddSingleton(sp => new TransferService.TransferServiceClient(channel ?? CoordinatorChannel.Create(
+            Addresses(sp.GetRequiredService<IOptions<AgentOptions>>().Value), new GrpcChannelOptions { HttpHandler = CreateHandler() })));
+        services.AddSingleton<AgentBandwidth>();
+        services.AddSingleton<BlobDownloader>();
+        services.AddSingleton<OutputUploader>();
+        services.AddSingleton<TransferWorkspace>();
     }
 
     /// <summary>
@@ -52,15 +82,25 @@ public static class AgentExtensions
     /// </summary>
     private static GrpcChannel CreateChannel(AgentOptions options)
     {
-        if (!CoordinatorChannel.TryParse(options.Coordinator, out var addresses, out var problem))
-        {
-            throw new InvalidOperationException($"Agent:Coordinator: {problem}");
-        }
-
-        return CoordinatorChannel.Create(addresses, new GrpcChannelOptions
+        return CoordinatorChannel.Create(Addresses(options), new GrpcChannelOptions
         {
             InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
             MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
         });
     }
+
+    private static IReadOnlyList<Uri> Addresses(AgentOptions options) =>
+        CoordinatorChannel.TryParse(options.Coordinator, out var addresses, out var problem)
+            ? addresses
+            : throw new InvalidOperationException($"Agent:Coordinator: {problem}");
+
+    /// <summary>
+    /// The HTTP/2 handler of the transfer channel. Its receive window starts at 16 MiB rather than 64 KiB so a download
+    /// keeps many chunks in flight instead of waiting for a window update after every few frames.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler() => new()
+    {
+        InitialHttp2StreamWindowSize = 16 * 1024 * 1024,
+        EnableMultipleHttp2Connections = true,
+    };
 }

@@ -1,3 +1,5 @@
+using RenderFarm.Agent.Transfer;
+
 namespace RenderFarm.Agent.Hosting;
 
 /// <summary>The agent's settings, bound from the <c>Agent</c> configuration section (or <c>--Agent:Name=...</c>).</summary>
@@ -52,4 +54,13 @@ public sealed class AgentOptions
     /// interrupted. The host's shutdown timeout is raised to this plus a margin. Default 10 minutes.
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// <c>Shared</c>: the agent mounts the media roots (<see cref="MediaRoots"/>). <c>Transfer</c>: it sees none;
+    /// inputs and outputs travel over gRPC (<see cref="Transfer"/>). Default <c>Shared</c>.
+    /// </summary>
+    public AgentStorage Storage { get; set; } = AgentStorage.Shared;
+
+    /// <summary>Cache, limits and work folder of transfer mode.</summary>
+    public TransferOptions Transfer { get; set; } = new();
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Media;
+using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Link;
@@ -20,7 +21,8 @@ public sealed class LinkSession(
     FfmpegCapabilities capabilities,
     IOptions<AgentOptions> options,
     TimeProvider time,
-    ILogger<LinkSession> logger)
+    ILogger<LinkSession> logger,
+    BlobCache? cache = null)
 {
     /// <summary>Set when the coordinator welcomed this agent; tests and the drain logic read it.</summary>
     public string? AgentId { get; private set; }
@@ -46,6 +48,8 @@ public sealed class LinkSession(
         hello.Filters.AddRange(capabilities.Filters);
         hello.Tags.AddRange(o.Tags);
         hello.MediaRoots.AddRange(runner.MediaRootNames);
+        hello.StorageMode = cache is null ? StorageMode.Shared : StorageMode.Transfer;
+        if (cache is not null) hello.CachedBlobs.AddRange(cache.Hashes);
         hello.RunningAttemptIds.AddRange(runner.RunningAttemptIds);
         hello.ReportingAttemptIds.AddRange(outbox.PendingFinalAttemptIds.Except(hello.RunningAttemptIds));
         OperatorDrain = new DrainState();

@@ -12,6 +12,7 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
 {
     private readonly Channel<ConnectResponse> _outbox = Channel.CreateUnbounded<ConnectResponse>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, byte> _running = new();
+    private readonly ConcurrentDictionary<string, byte> _cached = new(hello.CachedBlobs.Select(h => KeyValuePair.Create(h, (byte)0)));
     private readonly CancellationTokenSource _closed = new();
     private int _freeSlots;
 
@@ -73,10 +74,20 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
 
     public void RemoveRunning(string attemptId) => _running.TryRemove(attemptId, out _);
 
+    /// <summary>An agent in transfer mode sees no media root: its inputs and outputs travel over TransferService.</summary>
+    public bool Transfers => Hello.StorageMode == StorageMode.Transfer;
+
+    /// <summary>Whether the agent holds this blob in its transfer cache (it said so in its hello, or it downloaded it since).</summary>
+    public bool HasCached(string sha256) => _cached.ContainsKey(sha256);
+
+    public void AddCached(string sha256) => _cached.TryAdd(sha256, 0);
+
+    public int CachedCount => _cached.Count;
+
     public bool CanRun(Jobs.TaskRequirements requirements) =>
         Hello.Encoders.Contains(requirements.Encoder)
         && requirements.Filters.All(Hello.Filters.Contains)
-        && requirements.MediaRoots.All(Hello.MediaRoots.Contains);
+        && (Transfers || requirements.MediaRoots.All(Hello.MediaRoots.Contains));
 
     public void Send(ConnectResponse message) => _outbox.Writer.TryWrite(message);
 

@@ -1,5 +1,6 @@
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Storage;
+using RenderFarm.Coordinator.Transfer;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Dispatch;
@@ -7,13 +8,15 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// <summary>
 /// Hands QUEUED tasks to agents with free slots, event-driven: it runs when a task becomes ready or a slot
 /// frees, never on a timer. Highest priority first, first come first served within a priority; an agent
-/// never gets more tasks than its credit.
+/// never gets more tasks than its credit. Among capable agents, those that need no bytes moved (shared storage,
+/// or the input already in their transfer cache) come first.
 /// </summary>
 public sealed class Dispatcher(
     IJobStore store,
     AgentRegistry agents,
     AttemptLifecycle attempts,
     WorkSignals signals,
+    TransferPlanner transfers,
     ILogger<Dispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 200;
@@ -48,7 +51,8 @@ public sealed class Dispatcher(
         var plan = new List<(TaskRecord Task, AgentSession Agent)>();
         foreach (var task in await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
         {
-            var agent = Pick(open, task);
+            var input = open.Any(a => a.Transfers) ? await transfers.InputAsync(task.Work, cancellationToken) : null;
+            var agent = Pick(open, task, input?.Sha256);
             if (agent is null || !agent.TryTakeSlot()) continue;
             plan.Add((task, agent));
             if (!open.Any(Open)) break;
@@ -84,6 +88,7 @@ public sealed class Dispatcher(
                     .Where(a => a.TaskId == task.Id && a.Id != attempt.Id && a.Outcome != AttemptOutcome.Running).Select(a => a.Id));
             }
 
+            if (agent.Transfers) await transfers.AddBlobsAsync(work, cancellationToken);
             agent.AddRunning(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
@@ -94,17 +99,28 @@ public sealed class Dispatcher(
     }
 
     /// <summary>The open agent that can run the task with the most free slots, then the lowest load.</summary>
-    private static AgentSession? Pick(List<AgentSession> open, TaskRecord task)
+    /// <summary>
+    /// The best open agent for <paramref name="task"/>: one that moves no bytes (shared storage, or the input
+    /// already cached) before one that must download it, then the most free slots, then the lightest load.
+    /// </summary>
+    private static AgentSession? Pick(List<AgentSession> open, TaskRecord task, string? inputSha256)
     {
         AgentSession? best = null;
+        var bestMoves = false;
         foreach (var a in open)
         {
             if (!Open(a) || task.IsBlocked(a.Id) || !a.CanRun(task.Requirements)) continue;
-            if (best is null || a.FreeSlots > best.FreeSlots || (a.FreeSlots == best.FreeSlots && a.LoadAverage < best.LoadAverage)) best = a;
+            var moves = a.Transfers && (inputSha256 is null || !a.HasCached(inputSha256));
+            if (best is null || Better(a, moves, best, bestMoves)) (best, bestMoves) = (a, moves);
         }
 
         return best;
     }
+
+    private static bool Better(AgentSession a, bool aMoves, AgentSession b, bool bMoves) =>
+        aMoves != bMoves ? !aMoves
+        : a.FreeSlots != b.FreeSlots ? a.FreeSlots > b.FreeSlots
+        : a.LoadAverage < b.LoadAverage;
 
     private static bool Open(AgentSession agent) => agent.FreeSlots > 0 && !agent.Draining;
 }

@@ -113,6 +113,8 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgre
             ConnectTime = Timestamp.FromDateTimeOffset(session.ConnectTime),
             LastSeenTime = Timestamp.FromDateTimeOffset(session.LastSeen),
             LoadAverage = session.LoadAverage,
+            StorageMode = session.Transfers ? StorageMode.Transfer : StorageMode.Shared,
+            CachedBlobs = (uint)session.CachedCount,
         };
         info.RunningAttemptIds.AddRange(connected ? running : []);
         info.Running.AddRange(connected ? running.Select(id => attempts.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }) : []);

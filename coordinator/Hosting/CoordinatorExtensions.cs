@@ -6,6 +6,7 @@ using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Scheduling;
 using RenderFarm.Coordinator.Storage;
+using RenderFarm.Coordinator.Transfer;
 using RenderFarm.Coordinator.Watching;
 
 namespace RenderFarm.Coordinator.Hosting;
@@ -50,6 +51,7 @@ public static class CoordinatorExtensions
         services.AddFarmScheduling(options, store);
         services.AddFarmWatching(configuration);
         services.AddFarmObservability();
+        services.AddFarmTransfer(configuration);
 
         services.AddGrpc(o =>
         {
@@ -66,6 +68,7 @@ public static class CoordinatorExtensions
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FarmGrpcService>();
         app.MapFarmObservability();
+        app.MapFarmTransfer();
         app.MapGrpcReflectionService();
         return app;
     }

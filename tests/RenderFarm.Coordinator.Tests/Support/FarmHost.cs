@@ -73,7 +73,10 @@ public sealed class FarmHost : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
-    public async Task<IHost> StartAgentAsync(string name, int slots = 1)
+    public Task<IHost> StartAgentAsync(string name, int slots = 1) => StartAgentAsync(name, slots, null);
+
+    /// <summary>Starts an agent; <paramref name="settings"/> add to or override its configuration.</summary>
+    public async Task<IHost> StartAgentAsync(string name, int slots, IReadOnlyDictionary<string, string?>? settings)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -84,6 +87,7 @@ public sealed class FarmHost : IAsyncDisposable
             ["Agent:MediaRoots:media"] = MediaDir,
             ["Agent:ProgressRate"] = "10",
         });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddAgent(builder.Configuration, Channel);
         var agent = builder.Build();
         await agent.StartAsync();

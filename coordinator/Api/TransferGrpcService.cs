@@ -1,0 +1,45 @@
+using Grpc.Core;
+using RenderFarm.Coordinator.Transfer;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Api;
+
+/// <summary>TransferService over gRPC: blobs down, outputs up, for agents in transfer mode.</summary>
+public sealed class TransferGrpcService(BlobServer blobs, OutputUploads uploads) : TransferService.TransferServiceBase
+{
+    public override Task DownloadBlob(DownloadBlobRequest request, IServerStreamWriter<DownloadBlobResponse> responseStream, ServerCallContext context) =>
+        Guard(context, () => blobs.ServeAsync(request, r => responseStream.WriteAsync(r, context.CancellationToken), context.CancellationToken));
+
+    public override Task<GetUploadStatusResponse> GetUploadStatus(GetUploadStatusRequest request, ServerCallContext context) =>
+        Guard(context, () => uploads.StatusAsync(request, context.CancellationToken));
+
+    public override Task<UploadOutputResponse> UploadOutput(IAsyncStreamReader<UploadOutputRequest> requestStream, ServerCallContext context) =>
+        Guard(context, () => uploads.ReceiveAsync(requestStream, context.CancellationToken));
+
+    private static async Task Guard(ServerCallContext context, Func<Task> call) => await Guard(context, async () =>
+    {
+        await call();
+        return true;
+    });
+
+    private static async Task<T> Guard<T>(ServerCallContext context, Func<Task<T>> call)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (TransferRefusedException refused)
+        {
+            throw new RpcException(new Status(refused.Status, refused.Message));
+        }
+        catch (TransferCutException)
+        {
+            context.GetHttpContext().Abort();
+            throw new RpcException(new Status(StatusCode.Unavailable, "the transfer stream was cut"));
+        }
+        catch (FileNotFoundException missing)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, missing.Message));
+        }
+    }
+}

@@ -1,0 +1,222 @@
+using Prometheus;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Grpc.Core;
+using RenderFarm.Coordinator.Dispatch;
+using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.Transfer;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Transfer;
+
+/// <summary>
+/// Receives outputs from agents in transfer mode. Bytes are appended to <c>.renderfarm-&lt;attempt&gt;.upload</c>
+/// beside the target only after their chunk checksum matches, so the received length is always a good place
+/// to resume from. The last message names the whole file's size and SHA-256; when both match, the output is
+/// published like a shared-storage output: only for the attempt's live lease (the same publish grant the
+/// agents ask for), by renaming the temporary file into place.
+/// </summary>
+public sealed class OutputUploads(
+    TransferLeases leases,
+    AttemptLifecycle attempts,
+    IJobStore store,
+    MediaRoots roots,
+    TransferBandwidth bandwidth,
+    TransferMetrics metrics,
+    TransferFaults faults)
+{
+    /// <summary>Prefix and suffix of an upload's temporary file beside its target.</summary>
+    public const string TempPrefix = ".renderfarm-";
+    public const string TempSuffix = ".upload";
+
+    private readonly ConcurrentDictionary<string, Upload> _uploads = new();
+
+    private sealed class Upload(string path)
+    {
+        public string Path { get; } = path;
+
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public IncrementalHash Hash { get; set; } = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public long Length { get; set; }
+    }
+
+    public async Task<GetUploadStatusResponse> StatusAsync(GetUploadStatusRequest request, CancellationToken cancellationToken)
+    {
+        var work = await leases.RequireLiveAsync(request.AgentId, request.AttemptId, cancellationToken);
+        var upload = await OpenAsync(work, request.AttemptId, cancellationToken);
+        await upload.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            return new GetUploadStatusResponse { ReceivedBytes = (ulong)upload.Length };
+        }
+        finally
+        {
+            upload.Gate.Release();
+        }
+    }
+
+    public async Task<UploadOutputResponse> ReceiveAsync(IAsyncStreamReader<UploadOutputRequest> requests, CancellationToken cancellationToken)
+    {
+        if (!await requests.MoveNext(cancellationToken))
+        {
+            throw new TransferRefusedException(StatusCode.InvalidArgument, "the upload stream was empty");
+        }
+
+        var first = requests.Current;
+        var work = await leases.RequireLiveAsync(first.AgentId, first.AttemptId, cancellationToken);
+        var upload = await OpenAsync(work, first.AttemptId, cancellationToken);
+        if (!await upload.Gate.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken))
+        {
+            throw new TransferRefusedException(StatusCode.Aborted, $"another upload of attempt '{first.AttemptId}' is still running");
+        }
+
+        try
+        {
+            if (first.Offset != (ulong)upload.Length)
+            {
+                throw new TransferRefusedException(StatusCode.FailedPrecondition, $"the upload must resume at offset {upload.Length}, not {first.Offset}");
+            }
+
+            if (upload.Length > 0) metrics.Resumed.WithLabels(TransferMetrics.Upload).Inc();
+            using var active = metrics.Active.WithLabels(TransferMetrics.Upload).TrackInProgress();
+            var moved = metrics.Bytes.WithLabels(TransferMetrics.Upload, first.AgentId);
+            long received = 0;
+            UploadOutputRequest? last = null;
+            await using (var file = new FileStream(upload.Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 20, FileOptions.Asynchronous))
+            {
+                file.SetLength(upload.Length);
+                file.Position = upload.Length;
+                var message = first;
+                while (true)
+                {
+                    if (message.Data.Length > 0)
+                    {
+                        if (message.Offset != (ulong)upload.Length)
+                        {
+                            throw new TransferRefusedException(StatusCode.InvalidArgument, $"chunk at offset {message.Offset} does not follow the {upload.Length} bytes received");
+                        }
+
+                        var data = faults.MaybeDamageUpload(message.Data.Memory);
+                        if (ChunkChecksum.Of(data.Span) != message.Checksum)
+                        {
+                            metrics.Rejected.WithLabels(TransferMetrics.Upload).Inc();
+                            throw new TransferRefusedException(StatusCode.DataLoss, $"the chunk at offset {message.Offset} arrived damaged; resume from offset {upload.Length}");
+                        }
+
+                        await bandwidth.TakeAsync(first.AgentId, data.Length, cancellationToken);
+                        await file.WriteAsync(data, cancellationToken);
+                        upload.Hash.AppendData(data.Span);
+                        upload.Length += data.Length;
+                        received += data.Length;
+                        moved.Inc(data.Length);
+                        if (faults.ShouldCutUpload(received))
+                        {
+                            await file.FlushAsync(cancellationToken);
+                            throw new TransferCutException();
+                        }
+                    }
+
+                    if (message.Finish)
+                    {
+                        last = message;
+                        break;
+                    }
+
+                    if (!await requests.MoveNext(cancellationToken)) break;
+                    message = requests.Current;
+                }
+            }
+
+            return last is null
+                ? new UploadOutputResponse { ReceivedBytes = (ulong)upload.Length }
+                : await PublishAsync(work, first, last, upload, cancellationToken);
+        }
+        finally
+        {
+            upload.Gate.Release();
+        }
+    }
+
+    private async Task<UploadOutputResponse> PublishAsync(Assignment work, UploadOutputRequest first, UploadOutputRequest last, Upload upload, CancellationToken cancellationToken)
+    {
+        var sha = Convert.ToHexStringLower(upload.Hash.GetCurrentHash());
+        if (last.SizeBytes != (ulong)upload.Length || !string.Equals(last.Sha256, sha, StringComparison.OrdinalIgnoreCase))
+        {
+            Discard(first.AttemptId, upload);
+            throw new TransferRefusedException(StatusCode.DataLoss,
+                $"the output does not match: received {upload.Length} bytes with sha256 {sha}, expected {last.SizeBytes} bytes with sha256 {last.Sha256}; upload it again from offset 0");
+        }
+
+        var grant = await attempts.GrantPublishAsync(first.AgentId, first.AttemptId, cancellationToken);
+        if (!grant.Granted)
+        {
+            Discard(first.AttemptId, upload);
+            throw new TransferRefusedException(StatusCode.FailedPrecondition, grant.Reason);
+        }
+
+        var target = roots.ToLocalPath(work.Output);
+        if (!work.Overwrite && File.Exists(target))
+        {
+            Discard(first.AttemptId, upload);
+            throw new TransferRefusedException(StatusCode.AlreadyExists, $"output {work.Output.Path} appeared while rendering; set overwrite to replace it");
+        }
+
+        File.Move(upload.Path, target, overwrite: work.Overwrite);
+        _uploads.TryRemove(first.AttemptId, out _);
+        upload.Hash.Dispose();
+        return new UploadOutputResponse { ReceivedBytes = (ulong)upload.Length, Published = true, Path = target };
+    }
+
+    /// <summary>The attempt's upload, made on first use; leftovers of the task's ended attempts are removed then.</summary>
+    private async Task<Upload> OpenAsync(Assignment work, string attemptId, CancellationToken cancellationToken)
+    {
+        if (_uploads.TryGetValue(attemptId, out var known)) return known;
+        var target = roots.ToLocalPath(work.Output);
+        var folder = Path.GetDirectoryName(target)!;
+        Directory.CreateDirectory(folder);
+        await RemoveLeftoversAsync(work, attemptId, folder, cancellationToken);
+        var upload = new Upload(Path.Combine(folder, TempPrefix + attemptId + TempSuffix));
+        if (File.Exists(upload.Path))
+        {
+            // Received before a coordinator restart: its bytes were checked when they came, so hash and keep them.
+            await using var existing = new FileStream(upload.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = await existing.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                upload.Hash.AppendData(buffer, 0, read);
+                upload.Length += read;
+            }
+        }
+
+        return _uploads.GetOrAdd(attemptId, upload);
+    }
+
+    private async Task RemoveLeftoversAsync(Assignment work, string attemptId, string folder, CancellationToken cancellationToken)
+    {
+        var ended = (await store.GetAttemptsAsync(work.JobId, cancellationToken))
+            .Where(a => a.TaskId == work.TaskId && a.Id != attemptId && a.Outcome != AttemptOutcome.Running)
+            .Select(a => Path.Combine(folder, TempPrefix + a.Id + TempSuffix));
+        foreach (var leftover in ended)
+        {
+            try
+            {
+                File.Delete(leftover);
+            }
+            catch (IOException)
+            {
+                // Still open by a stream that is ending; the next attempt's upload tries again.
+            }
+        }
+    }
+
+    private void Discard(string attemptId, Upload upload)
+    {
+        _uploads.TryRemove(attemptId, out _);
+        upload.Hash.Dispose();
+        File.Delete(upload.Path);
+    }
+}

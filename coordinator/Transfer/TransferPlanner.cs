@@ -1,0 +1,44 @@
+using RenderFarm.Coordinator.Media;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Transfer;
+
+/// <summary>
+/// What a task would move over the network: its input and LUT as blobs (hash and size). The dispatcher asks
+/// it to prefer agents that already hold the input, and to list the blobs in a transfer agent's assignment.
+/// </summary>
+public sealed partial class TransferPlanner(BlobIndex index, MediaRoots roots, ILogger<TransferPlanner> logger)
+{
+    /// <summary>The task's input as a blob, or null when it cannot be read (the agent then reports it missing).</summary>
+    public async Task<BlobRef?> InputAsync(Assignment work, CancellationToken cancellationToken) =>
+        await DescribeAsync(work.Input, cancellationToken);
+
+    /// <summary>Adds the task's blobs (input, then LUT) to an assignment for an agent in transfer mode.</summary>
+    public async Task AddBlobsAsync(Assignment work, CancellationToken cancellationToken)
+    {
+        foreach (var media in new[] { work.Input, work.Lut })
+        {
+            if (await DescribeAsync(media, cancellationToken) is { } blob) work.Blobs.Add(blob);
+        }
+    }
+
+    private async Task<BlobRef?> DescribeAsync(MediaRef? media, CancellationToken cancellationToken)
+    {
+        if (media is not { Root.Length: > 0 }) return null;
+        try
+        {
+            return await index.DescribeAsync(media, roots.ToLocalPath(media), cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.CannotHash(logger, media.Root, media.Path, ex.Message);
+            return null;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot hash {Root}:{Path} for a transfer: {Error}")]
+        public static partial void CannotHash(ILogger logger, string root, string path, string error);
+    }
+}
