@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
@@ -15,6 +16,7 @@ namespace RenderFarm.Agent.Execution;
 /// </summary>
 public sealed class AttemptRunner(
     RenderPipeline pipeline,
+    StitchPipeline stitcher,
     AgentOutbox outbox,
     AttemptLogs logs,
     IOptions<AgentOptions> options,
@@ -143,19 +145,35 @@ public sealed class AttemptRunner(
         log.Append($"{RenderPipeline.StepPrefix}attempt {work.AttemptId} of task {work.TaskId}, job {work.JobId}, on agent {options.Value.Name}");
         try
         {
-            var request = Resolve(work);
             var throttle = new ProgressThrottle(time, TimeSpan.FromSeconds(1 / options.Value.ProgressRate));
-            var output = await pipeline.RunAsync(request, p =>
+            void OnProgress(RenderProgress p)
             {
                 if (!throttle.ShouldSend(p.Percent)) return;
                 outbox.Post(new ConnectRequest
                 {
                     Progress = new TaskProgress { AttemptId = work.AttemptId, Percent = p.Percent, Fps = p.Fps, Speed = p.Speed, Frames = (ulong)Math.Max(0, p.Frames) },
                 });
-            }, log.Append, cancellationToken);
-            report = new ConnectRequest { Completed = new TaskCompleted { AttemptId = work.AttemptId, Output = output } };
+            }
+
+            var completed = new TaskCompleted { AttemptId = work.AttemptId };
+            switch (work.Kind)
+            {
+                case TaskKind.Probe:
+                    var input = Place(work.Input);
+                    completed.Probe = await ProbeRunner.RunAsync(input, Place(work.Output), work.Settings, work.Grade, work.Lut is { Root.Length: > 0 },
+                        log.Append, cancellationToken);
+                    break;
+                case TaskKind.Stitch:
+                    completed.Output = await stitcher.RunAsync(ResolveStitch(work), OnProgress, log.Append, cancellationToken);
+                    break;
+                default:
+                    completed.Output = await pipeline.RunAsync(Resolve(work), OnProgress, log.Append, cancellationToken);
+                    break;
+            }
+
+            report = new ConnectRequest { Completed = completed };
             log.Append($"{RenderPipeline.StepPrefix}completed");
-            Log.Finished(logger, work.AttemptId, output.Path);
+            Log.Finished(logger, work.AttemptId, completed.Output?.Path ?? "(probe)");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -211,8 +229,26 @@ public sealed class AttemptRunner(
         }
 
         return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite,
-            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct), work.EndedAttemptIds);
+            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct), work.EndedAttemptIds,
+            work.Kind == TaskKind.Chunk ? work.Chunk : null, work.Kind == TaskKind.Audio,
+            work.FinalOutput is { Root.Length: > 0 } ? Place(work.FinalOutput) : null);
     }
+
+    private StitchRequest ResolveStitch(Assignment work)
+    {
+        var plan = work.Stitch ?? throw new RenderFailedException(FailureClass.BadInput, "the stitch task names no chunks", 0, "");
+        return new StitchRequest(work.AttemptId, Place(work.Input), Place(work.Output), plan.Chunks.Select(Place).ToList(), plan.ChunkDurations.ToList(),
+            plan.Audio is { Root.Length: > 0 } ? Place(plan.Audio) : null, (long)plan.ExpectedFrames,
+            plan.WorkFolder is { Root.Length: > 0 } ? Place(plan.WorkFolder) : null,
+            work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, work.Overwrite,
+            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct));
+    }
+
+    /// <summary>A media reference on this machine, re-checked against its roots.</summary>
+    private string Place(MediaRef media) =>
+        _roots.TryResolve(media, out var path, out var error)
+            ? path
+            : throw new RenderFailedException(FailureClass.Unsupported, $"cannot place the task's files on this agent: {error}", 0, "");
 
     private static ConnectRequest Failure(string attemptId, FailureClass failureClass, string message, int exitCode, string logTail) => new()
     {

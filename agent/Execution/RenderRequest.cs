@@ -11,6 +11,9 @@ namespace RenderFarm.Agent.Execution;
 /// <param name="Grade">The grade, or null.</param>
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
 /// <param name="EndedAttempts">Earlier attempts of the task whose leftover scratch folders are removed first.</param>
+/// <param name="Chunk">For a CHUNK task: the part of the video to encode (no audio); null otherwise.</param>
+/// <param name="AudioOnly">For an AUDIO task: encode only the source's audio.</param>
+/// <param name="FinalOutputPath">For CHUNK and AUDIO tasks: the job's output, whose extension decides the audio format.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
 public sealed record RenderRequest(
     string AttemptId,
@@ -21,4 +24,7 @@ public sealed record RenderRequest(
     Grade? Grade,
     bool Overwrite,
     Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
-    IReadOnlyList<string>? EndedAttempts = null);
+    IReadOnlyList<string>? EndedAttempts = null,
+    ChunkRange? Chunk = null,
+    bool AudioOnly = false,
+    string? FinalOutputPath = null);
