@@ -91,10 +91,6 @@ public static class ChunkCommands
         return new RenderCommand(inputFileName, "output" + audioExtension, args, string.Empty, expect);
     }
 
-    /// <summary>The container a chunk of <paramref name="preset"/> is written in: MOV for ProRes and DNxHR, else MP4.</summary>
-    public static string ChunkExtension(PresetInfo preset) =>
-        preset.Extensions.Contains(".mp4") ? ".mp4" : ".mov";
-
     private static string Num(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 }
 

@@ -39,7 +39,10 @@ public sealed class Dispatcher(
     {
         if (!agents.Connected.Any(Open)) return 0;
         var handed = 0;
-        foreach (var task in await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
+        // The store orders by priority, then submission; the tasks of one job share both, and go longest chunk first.
+        var queued = (await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
+            .OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? ulong.MaxValue);
+        foreach (var task in queued)
         {
             var agent = agents.Connected
                 .Where(a => Open(a) && !task.IsBlocked(a.Id) && a.CanRun(task.Requirements))

@@ -29,6 +29,8 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
                     + (task.NotBefore is { } start ? $", then for its start time {Time(start)}" : ""), until);
                 reason.JobIds.AddRange(pending);
                 return reason;
+            case TaskWait.Tasks:
+                return Reason(Kind.Tasks, "waiting for every chunk and the audio of its job to finish");
             case TaskWait.Backoff:
                 return Reason(Kind.Backoff, $"backing off after {task.FailedAttempts} failed attempt(s) (retry limit {task.MaxRetries}); retries at {Time(task.NotBefore)}", until);
             default:

@@ -49,6 +49,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<FarmStatus>();
         services.AddHostedService<Dispatcher>();
+        services.AddHostedService<Chunking.WorkFolderCleaner>();
 
         services.AddFarmScheduling(options, connectionString);
         services.AddFarmWatching(configuration);
