@@ -37,6 +37,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             }
 
             var expect = await ExpectAsync(request, ff, cancellationToken).ConfigureAwait(false);
+            var sourceEnd = SourceEnd(await StreamChecks.VideoFramesAsync(request.SourcePath, cancellationToken, ff).ConfigureAwait(false));
             var extension = Path.GetExtension(request.OutputPath).ToLowerInvariant();
             var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
             scratch = Path.Combine(outputDir, RenderPipeline.ScratchPrefix + AttemptNames.Safe(request.AttemptId));
@@ -62,7 +63,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             await JoinAsync(request, scratch, audioName, outputName, extension, onLog, ff, cancellationToken).ConfigureAwait(false);
             onProgress(new RenderProgress(50, 0, 0, 0));
             var rendered = Path.Combine(scratch, outputName);
-            var info = await VerifyAsync(rendered, expect, request.ExpectedFrames, ff, cancellationToken).ConfigureAwait(false);
+            var info = await VerifyAsync(rendered, expect, sourceEnd, request.ExpectedFrames, ff, cancellationToken).ConfigureAwait(false);
             Step($"verified {info.VideoCodec} {info.Width}x{info.Height}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, clean decode, steady timestamps");
             info.Sha256 = await RenderPipeline.Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
@@ -155,7 +156,15 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
         }
     }
 
-    private static async Task<OutputInfo> VerifyAsync(string rendered, RenderExpectations expect, long expectedFrames, FFOptions ff, CancellationToken cancellationToken)
+    /// <summary>When the source's last frame ends (its time plus the step before it), and that step.</summary>
+    private static (double End, double LastStep) SourceEnd(IReadOnlyList<(double Time, bool Key)> frames)
+    {
+        var step = frames.Count > 1 ? frames[^1].Time - frames[^2].Time : 0;
+        return (frames[^1].Time + step, step);
+    }
+
+    private static async Task<OutputInfo> VerifyAsync(
+        string rendered, RenderExpectations expect, (double End, double LastStep) source, long expectedFrames, FFOptions ff, CancellationToken cancellationToken)
     {
         try
         {
@@ -165,8 +174,10 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                 throw new OutputVerificationException($"the joined video has {info.FrameCount} frames, its chunks {expectedFrames}");
             }
 
-            var frame = expect.ConstantRate?.FrameSeconds ?? (expect.ExpectedFrameCount is > 0 ? expect.SourceDuration.TotalSeconds / expect.ExpectedFrameCount.Value : 0.05);
-            var drift = Math.Abs(info.DurationSeconds - expect.SourceDuration.TotalSeconds);
+            // The source lasts its stream duration or until its last frame ends (containers disagree on the last frame of
+            // variable-rate video); the joined file must end within one frame (the output's or the source's last) of either.
+            var frame = Math.Max(expect.ConstantRate?.FrameSeconds ?? 0, source.LastStep);
+            var drift = Math.Min(Math.Abs(info.DurationSeconds - expect.SourceDuration.TotalSeconds), Math.Abs(info.DurationSeconds - source.End));
             if (drift > frame + 0.001)
             {
                 throw new OutputVerificationException(string.Create(CultureInfo.InvariantCulture,
