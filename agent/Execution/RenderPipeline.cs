@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FFMpegCore;
@@ -206,8 +207,13 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             .FromFileInput(command.InputFileName, verifyExists: false, o =>
             {
                 if (command.InputArguments is { Count: > 0 }) o.WithCustomArgument(command.InputArgumentText);
+                if (_options.Threads > 0) o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-threads {_options.Threads}"));
             })
-            .OutputToFile(command.OutputFileName, overwrite: true, o => o.WithCustomArgument(command.OutputArgumentText))
+            .OutputToFile(command.OutputFileName, overwrite: true, o =>
+            {
+                o.WithCustomArgument(command.OutputArgumentText);
+                if (_options.Threads > 0) o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-threads {_options.Threads} -filter_threads {_options.Threads}"));
+            })
             .NotifyOnPercentageProgress(p => percent = p, total)
             .NotifyOnStandardError(line =>
             {

@@ -33,6 +33,7 @@ public static class AgentExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => channel ?? CreateChannel(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
+        services.AddSingleton(sp => new RenderPipelineOptions { Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads });
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<StitchPipeline>();
         services.AddSingleton<AgentOutbox>();

@@ -41,7 +41,7 @@ public sealed class Dispatcher(
         var handed = 0;
         // The store orders by priority, then submission; the tasks of one job share both, and go longest chunk first.
         var queued = (await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
-            .OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? ulong.MaxValue);
+            .OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? 0);
         foreach (var task in queued)
         {
             var agent = agents.Connected
