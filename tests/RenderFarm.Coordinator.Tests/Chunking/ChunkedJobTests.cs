@@ -109,6 +109,31 @@ public sealed class ChunkedJobTests : IAsyncLifetime
         Assert.Equal("", await Measure.DecodeErrorsAsync(output));
     }
 
+    [Fact]
+    public async Task CancelJob_WhileChunksRender_StopsEveryChunkAndRemovesTheWorkFolder()
+    {
+        var input = await TestClips.CopyAsync(TestClips.LongAsync(), Path.Combine(_farm.MediaDir, "long.mp4"));
+        var job = (await _farm.Jobs.SubmitJobAsync(new SubmitJobRequest
+        {
+            Spec = new JobSpec
+            {
+                InputPath = input, OutputPath = "canceled.mp4", Output = new OutputSettings { Preset = Preset.Av1Delivery, Crf = 20 },
+                ChunkDuration = Duration.FromTimeSpan(TimeSpan.FromSeconds(5)),
+            },
+        })).Job;
+        await _farm.WaitForJobAsync(job.Id, j => j.Tasks.Count(t => t.Kind == TaskKind.Chunk && t.State == TaskState.Running) == 2, TimeSpan.FromSeconds(90));
+        Assert.True(Directory.Exists(Path.Combine(_farm.MediaDir, ".renderfarm-job-" + job.Id)));
+
+        var canceled = (await _farm.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id })).Job;
+
+        Assert.Equal(JobState.Canceled, canceled.State);
+        Assert.All(canceled.Tasks.Where(t => t.Kind != TaskKind.Probe), t => Assert.Equal(TaskState.Canceled, t.State));
+        await FarmHost.WaitUntilAsync(async () =>
+            (await _farm.Farm.ListAgentsAsync(new ListAgentsRequest())).Agents.All(a => a.RunningAttemptIds.Count == 0)
+            && !Directory.EnumerateFileSystemEntries(_farm.MediaDir, ".renderfarm-*").Any(), TimeSpan.FromSeconds(20));
+        Assert.False(File.Exists(Path.Combine(_farm.MediaDir, "canceled.mp4")));
+    }
+
     /// <summary>The same job rendered whole by ffmpeg, with the command the agent builds and the chunks' GOP settings.</summary>
     private async Task<string> WholeEncodeAsync(string input, OutputSettings settings, int gop)
     {
