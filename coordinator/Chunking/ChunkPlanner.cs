@@ -47,7 +47,7 @@ public static class ChunkPlanner
             chunks.Add(new ChunkRange
             {
                 Index = (uint)i, Count = (uint)count, FirstFrame = (ulong)first, FrameCount = (ulong)frames, Last = last,
-                StartSeconds = start, DurationSeconds = frames / fps, SeekSeconds = first == 0 ? 0 : KeyframeBefore(keyframes, start - 2 / fps),
+                StartSeconds = start, DurationSeconds = frames / fps, SeekSeconds = first == 0 ? 0 : KeyframeBefore(keyframes, start),
                 FrameRate = $"{rate.Num}/{rate.Den}", GopFrames = (uint)gop,
             });
         }
