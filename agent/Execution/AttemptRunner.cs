@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
@@ -16,6 +17,7 @@ namespace RenderFarm.Agent.Execution;
 /// </summary>
 public sealed class AttemptRunner(
     RenderPipeline pipeline,
+    StitchPipeline stitcher,
     AgentOutbox outbox,
     AttemptLogs logs,
     IOptions<AgentOptions> options,
@@ -148,7 +150,7 @@ public sealed class AttemptRunner(
         try
         {
             var throttle = new ProgressThrottle(time, TimeSpan.FromSeconds(1 / options.Value.ProgressRate));
-            void Report(RenderProgress p)
+            void OnProgress(RenderProgress p)
             {
                 if (!throttle.ShouldSend(p.Percent)) return;
                 outbox.Post(new ConnectRequest
@@ -157,21 +159,36 @@ public sealed class AttemptRunner(
                 });
             }
 
-            RenderRequest request;
-            if (transfers is not null)
+            var completed = new TaskCompleted { AttemptId = work.AttemptId };
+            switch (work.Kind)
             {
-                prepared = await transfers.PrepareAsync(work, text => log.Append(RenderPipeline.StepPrefix + text), Report, cancellationToken);
-                request = prepared.Request;
-            }
-            else
-            {
-                request = Resolve(work);
+                case TaskKind.Probe:
+                    var input = Place(work.Input);
+                    completed.Probe = await ProbeRunner.RunAsync(input, Place(work.Output), work.Settings, work.Grade, work.Lut is { Root.Length: > 0 },
+                        log.Append, cancellationToken);
+                    break;
+                case TaskKind.Stitch:
+                    completed.Output = await stitcher.RunAsync(ResolveStitch(work), OnProgress, log.Append, cancellationToken);
+                    break;
+                default:
+                    RenderRequest request;
+                    if (transfers is not null)
+                    {
+                        prepared = await transfers.PrepareAsync(work, text => log.Append(RenderPipeline.StepPrefix + text), OnProgress, cancellationToken);
+                        request = prepared.Request;
+                    }
+                    else
+                    {
+                        request = Resolve(work);
+                    }
+
+                    completed.Output = await pipeline.RunAsync(request, OnProgress, log.Append, cancellationToken);
+                    break;
             }
 
-            var output = await pipeline.RunAsync(request, Report, log.Append, cancellationToken);
-            report = new ConnectRequest { Completed = new TaskCompleted { AttemptId = work.AttemptId, Output = output } };
+            report = new ConnectRequest { Completed = completed };
             log.Append($"{RenderPipeline.StepPrefix}completed");
-            Log.Finished(logger, work.AttemptId, output.Path);
+            Log.Finished(logger, work.AttemptId, completed.Output?.Path ?? "(probe)");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -228,8 +245,26 @@ public sealed class AttemptRunner(
         }
 
         return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite,
-            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct), work.EndedAttemptIds);
+            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct), work.EndedAttemptIds,
+            Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio,
+            FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? Place(work.FinalOutput) : null);
     }
+
+    private StitchRequest ResolveStitch(Assignment work)
+    {
+        var plan = work.Stitch ?? throw new RenderFailedException(FailureClass.BadInput, "the stitch task names no chunks", 0, "");
+        return new StitchRequest(work.AttemptId, Place(work.Input), Place(work.Output), plan.Chunks.Select(Place).ToList(), plan.ChunkDurations.ToList(),
+            plan.Audio is { Root.Length: > 0 } ? Place(plan.Audio) : null, (long)plan.ExpectedFrames,
+            plan.WorkFolder is { Root.Length: > 0 } ? Place(plan.WorkFolder) : null,
+            work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, work.Overwrite,
+            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct));
+    }
+
+    /// <summary>A media reference on this machine, re-checked against its roots.</summary>
+    private string Place(MediaRef media) =>
+        _roots.TryResolve(media, out var path, out var error)
+            ? path
+            : throw new RenderFailedException(FailureClass.Unsupported, $"cannot place the task's files on this agent: {error}", 0, "");
 
     private static ConnectRequest Failure(string attemptId, FailureClass failureClass, string message, int exitCode, string logTail) => new()
     {

@@ -1,9 +1,12 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using FFMpegCore;
 using FFMpegCore.Exceptions;
+using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Presets;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
@@ -66,7 +69,12 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             OutputInfo info;
             try
             {
-                info = await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false);
+                info = request switch
+                {
+                    { AudioOnly: true } => await ChunkVerifier.VerifyAudioAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false),
+                    { Chunk: { } chunk } => await ChunkVerifier.VerifyChunkAsync(rendered, command.Expect, chunk, cancellationToken, ffOptions).ConfigureAwait(false),
+                    _ => await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false),
+                };
             }
             catch (OutputVerificationException ex) when (inputDamage is not null)
             {
@@ -176,8 +184,20 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
     {
         try
         {
-            return RenderCommandBuilder.Build(
-                request.Settings, request.Grade, hasLut, source, Path.GetExtension(request.OutputPath), "input" + MediaProbe.SafeExtension(request.InputPath));
+            var inputName = "input" + MediaProbe.SafeExtension(request.InputPath);
+            var extension = Path.GetExtension(request.OutputPath);
+            if (request.AudioOnly || request.Chunk is not null)
+            {
+                if (!PresetCatalog.TryGet(request.Settings.Preset, out var preset)) throw new RenderSettingsException("preset", $"choose one of {PresetCatalog.Names}");
+                var finalExtension = Path.GetExtension(request.FinalOutputPath ?? request.OutputPath);
+                if (request.AudioOnly) return ChunkCommands.ForAudio(preset, request.Settings.AudioCodec, finalExtension, extension, source, inputName);
+                var silent = request.Settings.Clone();
+                silent.AudioCodec = AudioCodec.None;
+                var whole = RenderCommandBuilder.Build(silent, request.Grade, hasLut, source, extension, inputName);
+                return ChunkCommands.ForChunk(whole, request.Chunk!, preset);
+            }
+
+            return RenderCommandBuilder.Build(request.Settings, request.Grade, hasLut, source, extension, inputName);
         }
         catch (RenderSettingsException ex)
         {
@@ -198,8 +218,16 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         void Report() => onProgress(new RenderProgress(Math.Clamp(percent, 0, 100), log.Fps, log.Speed, log.Frames));
 
         var processor = FFMpegArguments
-            .FromFileInput(command.InputFileName, verifyExists: false, _ => { })
-            .OutputToFile(command.OutputFileName, overwrite: true, o => o.WithCustomArgument(command.OutputArgumentText))
+            .FromFileInput(command.InputFileName, verifyExists: false, o =>
+            {
+                if (command.InputArguments is { Count: > 0 }) o.WithCustomArgument(command.InputArgumentText);
+                if (_options.Threads > 0) o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-threads {_options.Threads}"));
+            })
+            .OutputToFile(command.OutputFileName, overwrite: true, o =>
+            {
+                o.WithCustomArgument(command.OutputArgumentText);
+                if (_options.Threads > 0) o.WithCustomArgument(string.Create(CultureInfo.InvariantCulture, $"-threads {_options.Threads} -filter_threads {_options.Threads}"));
+            })
             .NotifyOnPercentageProgress(p => percent = p, total)
             .NotifyOnStandardError(line =>
             {
@@ -276,7 +304,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
     private static string Tag(string value) => value.Length == 0 ? "untagged" : value;
 
-    private static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
+    internal static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];

@@ -9,6 +9,9 @@ public sealed class RenderPipelineOptions
     /// <summary>How long ffmpeg gets to stop after <c>q</c> on cancel before it is killed. Default 2 s.</summary>
     public TimeSpan CancelGracePeriod { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Threads each ffmpeg may use for decoding, filtering and encoding; 0 = ffmpeg's choice (every core). Default 0.</summary>
+    public int Threads { get; set; }
+
     /// <summary>Lines of ffmpeg's log kept for a failure report. Default 40.</summary>
     public int LogTailLines { get; set; } = 40;
 }

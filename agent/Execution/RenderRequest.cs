@@ -15,6 +15,9 @@ namespace RenderFarm.Agent.Execution;
 /// file over (an upload to the coordinator, which publishes it) and returns where it was published.
 /// </param>
 /// <param name="EndedAttempts">Earlier attempts of the task whose leftover scratch folders are removed first.</param>
+/// <param name="Chunk">For a CHUNK task: the part of the video to encode (no audio); null otherwise.</param>
+/// <param name="AudioOnly">For an AUDIO task: encode only the source's audio.</param>
+/// <param name="FinalOutputPath">For CHUNK and AUDIO tasks: the job's output, whose extension decides the audio format.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
 public sealed record RenderRequest(
     string AttemptId,
@@ -26,4 +29,7 @@ public sealed record RenderRequest(
     bool Overwrite,
     Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
     IReadOnlyList<string>? EndedAttempts = null,
-    Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null);
+    Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null,
+    ChunkRange? Chunk = null,
+    bool AudioOnly = false,
+    string? FinalOutputPath = null);

@@ -1,5 +1,6 @@
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
+using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Drain;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Link;
@@ -45,7 +46,9 @@ public static class AgentExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => channel ?? CreateChannel(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
+        services.AddSingleton(sp => new RenderPipelineOptions { Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads });
         services.AddSingleton<RenderPipeline>();
+        services.AddSingleton<StitchPipeline>();
         services.AddSingleton<AgentOutbox>();
         services.AddSingleton<PublishPermits>();
         services.AddSingleton<AttemptLogs>();

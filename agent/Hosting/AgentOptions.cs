@@ -19,6 +19,10 @@ public sealed class AgentOptions
     /// <summary>Tasks run at once. Default 1 (ffmpeg already uses every core).</summary>
     public int Slots { get; set; } = 1;
 
+    /// <summary>Threads each render's ffmpeg may use (decode, filters, encoder); 0 = every core. Default 0.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 256)]
+    public int FfmpegThreads { get; set; }
+
     /// <summary>Free-form labels operators use to tell agents apart (e.g. <c>gpu</c>, <c>edit-suite</c>).</summary>
     public List<string> Tags { get; set; } = [];
 

@@ -11,16 +11,21 @@ namespace RenderFarm.Agent.Media;
 /// <param name="OutputArguments">Everything between the input and the output file, one argument per item.</param>
 /// <param name="VideoFilter">The <c>-vf</c> filtergraph (also inside <see cref="OutputArguments"/>), for logs and tests.</param>
 /// <param name="Expect">What the verifier checks.</param>
+/// <param name="InputArguments">Options before <c>-i</c> (a chunk's seek), one argument per item; null for none.</param>
 public sealed record RenderCommand(
     string InputFileName,
     string OutputFileName,
     IReadOnlyList<string> OutputArguments,
     string VideoFilter,
-    RenderExpectations Expect)
+    RenderExpectations Expect,
+    IReadOnlyList<string>? InputArguments = null)
 {
-    /// <summary>The whole argument list (without the ffmpeg binary): <c>-i input ... -y output</c>.</summary>
+    /// <summary>The whole argument list (without the ffmpeg binary): <c>... -i input ... -y output</c>.</summary>
     public IReadOnlyList<string> Arguments =>
-        ["-hide_banner", "-i", InputFileName, .. OutputArguments, "-y", OutputFileName];
+        ["-hide_banner", .. InputArguments ?? [], "-i", InputFileName, .. OutputArguments, "-y", OutputFileName];
+
+    /// <summary><see cref="InputArguments"/> as one command-line string (empty for none).</summary>
+    public string InputArgumentText => Join(InputArguments ?? []);
 
     /// <summary>
     /// <see cref="OutputArguments"/> as one command-line string for FFMpegCore's <c>WithCustomArgument</c>. Every
@@ -29,7 +34,8 @@ public sealed record RenderCommand(
     /// </summary>
     public string OutputArgumentText => Join(OutputArguments);
 
-    private static string Join(IEnumerable<string> arguments)
+    /// <summary>Arguments as one command-line string (see <see cref="OutputArgumentText"/>).</summary>
+    public static string Join(IEnumerable<string> arguments)
     {
         var sb = new StringBuilder();
         foreach (var arg in arguments)

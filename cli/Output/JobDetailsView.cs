@@ -79,9 +79,20 @@ internal static class JobDetailsView
 
     private static Markup TaskHeader(RenderTask task) =>
         new(
-            $"[bold]task {Markup.Escape(task.Id)}[/]: {Format.State(task.State)} {Format.Percent(task.Percent)}, " +
+            $"[bold]task {Markup.Escape(task.Id)}[/]{Markup.Escape(KindText(task))}: {Format.State(task.State)} {Format.Percent(task.Percent)}, " +
             $"{Format.Number(task.Fps, "0.#")} fps, {Format.Number(task.Speed)}x, " +
             $"{task.FailedAttempts} failed attempt(s)");
+
+    /// <summary>" (chunk 2/5, frames 240-479)" for a chunk, " (probe)" etc. for the other tasks of a chunked job; empty for a whole render.</summary>
+    internal static string KindText(RenderTask task) => task.Kind switch
+    {
+        TaskKind.Chunk when task.Chunk is { } c => string.Create(CultureInfo.InvariantCulture,
+            $" (chunk {c.Index + 1}/{c.Count}, frames {c.FirstFrame}-{c.FirstFrame + c.FrameCount - 1}, {c.StartSeconds:0.##}-{c.StartSeconds + c.DurationSeconds:0.##} s)"),
+        TaskKind.Probe => " (probe)",
+        TaskKind.Audio => " (audio)",
+        TaskKind.Stitch => " (stitch)",
+        _ => "",
+    };
 
     private static Table Attempts(RenderTask task, TimeProvider time)
     {

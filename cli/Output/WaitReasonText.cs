@@ -23,6 +23,7 @@ internal static class WaitReasonText
         Kind.AgentsDraining => "every capable agent is draining",
         Kind.Blocklisted => "every capable agent failed it too often",
         Kind.Dispatching => "handing over to an agent",
+        Kind.Tasks => "waiting for the other tasks of its job",
         _ => "waiting",
     };
 

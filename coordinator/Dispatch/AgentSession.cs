@@ -84,10 +84,14 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
 
     public int CachedCount => _cached.Count;
 
-    public bool CanRun(Jobs.TaskRequirements requirements) =>
+    /// <summary>
+    /// Whether the agent has the encoder, filters and media roots a task needs. An agent in transfer mode runs
+    /// whole-file renders only: the tasks of a split job read and write the job's work folder on shared storage.
+    /// </summary>
+    public bool CanRun(Jobs.TaskRequirements requirements, TaskKind kind) =>
         Hello.Encoders.Contains(requirements.Encoder)
         && requirements.Filters.All(Hello.Filters.Contains)
-        && (Transfers || requirements.MediaRoots.All(Hello.MediaRoots.Contains));
+        && (Transfers ? kind is TaskKind.Unspecified or TaskKind.Render : requirements.MediaRoots.All(Hello.MediaRoots.Contains));
 
     public void Send(ConnectResponse message) => _outbox.Writer.TryWrite(message);
 

@@ -5,8 +5,8 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Warning, "Attempt {AttemptId} on agent {AgentId} was lost: {Reason}")]
     public static partial void LeaseExpired(ILogger logger, string attemptId, string agentId, string reason);
 
-    [LoggerMessage(2, LogLevel.Warning, "Agent {AgentId} failed task {TaskId} {Failures} time(s); it is passed over for that task")]
-    public static partial void AgentBlocked(ILogger logger, string agentId, string taskId, int failures);
+    [LoggerMessage(2, LogLevel.Warning, "Agent {AgentId} failed job {JobId} {Failures} time(s); it is passed over for every task of that job")]
+    public static partial void AgentBlocked(ILogger logger, string agentId, string jobId, int failures);
 
     [LoggerMessage(3, LogLevel.Warning, "Attempt {AttemptId} on agent {AgentId} timed out: {Reason}")]
     public static partial void TimedOut(ILogger logger, string attemptId, string agentId, string reason);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Chunking;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Observability;
@@ -97,7 +98,7 @@ public sealed class AttemptLifecycle(
     public async Task<Fence> CompleteAsync(string agentId, TaskCompleted report, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        (Preset Preset, DateTimeOffset Start) succeeded = default;
+        (Preset Preset, DateTimeOffset Start, ulong Frames) succeeded = default;
         var (fence, attempt) = await store.InTransactionAsync(async tx =>
         {
             var attempt = await tx.FindAttemptAsync(report.AttemptId);
@@ -105,10 +106,22 @@ public sealed class AttemptLifecycle(
             if (!IsLiveLease(attempt, agentId)) return (Fence.Stale, attempt);
 
             var task = await tx.FindTaskAsync(attempt!.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
-            await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = (long)(report.Output?.FrameCount ?? 0) });
+            // The stitch only copies frames the chunks rendered: counting them again would double the farm's throughput.
+            var frames = task.Kind == TaskKind.Stitch ? 0 : (long)(report.Output?.FrameCount ?? 0);
+            await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames });
             await tx.UpdateTaskAsync(task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None });
-            succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, attempt.StartTime);
-            await JobRollup.ApplyAsync(tx, task.JobId, now, result: report.Output);
+            succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, attempt.StartTime, (ulong)frames);
+            switch (task.Kind)
+            {
+                case TaskKind.Probe:
+                    await JobGraph.PlanAsync(tx, task, report.Probe, options.Value.Chunking);
+                    break;
+                case TaskKind.Chunk or TaskKind.Audio:
+                    await JobGraph.OnPartSucceededAsync(tx, task.JobId);
+                    break;
+            }
+
+            await JobRollup.ApplyAsync(tx, task.JobId, now, result: task.Kind is TaskKind.Render or TaskKind.Stitch ? report.Output : null);
             return (Fence.Accepted, attempt);
         }, cancellationToken);
 
@@ -116,7 +129,8 @@ public sealed class AttemptLifecycle(
         {
             _started.TryRemove(report.AttemptId, out _);
             progress.Clear(attempt!.TaskId);
-            metrics.AttemptSucceeded(succeeded.Preset, now - succeeded.Start, report.Output?.FrameCount ?? 0);
+            metrics.AttemptSucceeded(succeeded.Preset, now - succeeded.Start, succeeded.Frames);
+            signals.WorkAvailable();
         }
 
         return fence;
@@ -260,6 +274,7 @@ public sealed class AttemptLifecycle(
     {
         var now = time.GetUtcNow();
         DateTimeOffset? releaseAt = null;
+        var stop = new List<AttemptRecord>();
         var ended = await store.InTransactionAsync(async tx =>
         {
             var attempt = await tx.FindAttemptAsync(attemptId);
@@ -275,9 +290,10 @@ public sealed class AttemptLifecycle(
             });
             var task = await tx.FindTaskAsync(attempt.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
             if (TaskStateMachine.IsTerminal(task.State)) return attempt;
+            stop.Clear();
             releaseAt = free || failureClass == FailureClass.Interrupted
-                ? await RequeueAsync(tx, task, attempt, failureClass, message, now)
-                : await FailTaskAsync(tx, task, attempt, failureClass, message, now);
+                ? await RequeueAsync(tx, task, attempt, failureClass, message, now, stop)
+                : await FailTaskAsync(tx, task, attempt, failureClass, message, now, stop);
             return attempt;
         }, cancellationToken);
         if (ended is null) return false;
@@ -292,17 +308,23 @@ public sealed class AttemptLifecycle(
             metrics.RetryScheduled();
         }
 
+        foreach (var sibling in stop)
+        {
+            signals.StopAttempt(sibling.AgentId, sibling.Id, canceled: true, sibling.Error ?? "another task of the job failed");
+        }
+
         signals.WorkAvailable();
         return true;
     }
 
     /// <summary>Lost agents and interruptions are not the task's fault: re-queue, unless it keeps happening.</summary>
-    private async Task<DateTimeOffset?> RequeueAsync(IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now)
+    private async Task<DateTimeOffset?> RequeueAsync(
+        IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now, List<AttemptRecord> stop)
     {
         var lostCount = task.LostAttempts + 1;
         if (lostCount > options.Value.FreeLostAttempts)
         {
-            return await FailTaskAsync(tx, task with { LostAttempts = lostCount }, attempt, failureClass, $"agent {attempt.AgentId}: {message}", now);
+            return await FailTaskAsync(tx, task with { LostAttempts = lostCount }, attempt, failureClass, $"agent {attempt.AgentId}: {message}", now, stop);
         }
 
         await tx.UpdateTaskAsync(task.MoveTo(TaskState.Queued) with { LostAttempts = lostCount, NotBefore = null, WaitingFor = TaskWait.None });
@@ -311,12 +333,14 @@ public sealed class AttemptLifecycle(
     }
 
     /// <summary>Bad input fails the task for good; anything else waits out a backoff until the retry budget is spent.</summary>
-    private async Task<DateTimeOffset?> FailTaskAsync(IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now)
+    private async Task<DateTimeOffset?> FailTaskAsync(
+        IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now, List<AttemptRecord> stop)
     {
         var failures = task.FailedAttempts + 1;
         if (failureClass == FailureClass.BadInput || failures > task.MaxRetries)
         {
             await tx.UpdateTaskAsync(task.MoveTo(TaskState.Failed) with { FailedAttempts = failures, NotBefore = null, WaitingFor = TaskWait.None });
+            stop.AddRange(await JobGraph.CancelSiblingsAsync(tx, task, now));
             var error = failureClass == FailureClass.BadInput
                 ? message
                 : $"failed {failures} time(s), retry limit {task.MaxRetries}: {message}";
@@ -331,14 +355,29 @@ public sealed class AttemptLifecycle(
         return at;
     }
 
-    /// <summary>After enough failures of this task on one agent, that agent is passed over for it.</summary>
+    /// <summary>
+    /// After enough failures of this job on one agent (of any of its tasks: a chunked job's chunks count together),
+    /// that agent is passed over for every task of the job.
+    /// </summary>
     private async Task<IReadOnlyList<string>> BlocklistAsync(IJobTransaction tx, TaskRecord task, string agentId)
     {
         if (task.IsBlocked(agentId)) return task.BlockedAgents;
-        var failuresHere = (await tx.GetTaskAttemptsAsync(task.Id))
-            .Count(a => a.AgentId == agentId && a.Outcome == AttemptOutcome.Failed && a.FailureClass != FailureClass.BadInput);
+        var tasks = await tx.GetTasksAsync(task.JobId);
+        var failuresHere = 0;
+        foreach (var sibling in tasks)
+        {
+            failuresHere += (await tx.GetTaskAttemptsAsync(sibling.Id))
+                .Count(a => a.AgentId == agentId && a.Outcome == AttemptOutcome.Failed && a.FailureClass != FailureClass.BadInput);
+        }
+
         if (failuresHere < options.Value.BlocklistAfterFailures) return task.BlockedAgents;
-        Log.AgentBlocked(logger, agentId, task.Id, failuresHere);
+        Log.AgentBlocked(logger, agentId, task.JobId, failuresHere);
+        foreach (var sibling in tasks)
+        {
+            if (sibling.Id == task.Id || TaskStateMachine.IsTerminal(sibling.State) || sibling.IsBlocked(agentId)) continue;
+            await tx.UpdateTaskAsync(sibling with { BlockedAgents = [.. sibling.BlockedAgents, agentId] });
+        }
+
         return [.. task.BlockedAgents, agentId];
     }
 

@@ -49,7 +49,10 @@ public sealed class Dispatcher(
         var open = agents.Connected.Where(Open).ToList();
         if (open.Count == 0) return 0;
         var plan = new List<(TaskRecord Task, AgentSession Agent)>();
-        foreach (var task in await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
+        // The store orders by priority, then submission; the tasks of one job share both, and go longest chunk first.
+        var queued = (await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
+            .OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? 0);
+        foreach (var task in queued)
         {
             var input = open.Any(a => a.Transfers) ? await transfers.InputAsync(task.Work, cancellationToken) : null;
             var agent = Pick(open, task, input?.Sha256);
@@ -109,7 +112,7 @@ public sealed class Dispatcher(
         var bestMoves = false;
         foreach (var a in open)
         {
-            if (!Open(a) || task.IsBlocked(a.Id) || !a.CanRun(task.Requirements)) continue;
+            if (!Open(a) || task.IsBlocked(a.Id) || !a.CanRun(task.Requirements, task.Work.Kind)) continue;
             var moves = a.Transfers && (inputSha256 is null || !a.HasCached(inputSha256));
             if (best is null || Better(a, moves, best, bestMoves)) (best, bestMoves) = (a, moves);
         }

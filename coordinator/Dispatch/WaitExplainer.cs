@@ -29,6 +29,8 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
                     + (task.NotBefore is { } start ? $", then for its start time {Time(start)}" : ""), until);
                 reason.JobIds.AddRange(pending);
                 return reason;
+            case TaskWait.Tasks:
+                return Reason(Kind.Tasks, "waiting for every chunk and the audio of its job to finish");
             case TaskWait.Backoff:
                 return Reason(Kind.Backoff, $"backing off after {task.FailedAttempts} failed attempt(s) (retry limit {task.MaxRetries}); retries at {Time(task.NotBefore)}", until);
             default:
@@ -41,7 +43,7 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
         var connected = agents.Connected;
         if (connected.Count == 0) return Reason(Kind.NoAgents, "no agent is connected");
 
-        var capable = connected.Where(a => a.CanRun(task.Requirements)).ToList();
+        var capable = connected.Where(a => a.CanRun(task.Requirements, task.Work.Kind)).ToList();
         if (capable.Count == 0) return Reason(Kind.NoCapableAgent, $"no connected agent can run it: {Missing(task.Requirements, connected)}");
 
         var allowed = capable.Where(a => !task.IsBlocked(a.Id)).ToList();

@@ -47,6 +47,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<FarmStatus>();
         services.AddHostedService<Dispatcher>();
+        services.AddHostedService<Chunking.WorkFolderCleaner>();
 
         services.AddFarmScheduling(options, store);
         services.AddFarmWatching(configuration);

@@ -50,6 +50,9 @@ public sealed class CoordinatorOptions
     [Range(1, 100)]
     public int BlocklistAfterFailures { get; set; } = 2;
 
+    /// <summary>Split-and-stitch: when and how long inputs are cut into chunks encoded on several agents.</summary>
+    public ChunkingOptions Chunking { get; set; } = new();
+
     /// <summary>Most bytes of ffmpeg log kept per attempt. Default 16 MiB.</summary>
     public long MaxLogBytesPerAttempt { get; set; } = 16 * 1024 * 1024;
 }

@@ -148,7 +148,9 @@ public sealed class JobCatalog(
                 throw new JobStateConflictException($"job '{jobId}' cannot run yet: {e.Message}");
             }
 
-            foreach (var task in await tx.GetTasksAsync(jobId))
+            var tasks = await tx.GetTasksAsync(jobId);
+            var chunked = await Chunking.JobGraph.ResetForRetryAsync(tx, tasks, unmet.Count == 0);
+            foreach (var task in chunked ? [] : tasks)
             {
                 if (task.State is not (TaskState.Failed or TaskState.Canceled)) continue;
                 var reset = task with { FailedAttempts = 0, LostAttempts = 0, NotBefore = null, BlockedAgents = [] };

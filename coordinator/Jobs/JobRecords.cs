@@ -27,6 +27,9 @@ public enum TaskWait
     Scheduled = 1,
     Backoff = 2,
     Dependency = 3,
+
+    /// <summary>Other tasks of the same job: the stitch waits for every chunk and the audio.</summary>
+    Tasks = 4,
 }
 
 /// <summary>How long one attempt may run, and how long it may go without progress.</summary>
@@ -50,6 +53,9 @@ public sealed record TaskRecord(
     IReadOnlyList<string> BlockedAgents)
 {
     public bool IsBlocked(string agentId) => BlockedAgents.Contains(agentId, StringComparer.Ordinal);
+
+    /// <summary>What the task does in its job's graph (tasks stored before task kinds are whole-file renders).</summary>
+    public TaskKind Kind => Work.Kind == TaskKind.Unspecified ? TaskKind.Render : Work.Kind;
 }
 
 /// <summary>One hand-over of a task to an agent: a lease fenced by its id.</summary>

@@ -12,8 +12,9 @@ public static class JobStateRollup
             throw new ArgumentException("A job has at least one task.", nameof(tasks));
         }
 
-        if (tasks.Any(t => t == TaskState.Canceled)) return JobState.Canceled;
+        // A chunk that fails for good cancels its siblings: the job failed, it was not canceled.
         if (tasks.Any(t => t == TaskState.Failed)) return JobState.Failed;
+        if (tasks.Any(t => t == TaskState.Canceled)) return JobState.Canceled;
         if (tasks.All(t => t == TaskState.Succeeded)) return JobState.Succeeded;
         if (tasks.Any(t => t is TaskState.Running or TaskState.Assigned)) return JobState.Running;
         if (tasks.Any(t => t == TaskState.Succeeded)) return JobState.Running;

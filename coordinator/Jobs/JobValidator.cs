@@ -15,6 +15,8 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
 {
     public const int MaxNameLength = 200;
     public const int MaxDimension = 8192;
+    public static readonly TimeSpan MinChunkDuration = TimeSpan.FromSeconds(0.5);
+    public static readonly TimeSpan MaxChunkDuration = TimeSpan.FromHours(1);
 
     public sealed record ValidatedJob(JobSpec Spec, Assignment Work, TaskRequirements Requirements, int MaxRetries, JobTiming Timing);
 
@@ -32,6 +34,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         if (spec.HasMaxRetries && spec.MaxRetries > 10) problems.Add($"spec.max_retries: {spec.MaxRetries} is more than 10");
 
         var timing = JobTimingValidator.Validate(spec, options.Value, (time ?? TimeProvider.System).GetUtcNow(), problems);
+        var chunked = ValidateChunking(spec, problems);
         var input = ResolveExisting("spec.input_path", spec.InputPath, problems);
         var output = Resolve("spec.output_path", spec.OutputPath, problems);
         var preset = ValidateOutput(spec, problems);
@@ -71,6 +74,8 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
             Output = output,
             Settings = spec.Output,
             Overwrite = spec.Overwrite,
+            // A chunked job starts with a probe; the coordinator plans the chunks (or one whole render) from its result.
+            Kind = chunked ? TaskKind.Probe : TaskKind.Unspecified,
         };
         if (spec.Grade is { } g)
         {
@@ -83,6 +88,20 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         var requirements = new TaskRequirements(preset!.VideoEncoder, filters, mediaRoots);
         var maxRetries = spec.HasMaxRetries ? (int)spec.MaxRetries : options.Value.DefaultMaxRetries;
         return new ValidatedJob(spec, work, requirements, maxRetries, timing);
+    }
+
+    /// <summary>Whether the job may be split: a chunk length is set (on the job or the coordinator) and the job does not ask for a whole file.</summary>
+    private bool ValidateChunking(JobSpec spec, List<string> problems)
+    {
+        var length = spec.ChunkDuration?.ToTimeSpan() ?? TimeSpan.Zero;
+        if (spec.ChunkDuration is { } d && (d.Seconds < 0 || d.Nanos < 0 || length < MinChunkDuration || length > MaxChunkDuration) && length != TimeSpan.Zero)
+        {
+            problems.Add($"spec.chunk_duration: {length.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s is outside {MinChunkDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s..{MaxChunkDuration.TotalHours.ToString(CultureInfo.InvariantCulture)} h (0 = the coordinator's default)");
+            return false;
+        }
+
+        if (spec.WholeFile && length > TimeSpan.Zero) problems.Add("spec.whole_file: cannot be combined with chunk_duration; clear one of them");
+        return !spec.WholeFile && (length > TimeSpan.Zero || options.Value.Chunking.ChunkDuration > TimeSpan.Zero);
     }
 
     private PresetInfo? ValidateOutput(JobSpec spec, List<string> problems)

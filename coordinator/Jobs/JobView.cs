@@ -13,7 +13,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
         var attempts = await store.GetAttemptsAsync(record.Id, cancellationToken);
         var job = Summary(record);
         var pending = tasks.Any(t => t.WaitingFor == TaskWait.Dependency) ? await PendingDependenciesAsync(record, cancellationToken) : [];
-        foreach (var task in tasks)
+        foreach (var task in tasks.OrderBy(t => KindOrder(t.Kind)).ThenBy(t => t.Work.Chunk?.Index ?? 0))
         {
             var view = new RenderTask
             {
@@ -21,6 +21,9 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
                 State = task.State,
                 FailedAttempts = (uint)task.FailedAttempts,
                 NotBeforeTime = Time(task.NotBefore),
+                Kind = task.Kind,
+                Chunk = task.Work.Chunk,
+                WeightFrames = task.Work.Chunk?.FrameCount ?? 0,
             };
             if (task.State == TaskState.Succeeded) view.Percent = 100;
             else if (task.State == TaskState.Running && progress.Get(task.Id) is { } live)
@@ -35,9 +38,31 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
             job.Tasks.Add(view);
         }
 
-        job.Percent = job.Tasks.Count == 0 ? 0 : job.Tasks.Average(t => t.Percent);
+        job.Percent = Percent(job);
         return job;
     }
+
+    /// <summary>
+    /// A chunked job's progress is its chunks' progress weighed by their frames (held below 100 until the stitch
+    /// publishes); any other job's is the mean of its tasks.
+    /// </summary>
+    private static double Percent(Job job)
+    {
+        if (job.State == JobState.Succeeded) return 100;
+        var weighed = job.Tasks.Where(t => t.WeightFrames > 0).ToList();
+        if (weighed.Count == 0) return job.Tasks.Count == 0 ? 0 : job.Tasks.Average(t => t.Percent);
+        var total = weighed.Sum(t => (double)t.WeightFrames);
+        return Math.Min(99.9, weighed.Sum(t => t.Percent * t.WeightFrames) / total);
+    }
+
+    private static int KindOrder(TaskKind kind) => kind switch
+    {
+        TaskKind.Probe => 0,
+        TaskKind.Render => 1,
+        TaskKind.Chunk => 2,
+        TaskKind.Audio => 3,
+        _ => 4,
+    };
 
     private async Task<IReadOnlyList<string>> PendingDependenciesAsync(JobRecord record, CancellationToken cancellationToken)
     {

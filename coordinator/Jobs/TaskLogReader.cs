@@ -41,7 +41,10 @@ public sealed class TaskLogReader(IJobStore store)
     {
         if (request.AttemptId.Length > 0) return request.AttemptId;
         var tasks = await store.GetTasksAsync(job.Id, cancellationToken);
-        var task = request.TaskId.Length == 0 ? tasks.FirstOrDefault() : tasks.FirstOrDefault(t => t.Id == request.TaskId);
+        // The first task: the render of a one-task job, the probe of a chunked one.
+        var task = request.TaskId.Length == 0
+            ? tasks.FirstOrDefault(t => t.Kind == Protos.V1.TaskKind.Probe) ?? tasks.FirstOrDefault()
+            : tasks.FirstOrDefault(t => t.Id == request.TaskId);
         if (task is null) throw new NotFoundException($"task '{request.TaskId}' is not a task of job '{job.Id}'");
         var attempts = await store.GetAttemptsAsync(job.Id, cancellationToken);
         return attempts.LastOrDefault(a => a.TaskId == task.Id)?.Id

@@ -32,4 +32,7 @@ public sealed record PresetInfo(
     public uint DefaultBitDepth => BitDepths[0];
 
     public bool Supports(uint bitDepth) => BitDepths.Contains(bitDepth);
+
+    /// <summary>The container a chunk of a split-and-stitch job is written in: MP4 where the preset allows it, else MOV.</summary>
+    public string ChunkExtension => Extensions.Contains(".mp4") ? ".mp4" : ".mov";
 }

@@ -78,6 +78,13 @@ public static class TestClips
         "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
         "-c:a", "aac", "-shortest", path));
 
+    /// <summary>For split-and-stitch: H.264 yuv420p, 30 fps, 6 s, a keyframe every second, BT.709 tags, AAC tone of 6 s.</summary>
+    public static Task<string> ChunkableAsync() => Make("chunkable.mp4", path => ProcessRunner.FfmpegAsync(
+        "-f", "lavfi", "-i", $"testsrc2=s={Width}x{Height}:r=30:d=6", "-f", "lavfi", "-i", "sine=f=440:d=6:sample_rate=48000",
+        "-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-pix_fmt", "yuv420p",
+        "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv",
+        "-c:a", "aac", "-shortest", path));
+
     /// <summary>Copies a clip to <paramref name="path"/> (e.g. to give it a hostile name) and returns the path.</summary>
     public static async Task<string> CopyAsync(Task<string> clip, string path)
     {

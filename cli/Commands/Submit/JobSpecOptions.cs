@@ -62,6 +62,14 @@ internal sealed class JobSpecOptions
 
     public Option<string?> Name { get; } = new("--name") { Description = "A label for people, shown by farmctl jobs.", HelpName = "TEXT" };
 
+    public Option<string?> Chunk { get; } = new("--chunk")
+    {
+        Description = "Split a long input into chunks of about this length, encoded in parallel on free agents and joined, e.g. 20s (default: the coordinator's).",
+        HelpName = "DURATION",
+    };
+
+    public Option<bool> WholeFile { get; } = new("--whole-file") { Description = "Render as one task even when the coordinator splits long inputs." };
+
     /// <summary>--start-at, --cron, --depends-on and the attempt time limits.</summary>
     public ScheduleOptions Schedule { get; } = new();
 
@@ -74,7 +82,7 @@ internal sealed class JobSpecOptions
     {
         command.Arguments.Add(Input);
         command.Arguments.Add(Output);
-        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Wait];
+        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Chunk, WholeFile, Wait];
         foreach (var option in options)
         {
             command.Options.Add(option);
@@ -99,6 +107,13 @@ internal sealed class JobSpecOptions
             }
         });
         BitDepth.AcceptOnlyFromAmong("8", "10");
+        Chunk.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } text && !DurationText.TryParse(text, out _))
+            {
+                result.AddError($"--chunk '{text}' is not a duration, e.g. {DurationText.Examples}.");
+            }
+        });
         Priority.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<int>() is < -100 or > 100)
@@ -111,6 +126,11 @@ internal sealed class JobSpecOptions
             if (result.GetValue(Fps) is not null && result.GetValue(KeepTiming))
             {
                 result.AddError("--fps and --keep-timing contradict each other: a constant rate drops or repeats frames, keep-timing keeps them all.");
+            }
+
+            if (result.GetValue(Chunk) is not null && result.GetValue(WholeFile))
+            {
+                result.AddError("--chunk and --whole-file contradict each other: choose one.");
             }
 
             if (result.GetValue(Wait) && result.GetValue(Schedule.Cron) is not null)
@@ -155,7 +175,12 @@ internal sealed class JobSpecOptions
             Output = output,
             Priority = result.GetValue(Priority),
             Overwrite = result.GetValue(Overwrite),
+            WholeFile = result.GetValue(WholeFile),
         };
+        if (result.GetValue(Chunk) is { } chunk && DurationText.TryParse(chunk, out var chunkLength))
+        {
+            spec.ChunkDuration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(chunkLength);
+        }
         if (result.GetValue(Retries) is { } retries)
         {
             spec.MaxRetries = retries;

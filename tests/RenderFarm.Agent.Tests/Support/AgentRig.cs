@@ -27,7 +27,7 @@ internal sealed class AgentRig : IAsyncDisposable
         var options = Microsoft.Extensions.Options.Options.Create(Options);
         Outbox = new AgentOutbox(Time);
         Logs = new AttemptLogs(Outbox, options, Time, NullLogger<AttemptLogs>.Instance);
-        Runner = new AttemptRunner(new RenderPipeline(PipelineLogger), Outbox, Logs, options, Time, NullLogger<AttemptRunner>.Instance);
+        Runner = new AttemptRunner(new RenderPipeline(PipelineLogger), new RenderFarm.Agent.Chunking.StitchPipeline(), Outbox, Logs, options, Time, NullLogger<AttemptRunner>.Instance);
         Drain = new AgentDrain(Runner, Outbox, options, Time, NullLogger<AgentDrain>.Instance);
         Link = new OutboxRecorder(Outbox);
     }

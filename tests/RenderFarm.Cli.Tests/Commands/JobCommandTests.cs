@@ -211,4 +211,31 @@ public sealed class JobCommandTests : IAsyncLifetime
 
     private static List<string> Squeezed(string text) =>
         text.Split('\n').Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+
+    [Fact]
+    public async Task Job_Chunked_ShowsEachChunkWithItsFrames()
+    {
+        var job = SampleJobs.Running("j2", 55, 0, 0);
+        job.Tasks.Clear();
+        job.Tasks.Add(new RenderTask { Id = "j2-t0", State = TaskState.Succeeded, Percent = 100, Kind = TaskKind.Probe });
+        job.Tasks.Add(new RenderTask
+        {
+            Id = "j2-c0001", State = TaskState.Running, Percent = 40, Kind = TaskKind.Chunk, WeightFrames = 600,
+            Chunk = new ChunkRange { Index = 1, Count = 3, FirstFrame = 600, FrameCount = 600, StartSeconds = 20, DurationSeconds = 20 },
+        });
+        job.Tasks.Add(new RenderTask
+        {
+            Id = "j2-stitch", State = TaskState.Waiting, Kind = TaskKind.Stitch,
+            WaitReason = new WaitReason { Kind = WaitReason.Types.Kind.Tasks, Message = "waiting for every chunk and the audio of its job to finish" },
+        });
+        _farmctl.Farm.Jobs["j2"] = job;
+
+        var result = await _farmctl.RunAsync("job", "j2");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("task j2-t0 (probe)", result.Out);
+        Assert.Contains("task j2-c0001 (chunk 2/3, frames 600-1199, 20-40 s)", result.Out);
+        Assert.Contains("task j2-stitch (stitch)", result.Out);
+        Assert.Contains("waiting for every chunk and the audio", result.Out);
+    }
 }

@@ -12,7 +12,8 @@ public sealed class JobStateRollupTests
     [InlineData(new[] { TaskState.Succeeded, TaskState.Queued }, JobState.Running)]
     [InlineData(new[] { TaskState.Succeeded, TaskState.Succeeded }, JobState.Succeeded)]
     [InlineData(new[] { TaskState.Succeeded, TaskState.Failed }, JobState.Failed)]
-    [InlineData(new[] { TaskState.Failed, TaskState.Canceled }, JobState.Canceled)]
+    [InlineData(new[] { TaskState.Failed, TaskState.Canceled }, JobState.Failed)]
+    [InlineData(new[] { TaskState.Succeeded, TaskState.Canceled, TaskState.Canceled }, JobState.Canceled)]
     public void From_TaskStates_DerivesJobState(TaskState[] tasks, JobState expected) =>
         Assert.Equal(expected, JobStateRollup.From(tasks));
 

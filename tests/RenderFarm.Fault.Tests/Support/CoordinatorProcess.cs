@@ -75,6 +75,7 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
         $"--Coordinator:RetryBaseDelay={Span(settings.RetryBaseDelay)}",
         $"--Coordinator:RetryMaxDelay={Span(settings.RetryMaxDelay)}",
         $"--Coordinator:DefaultMaxRetries={settings.DefaultMaxRetries.ToString(CultureInfo.InvariantCulture)}",
+        $"--Coordinator:Chunking:MinInputDuration={Span(settings.ChunkMinInputDuration)}",
     ];
 
     private static string Span(TimeSpan span) => span.ToString("c", CultureInfo.InvariantCulture);

@@ -21,6 +21,9 @@ public sealed record CoordinatorSettings
     /// <summary>A PostgreSQL database shared with other coordinators; null = SQLite in the data folder.</summary>
     public string? PostgresConnectionString { get; init; }
 
+    /// <summary>Inputs shorter than this are not split into chunks (the coordinator's default is 60 s).</summary>
+    public TimeSpan ChunkMinInputDuration { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The settings most tests use: 3 s lease, 1 s heartbeat, 1 s sweep, 1 s retry base.</summary>
     public static CoordinatorSettings Fast { get; } = new();
 }

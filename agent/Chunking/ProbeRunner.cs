@@ -1,0 +1,75 @@
+using FFMpegCore;
+using RenderFarm.Agent.Execution;
+using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Presets;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Agent.Chunking;
+
+/// <summary>
+/// The PROBE task of a chunked job: reads the source's duration, frame rate, frames and keyframes, and the rate the
+/// output will have, so the coordinator can cut the job into chunks on frames that exist.
+/// </summary>
+public static class ProbeRunner
+{
+    /// <summary>Cut candidates besides keyframes: about one frame per second.</summary>
+    private const double MarkEverySeconds = 1;
+
+    /// <exception cref="RenderFailedException">The input cannot be read or the settings do not fit it (BAD_INPUT).</exception>
+    public static async Task<ProbeResult> RunAsync(
+        string inputPath, string finalOutputPath, OutputSettings settings, Grade? grade, bool hasLut, Action<string> step, CancellationToken cancellationToken, FFOptions? ffOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(step);
+        if (!File.Exists(inputPath)) throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(inputPath)} does not exist");
+        SourceInfo source;
+        RenderCommand whole;
+        try
+        {
+            source = await MediaProbe.ProbeAsync(inputPath, cancellationToken, countFrames: true, ffOptions).ConfigureAwait(false);
+            whole = RenderCommandBuilder.Build(settings, grade, hasLut, source, Path.GetExtension(finalOutputPath));
+        }
+        catch (MediaProbeException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"input {ex.Message}", inner: ex);
+        }
+        catch (RenderSettingsException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, ex.Message, inner: ex);
+        }
+
+        var frames = await StreamChecks.VideoFramesAsync(inputPath, cancellationToken, ffOptions).ConfigureAwait(false);
+        var result = new ProbeResult
+        {
+            DurationSeconds = source.Duration.TotalSeconds,
+            FrameCount = (ulong)frames.Count,
+            VariableFrameRate = source.IsVariableFrameRate,
+            AverageFrameRate = source.AverageFrameRate,
+            HasAudio = whole.Expect.HasAudio,
+            OutputFrameRate = whole.Expect.ConstantRate?.ToString() ?? string.Empty,
+            NotChunkable = NotChunkable(settings.Preset, Path.GetExtension(finalOutputPath)),
+        };
+        var nextMark = 0.0;
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var (time, key) = frames[i];
+            if (!key && time < nextMark) continue;
+            result.Marks.Add(new FrameMark { Index = (ulong)i, TimeSeconds = time, Keyframe = key });
+            if (time >= nextMark) nextMark = time + MarkEverySeconds;
+        }
+
+        step($"probed for chunking: {frames.Count} frames, {result.Marks.Count(m => m.Keyframe)} keyframes, {source.Duration.TotalSeconds:0.###} s, "
+            + (result.OutputFrameRate.Length > 0 ? $"output at a constant {result.OutputFrameRate} fps" : "source timing kept")
+            + (result.NotChunkable.Length > 0 ? $"; not chunkable: {result.NotChunkable}" : ""));
+        return result;
+    }
+
+    /// <summary>Why a job with this preset and output cannot be split and joined, or empty when it can.</summary>
+    public static string NotChunkable(Preset preset, string extension)
+    {
+        if (!PresetCatalog.TryGet(preset, out var info)) return "unknown preset";
+        return info.VideoEncoder == "dnxhd" && string.Equals(extension, ".mxf", StringComparison.OrdinalIgnoreCase)
+            ? "the MXF muxer refuses the time base of joined chunks; write .mov to chunk a DNxHR job"
+            : string.Empty;
+    }
+}

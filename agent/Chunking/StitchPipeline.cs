@@ -1,0 +1,216 @@
+using System.Globalization;
+using System.Text;
+using FFMpegCore;
+using RenderFarm.Agent.Execution;
+using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Presets;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Agent.Chunking;
+
+/// <summary>
+/// The STITCH task: joins the verified chunks with the concat demuxer and stream copy (no re-encoding), muxes the
+/// audio encoded once from the whole source, checks the result against what a whole-file render must be (codec,
+/// size, colour tags, frame count, duration within one frame, a clean decode, steady timestamps), then asks to
+/// publish and renames it into place, and removes the job's work folder.
+/// </summary>
+public sealed class StitchPipeline(RenderPipelineOptions? options = null)
+{
+    private readonly RenderPipelineOptions _options = options ?? new RenderPipelineOptions();
+
+    public async Task<OutputInfo> RunAsync(StitchRequest request, Action<RenderProgress> onProgress, Action<string> onLog, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(onProgress);
+        ArgumentNullException.ThrowIfNull(onLog);
+        void Step(string text) => onLog(RenderPipeline.StepPrefix + text);
+        var ff = new FFOptions { BinaryFolder = _options.BinaryFolder };
+        string? scratch = null;
+        try
+        {
+            Step($"stitch {request.Chunks.Count} chunk(s){(request.AudioPath is null ? "" : " + audio")} -> {request.OutputPath}");
+            var missing = request.Chunks.Concat(request.AudioPath is null ? [] : [request.AudioPath]).FirstOrDefault(p => !File.Exists(p));
+            if (missing is not null) throw new RenderFailedException(FailureClass.Transient, $"{Path.GetFileName(missing)} is missing from the work folder");
+            if (!request.Overwrite && File.Exists(request.OutputPath))
+            {
+                throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} already exists; set overwrite to replace it");
+            }
+
+            var expect = await ExpectAsync(request, ff, cancellationToken).ConfigureAwait(false);
+            var sourceEnd = SourceEnd(await StreamChecks.VideoFramesAsync(request.SourcePath, cancellationToken, ff).ConfigureAwait(false));
+            var extension = Path.GetExtension(request.OutputPath).ToLowerInvariant();
+            var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
+            scratch = Path.Combine(outputDir, RenderPipeline.ScratchPrefix + AttemptNames.Safe(request.AttemptId));
+            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+            Directory.CreateDirectory(scratch);
+            var list = new StringBuilder("ffconcat version 1.0\n");
+            for (var i = 0; i < request.Chunks.Count; i++)
+            {
+                var name = string.Create(CultureInfo.InvariantCulture, $"chunk-{i:D4}{MediaProbe.SafeExtension(request.Chunks[i])}");
+                File.CreateSymbolicLink(Path.Combine(scratch, name), request.Chunks[i]);
+                list.Append("file ").Append(name).Append('\n');
+                if (i < request.ChunkDurations.Count && request.ChunkDurations[i] > 0)
+                {
+                    list.Append("duration ").Append(request.ChunkDurations[i].ToString("0.######", CultureInfo.InvariantCulture)).Append('\n');
+                }
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(scratch, "chunks.ffconcat"), list.ToString(), cancellationToken).ConfigureAwait(false);
+            var audioName = request.AudioPath is null ? null : "audio" + MediaProbe.SafeExtension(request.AudioPath);
+            if (audioName is not null) File.CreateSymbolicLink(Path.Combine(scratch, audioName), request.AudioPath!);
+
+            var outputName = "output" + extension;
+            await JoinAsync(request, scratch, audioName, outputName, extension, onLog, ff, cancellationToken).ConfigureAwait(false);
+            onProgress(new RenderProgress(50, 0, 0, 0));
+            var rendered = Path.Combine(scratch, outputName);
+            var info = await VerifyAsync(rendered, expect, sourceEnd, request.ExpectedFrames, ff, cancellationToken).ConfigureAwait(false);
+            Step($"verified {info.VideoCodec} {info.Width}x{info.Height}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, clean decode, steady timestamps");
+            info.Sha256 = await RenderPipeline.Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
+            info.Path = request.OutputPath;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (request.ConfirmPublish is { } confirm)
+            {
+                if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
+                Step("the coordinator granted publishing (live lease)");
+            }
+
+            File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
+            Step($"published {request.OutputPath} (sha256 {info.Sha256})");
+            onProgress(new RenderProgress(100, 0, 0, (long)info.FrameCount));
+            if (request.WorkFolder is { } work && Directory.Exists(work))
+            {
+                TryDelete(work);
+                Step("removed the job's work folder");
+            }
+
+            return info;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new RenderFailedException(FailureClass.Transient, $"I/O error: {ex.Message}", inner: ex);
+        }
+        finally
+        {
+            if (scratch is not null) TryDelete(scratch);
+        }
+    }
+
+    /// <summary>What a whole-file render of the job must look like, from the source and the settings.</summary>
+    private static async Task<RenderExpectations> ExpectAsync(StitchRequest request, FFOptions ff, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var source = await MediaProbe.ProbeAsync(request.SourcePath, cancellationToken, ffOptions: ff).ConfigureAwait(false);
+            var settings = request.Settings;
+            if (request.AudioPath is null)
+            {
+                settings = settings.Clone();
+                settings.AudioCodec = AudioCodec.None;
+            }
+
+            return RenderCommandBuilder.Build(settings, request.Grade, request.HasLut, source, Path.GetExtension(request.OutputPath)).Expect;
+        }
+        catch (MediaProbeException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"input {ex.Message}", inner: ex);
+        }
+        catch (RenderSettingsException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, ex.Message, inner: ex);
+        }
+    }
+
+    private async Task JoinAsync(
+        StitchRequest request, string scratch, string? audioName, string outputName, string extension, Action<string> onLog, FFOptions ff, CancellationToken cancellationToken)
+    {
+        var args = new List<string> { "-map", "0:v:0" };
+        if (audioName is not null) args.AddRange(["-map", "1:a:0"]);
+        args.AddRange(["-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1"]);
+        if (PresetCatalog.TryGet(request.Settings.Preset, out var preset) && preset.VideoEncoder == "libx265" && extension is ".mp4" or ".m4v" or ".mov")
+        {
+            args.AddRange(["-tag:v", "hvc1"]);
+        }
+
+        args.AddRange(PresetEncoding.ContainerArguments(extension));
+        var log = new FfmpegLog(_options.LogTailLines);
+        var arguments = FFMpegArguments.FromFileInput("chunks.ffconcat", verifyExists: false, o => o.WithCustomArgument("-f concat"));
+        if (audioName is not null) arguments = arguments.AddFileInput(audioName, verifyExists: false);
+        var processor = arguments
+            .OutputToFile(outputName, overwrite: true, o => o.WithCustomArgument(RenderCommand.Join(args)))
+            .NotifyOnStandardError(line =>
+            {
+                onLog(line);
+                log.Add(line);
+            })
+            .CancellableThrough(cancellationToken, _options.CancelGracePeriod);
+        var runOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.BinaryFolder };
+        onLog($"{RenderPipeline.StepPrefix}{GlobalFFOptions.GetFFMpegBinaryPath(runOptions)} {processor.Arguments}");
+        var result = await processor.ProcessAsynchronously(throwOnError: false, runOptions).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (result.Cancelled) throw new OperationCanceledException("ffmpeg was stopped", cancellationToken);
+        if (!result.Success)
+        {
+            var tail = log.Tail;
+            var lastLine = tail.Split('\n').LastOrDefault(l => !l.StartsWith("frame=", StringComparison.Ordinal)) ?? string.Empty;
+            throw new RenderFailedException(FailureClass.Transient, $"joining the chunks failed, ffmpeg exited with code {result.ExitCode}: {lastLine}", result.ExitCode, tail);
+        }
+    }
+
+    /// <summary>When the source's last frame ends (its time plus the step before it), and that step.</summary>
+    private static (double End, double LastStep) SourceEnd(IReadOnlyList<(double Time, bool Key)> frames)
+    {
+        var step = frames.Count > 1 ? frames[^1].Time - frames[^2].Time : 0;
+        return (frames[^1].Time + step, step);
+    }
+
+    private static async Task<OutputInfo> VerifyAsync(
+        string rendered, RenderExpectations expect, (double End, double LastStep) source, long expectedFrames, FFOptions ff, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var info = await OutputVerifier.VerifyAsync(rendered, expect, cancellationToken, ff).ConfigureAwait(false);
+            if (expectedFrames > 0 && (long)info.FrameCount != expectedFrames)
+            {
+                throw new OutputVerificationException($"the joined video has {info.FrameCount} frames, its chunks {expectedFrames}");
+            }
+
+            // The source lasts its stream duration or until its last frame ends (containers disagree on the last frame of
+            // variable-rate video); the joined file must end within one frame (the output's or the source's last) of either.
+            var frame = Math.Max(expect.ConstantRate?.FrameSeconds ?? 0, source.LastStep);
+            var drift = Math.Min(Math.Abs(info.DurationSeconds - expect.SourceDuration.TotalSeconds), Math.Abs(info.DurationSeconds - source.End));
+            if (drift > frame + 0.001)
+            {
+                throw new OutputVerificationException(string.Create(CultureInfo.InvariantCulture,
+                    $"the joined video lasts {info.DurationSeconds:0.####} s, the source {expect.SourceDuration.TotalSeconds:0.####} s: more than one frame apart"));
+            }
+
+            var errors = await StreamChecks.DecodeErrorsAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
+            if (errors.Length > 0) throw new OutputVerificationException($"the joined file does not decode cleanly: {errors.Split('\n')[0]}");
+            var unsteady = StreamChecks.Unsteady(await StreamChecks.VideoTimestampsAsync(rendered, cancellationToken, ff).ConfigureAwait(false), expect.ConstantRate is not null);
+            if (unsteady is not null) throw new OutputVerificationException($"the joined video's timestamps are not steady: {unsteady}");
+            if (expect.HasAudio && await StreamChecks.AudioAsync(rendered, cancellationToken, ff).ConfigureAwait(false) is { } audio
+                && Math.Abs(audio.Seconds - expect.SourceDuration.TotalSeconds) > ChunkVerifier.AudioTolerance.TotalSeconds)
+            {
+                throw new OutputVerificationException(string.Create(CultureInfo.InvariantCulture, $"the audio lasts {audio.Seconds:0.###} s, the video {info.DurationSeconds:0.###} s"));
+            }
+
+            return info;
+        }
+        catch (OutputVerificationException ex)
+        {
+            throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
+        }
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: the coordinator removes a job's work folder again when the job ends.
+        }
+    }
+}

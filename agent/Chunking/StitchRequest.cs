@@ -1,0 +1,32 @@
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Agent.Chunking;
+
+/// <summary>One STITCH task for <see cref="StitchPipeline"/>. Paths are absolute and already resolved inside the media roots.</summary>
+/// <param name="AttemptId">The attempt (fencing token); names the scratch folder.</param>
+/// <param name="SourcePath">The job's input: probed for what the joined file must look like.</param>
+/// <param name="OutputPath">Where the verified file is published.</param>
+/// <param name="Chunks">The chunk files in order.</param>
+/// <param name="ChunkDurations">Each chunk's exact duration in seconds (0 = to its end).</param>
+/// <param name="AudioPath">The audio file, or null for none.</param>
+/// <param name="ExpectedFrames">Frames the joined video must have (the chunks' verified counts, summed).</param>
+/// <param name="WorkFolder">The job's work folder, removed once the output is published; null to keep it.</param>
+/// <param name="Settings">The job's output settings.</param>
+/// <param name="Grade">The job's grade, or null.</param>
+/// <param name="HasLut">Whether the job grades with a LUT (it decides the colour of the output).</param>
+/// <param name="Overwrite">Whether an existing output may be replaced.</param>
+/// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
+public sealed record StitchRequest(
+    string AttemptId,
+    string SourcePath,
+    string OutputPath,
+    IReadOnlyList<string> Chunks,
+    IReadOnlyList<double> ChunkDurations,
+    string? AudioPath,
+    long ExpectedFrames,
+    string? WorkFolder,
+    OutputSettings Settings,
+    Grade? Grade,
+    bool HasLut,
+    bool Overwrite,
+    Func<CancellationToken, Task<string?>>? ConfirmPublish = null);

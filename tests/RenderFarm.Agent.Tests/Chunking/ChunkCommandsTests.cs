@@ -1,0 +1,50 @@
+using RenderFarm.Agent.Chunking;
+using RenderFarm.Agent.Media;
+using RenderFarm.Agent.Tests.Media;
+using RenderFarm.Protos.Presets;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Agent.Tests.Chunking;
+
+public sealed class ChunkCommandsTests
+{
+    private static RenderCommand Whole(Preset preset, FrameRateMode mode = FrameRateMode.Unspecified) =>
+        RenderCommandBuilder.Build(new OutputSettings { Preset = preset, FrameRateMode = mode, AudioCodec = AudioCodec.None }, null, false, Sources.Sdr(), ".mp4", "input.mp4");
+
+    [Fact]
+    public void ForChunk_ConstantRate_CutsOnTheOutputGridRightAfterFps()
+    {
+        PresetCatalog.TryGet(Preset.H264Proxy540P, out var preset);
+        var chunk = new ChunkRange { Index = 1, Count = 3, FirstFrame = 100, FrameCount = 50, StartSeconds = 4, DurationSeconds = 2, SeekSeconds = 3.5, GopFrames = 50 };
+
+        var command = ChunkCommands.ForChunk(Whole(Preset.H264Proxy540P), chunk, preset);
+
+        Assert.StartsWith("fps=25/1,trim=start_pts=100:end_pts=150,setpts=PTS-STARTPTS,", command.VideoFilter);
+        Assert.Equal(["-copyts", "-start_at_zero", "-noaccurate_seek", "-ss", "3.5"], command.InputArguments);
+        Assert.Contains("stitchable=1:mbtree=0:open-gop=0", command.OutputArguments);
+        Assert.Equal("50", command.OutputArguments[command.OutputArguments.ToList().IndexOf("-g") + 1]);
+        Assert.Equal(50, command.Expect.ExpectedFrameCount);
+        Assert.Contains("-an", command.OutputArguments);
+    }
+
+    [Fact]
+    public void ForChunk_KeepTimingLastChunk_CutsAtSourceTimeWithoutEnd()
+    {
+        PresetCatalog.TryGet(Preset.HevcDelivery, out var preset);
+        var chunk = new ChunkRange { Index = 2, Count = 3, FirstFrame = 200, FrameCount = 50, Last = true, StartSeconds = 8, DurationSeconds = 2, SeekSeconds = 8, GopFrames = 50 };
+
+        var command = ChunkCommands.ForChunk(Whole(Preset.HevcDelivery), chunk, preset);
+
+        Assert.StartsWith("trim=start=7.9995,setpts=PTS-STARTPTS,", command.VideoFilter);
+        Assert.Contains(command.OutputArguments, a => a.EndsWith(":keyint=50:min-keyint=50:scenecut=0:open-gop=0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Unsteady_RepeatedOrUnevenTimestamps_AreNamed()
+    {
+        Assert.Null(StreamChecks.Unsteady([0, 512, 1024, 1536], constantRate: true));
+        Assert.Contains("share", StreamChecks.Unsteady([0, 512, 512, 1024], constantRate: false));
+        Assert.Contains("step after frame 2", StreamChecks.Unsteady([0, 512, 1024, 2048, 2560], constantRate: true));
+        Assert.Null(StreamChecks.Unsteady([0, 512, 1024, 2048, 2560], constantRate: false));
+    }
+}
