@@ -5,6 +5,7 @@ using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Transport;
 
 namespace RenderFarm.Agent.Hosting;
 
@@ -15,7 +16,11 @@ public static class AgentExtensions
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration, GrpcChannel? channel = null)
     {
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section))
-            .PostConfigure<IHostEnvironment>((o, env) => o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath))
+            .PostConfigure<IHostEnvironment>((o, env) =>
+            {
+                o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath);
+                o.CredentialFile = Path.GetFullPath(o.CredentialFile, env.ContentRootPath);
+            })
             .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
             .Validate(o => o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root")
             .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate must be above 0")
@@ -38,6 +43,7 @@ public static class AgentExtensions
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AttemptRunner>();
         services.AddSingleton<AgentDrain>();
+        services.AddSingleton<AgentCredential>();
         services.AddSingleton<LinkSession>();
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
@@ -48,7 +54,7 @@ public static class AgentExtensions
     /// The channel to the coordinator. Its own reconnect backoff is kept short: the agent's link already
     /// backs off with jitter, and a channel still backing off would fail those tries at once with a cached error.
     /// </summary>
-    private static GrpcChannel CreateChannel(AgentOptions options) => GrpcChannel.ForAddress(options.Coordinator, new GrpcChannelOptions
+    private static GrpcChannel CreateChannel(AgentOptions options) => CoordinatorChannels.Create(options.Coordinator, options.CaFile, new GrpcChannelOptions
     {
         InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
         MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
