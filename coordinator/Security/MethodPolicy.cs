@@ -7,10 +7,8 @@ public static class MethodPolicy
 {
     public enum Need
     {
-        /// <summary>Anyone, without a credential (health checks, enrollment).</summary>
+        /// <summary>Anyone, without a credential: health checks, enrollment, and reflection (the schema is public; grpcurl and buf curl read it).</summary>
         Nobody,
-        /// <summary>Any valid API key (reflection).</summary>
-        AnyKey,
         Viewer,
         Editor,
         Operator,
@@ -43,8 +41,8 @@ public static class MethodPolicy
         ["/grpc.health.v1.Health/Check"] = Need.Nobody,
         ["/grpc.health.v1.Health/Watch"] = Need.Nobody,
         ["/grpc.health.v1.Health/List"] = Need.Nobody,
-        ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = Need.AnyKey,
-        ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = Need.AnyKey,
+        ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = Need.Nobody,
+        ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = Need.Nobody,
     };
 
     /// <summary>What <paramref name="method"/> needs; null for a method this coordinator does not know.</summary>
@@ -56,7 +54,6 @@ public static class MethodPolicy
         Need.Nobody => null,
         Need.Agent => caller.IsAgent ? null : $"only enrolled agents may open the agent stream; {caller} is a person's key",
         _ when caller.IsAgent => $"{caller} may only use the agent stream",
-        Need.AnyKey => null,
         Need.Viewer or Need.Editor or Need.Operator when caller.Has(RoleFor(need)) => null,
         _ => $"{caller} may not do this: it needs the {RoleNames.Name(RoleFor(need))} role (ask an operator: farmctl keys create NAME --role {RoleNames.Name(RoleFor(need))})",
     };
