@@ -75,7 +75,7 @@ public sealed class MediaRoots
         {
             if (IsInside(real, rootPath) && IsInside(full, rootPath))
             {
-                media = new MediaRef { Root = name, Path = Path.GetRelativePath(rootPath, full).Replace('\\', '/') };
+                media = new MediaRef { Root = name, Path = Path.GetRelativePath(rootPath, full).Replace(Path.DirectorySeparatorChar, '/') };
                 return true;
             }
         }
