@@ -2,7 +2,7 @@ using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Security;
 
-/// <summary>What each gRPC method needs. A method not listed here is refused to everyone.</summary>
+/// <summary>What each gRPC method needs. Add every new RPC here; until then it needs an operator.</summary>
 public static class MethodPolicy
 {
     public enum Need
@@ -45,8 +45,17 @@ public static class MethodPolicy
         ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = Need.Nobody,
     };
 
-    /// <summary>What <paramref name="method"/> needs; null for a method this coordinator does not know.</summary>
-    public static Need? For(string method) => Methods.TryGetValue(method, out var need) ? need : null;
+    /// <summary>
+    /// What <paramref name="method"/> needs. A renderfarm method missing from the table needs an operator (the safe
+    /// default until it is listed); any other unknown method is refused (null).
+    /// </summary>
+    public static Need? For(string method) =>
+        Methods.TryGetValue(method, out var need) ? need
+        : method.StartsWith("/renderfarm.", StringComparison.Ordinal) ? Need.Operator
+        : null;
+
+    /// <summary>Whether the table names <paramref name="method"/> (a test checks every RPC is listed).</summary>
+    public static bool IsListed(string method) => Methods.ContainsKey(method);
 
     /// <summary>Why <paramref name="caller"/> may not call a method that needs <paramref name="need"/>, or null when it may.</summary>
     public static string? Refusal(Need need, Caller caller) => need switch

@@ -16,11 +16,17 @@ public sealed class FarmCredentials
     /// <summary>An operator key the coordinator accepts from configuration (<c>Coordinator:Security:BootstrapOperatorKey</c>).</summary>
     public string OperatorKey { get; } = "rfk_bootstrap-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
 
-    /// <summary>Coordinator configuration keys and values (for an in-memory configuration).</summary>
+    /// <summary>
+    /// Coordinator configuration keys and values (for an in-memory configuration): the token, the operator key, and
+    /// request limits high enough that tests which fire many calls are never throttled (limit tests set their own).
+    /// </summary>
     public IReadOnlyDictionary<string, string?> CoordinatorSettings => new Dictionary<string, string?>
     {
         ["Coordinator:Security:EnrollmentToken"] = EnrollmentToken,
         ["Coordinator:Security:BootstrapOperatorKey"] = OperatorKey,
+        ["Coordinator:Security:RequestsPerSecond"] = "100000",
+        ["Coordinator:Security:RequestBurst"] = "1000000",
+        ["Coordinator:Security:MaxStreamsPerCaller"] = "10000",
     };
 
     /// <summary>The same as environment variables, for a coordinator process (secrets stay out of its command line).</summary>
