@@ -213,7 +213,7 @@ public sealed class AttemptRunner(
 
         foreach (var (what, file) in new[] { ("input", input), ("LUT", lut) })
         {
-            if (file is not null && PathSafety.NotAFileWithContent(file) is { } why)
+            if (file is not null && File.Exists(file) && PathSafety.NotAFileWithContent(file) is { } why)
             {
                 throw new RenderFailedException(FailureClass.BadInput, $"the {what} '{Path.GetFileName(file)}' {why}", 0, "");
             }
