@@ -16,7 +16,7 @@ bin() { echo "$repo/$1/bin/Release/net10.0/$2.dll"; }
 farmctl() { dotnet "$(bin cli farmctl)" "$@"; }
 
 rm -rf "$work"
-mkdir -p "$media/footage" "$media/luts" "$media/proxies" "$media/deliveries" "$work/logs"
+mkdir -p "$media/footage" "$media/luts" "$media/proxies" "$media/deliveries" "$work/logs" "$work/agents"
 
 pids=()
 cleanup() {
@@ -28,6 +28,10 @@ trap cleanup EXIT
 echo "== Making a phone-like clip (HEVC 10-bit HLG, VFR) and a warm LUT"
 scripts/lib/make-phone-clip.sh "$media/footage/IMG_0042.mov" 4 1280x720
 scripts/lib/make-warm-lut.sh "$media/luts/warm look.cube"
+
+echo "== Access: an enrollment token for the agents and a first operator key (kept in variables, never printed)"
+. scripts/lib/farm-access.sh
+farm_access "$(bin coordinator renderfarm-coordinator)" "$work/data"
 
 echo "== Starting the coordinator on 127.0.0.1:$port (SQLite in $work/data)"
 dotnet "$(bin coordinator renderfarm-coordinator)" \
@@ -45,6 +49,7 @@ for name in agent-1 agent-2; do
   echo "== Starting $name"
   dotnet "$(bin agent renderfarm-agent)" \
     --Agent:Name="$name" --Agent:Coordinator="http://127.0.0.1:$port" \
+    --Agent:CredentialFile="$work/agents/$name.credential" \
     --Agent:MediaRoots:media="$media" >"$work/logs/$name.log" 2>&1 &
   pids+=($!)
 done
@@ -53,12 +58,18 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 farmctl agents
+echo "   each agent enrolled once and keeps its own credential: $(stat -c '%A' "$work/agents/agent-1.credential") $work/agents/agent-1.credential"
+
+echo "== Issuing an editor key for the submissions (farmctl keys create, as the operator)"
+editor_key=$(farmctl keys create alice --role editor 2>/dev/null)
+editor() { RENDERFARM_API_KEY="$editor_key" farmctl "$@"; }
+farmctl keys list
 
 echo "== Submitting an editing proxy (H.264 540p, HLG tone-mapped to SDR, constant 30 fps)"
-proxy=$(farmctl submit transcode "$media/footage/IMG_0042.mov" "$media/proxies/IMG_0042_proxy.mp4" \
+proxy=$(editor submit transcode "$media/footage/IMG_0042.mov" "$media/proxies/IMG_0042_proxy.mp4" \
   --preset h264-proxy-540p --fps 30 --name "IMG_0042 proxy" --json | grep -o '"id": *"job-[0-9a-f]*"' | head -1 | grep -o 'job-[0-9a-f]*')
 echo "== Submitting a graded delivery (tone-map, then the warm LUT, +0.3 EV, HEVC 10-bit)"
-farmctl submit grade "$media/footage/IMG_0042.mov" "$media/deliveries/IMG_0042_graded.mp4" \
+editor submit grade "$media/footage/IMG_0042.mov" "$media/deliveries/IMG_0042_graded.mp4" \
   --preset hevc --lut "$media/luts/warm look.cube" --exposure 0.3 --name "IMG_0042 graded" --wait
 farmctl watch "$proxy"
 

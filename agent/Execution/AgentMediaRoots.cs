@@ -1,3 +1,4 @@
+using RenderFarm.Protos.Media;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
@@ -12,7 +13,7 @@ public sealed class AgentMediaRoots
 
     public AgentMediaRoots(IReadOnlyDictionary<string, string> roots)
     {
-        _roots = roots.ToDictionary(r => r.Key, r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r.Value)));
+        _roots = roots.ToDictionary(r => r.Key, r => Path.TrimEndingDirectorySeparator(PathSafety.RealPath(Path.GetFullPath(r.Value))));
     }
 
     public IEnumerable<string> Names => _roots.Keys;
@@ -41,9 +42,16 @@ public sealed class AgentMediaRoots
         }
 
         var full = Path.GetFullPath(Path.Combine(root, media.Path));
-        if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        if (!PathSafety.IsInside(full, root))
         {
             error = $"'{media.Path}' leads outside media root '{media.Root}'";
+            return false;
+        }
+
+        var real = PathSafety.RealPath(full);
+        if (!PathSafety.IsInside(real, root))
+        {
+            error = $"'{media.Path}' leads through a link to '{real}', outside media root '{media.Root}'";
             return false;
         }
 

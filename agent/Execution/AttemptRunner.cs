@@ -5,6 +5,7 @@ using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Transfer;
+using RenderFarm.Protos.Media;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
@@ -242,6 +243,14 @@ public sealed class AttemptRunner(
             || (work.Lut is { Root.Length: > 0 } && !_roots.TryResolve(work.Lut, out lut, out error)))
         {
             throw new RenderFailedException(FailureClass.Unsupported, $"cannot place the task's files on this agent: {error}", 0, "");
+        }
+
+        foreach (var (what, file) in new[] { ("input", input), ("LUT", lut) })
+        {
+            if (file is not null && File.Exists(file) && PathSafety.NotAFileWithContent(file) is { } why)
+            {
+                throw new RenderFailedException(FailureClass.BadInput, $"the {what} '{Path.GetFileName(file)}' {why}", 0, "");
+            }
         }
 
         return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite,

@@ -1,3 +1,4 @@
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Chunking;
@@ -8,6 +9,7 @@ using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
 using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Connection;
+using RenderFarm.Protos.Transport;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Hosting;
@@ -24,6 +26,7 @@ public static class AgentExtensions
                 o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath);
                 o.Transfer.CacheDirectory = Path.GetFullPath(o.Transfer.CacheDirectory, env.ContentRootPath);
                 o.Transfer.WorkDirectory = Path.GetFullPath(o.Transfer.WorkDirectory, env.ContentRootPath);
+                o.CredentialFile = Path.GetFullPath(o.CredentialFile, env.ContentRootPath);
             })
             .Validate(o => CoordinatorChannel.TryParse(o.Coordinator, out _, out _), "Agent:Coordinator must be one or more http:// or https:// URLs, comma-separated")
             .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
@@ -54,6 +57,7 @@ public static class AgentExtensions
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AttemptRunner>();
         services.AddSingleton<AgentDrain>();
+        services.AddSingleton<AgentCredential>();
         services.AddSingleton<LinkSession>();
         if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services, channel);
         services.AddHostedService<CoordinatorLink>();
@@ -71,8 +75,13 @@ public static class AgentExtensions
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value.Transfer;
             return new BlobCache(o.CacheDirectory, o.CacheLimitBytes, sp.GetRequiredService<TimeProvider>());
         });
-        services.AddSingleton(sp => new TransferService.TransferServiceClient(channel ?? CoordinatorChannel.Create(
-            Addresses(sp.GetRequiredService<IOptions<AgentOptions>>().Value), new GrpcChannelOptions { HttpHandler = CreateHandler() })));
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var credential = sp.GetRequiredService<AgentCredential>();
+            var transferChannel = channel ?? CoordinatorChannel.Create(Addresses(o), CoordinatorChannels.Verified(o.CaFile, new GrpcChannelOptions { HttpHandler = CreateHandler() }));
+            return new TransferService.TransferServiceClient(transferChannel.Intercept(credential.AddTo));
+        });
         services.AddSingleton<AgentBandwidth>();
         services.AddSingleton<BlobDownloader>();
         services.AddSingleton<OutputUploader>();
@@ -83,14 +92,11 @@ public static class AgentExtensions
     /// The channel to the coordinator. Its own reconnect backoff is kept short: the agent's link already
     /// backs off with jitter, and a channel still backing off would fail those tries at once with a cached error.
     /// </summary>
-    private static GrpcChannel CreateChannel(AgentOptions options)
+    private static GrpcChannel CreateChannel(AgentOptions options) => CoordinatorChannel.Create(Addresses(options), CoordinatorChannels.Verified(options.CaFile, new GrpcChannelOptions
     {
-        return CoordinatorChannel.Create(Addresses(options), new GrpcChannelOptions
-        {
-            InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
-            MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
-        });
-    }
+        InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
+        MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
+    }));
 
     private static IReadOnlyList<Uri> Addresses(AgentOptions options) =>
         CoordinatorChannel.TryParse(options.Coordinator, out var addresses, out var problem)

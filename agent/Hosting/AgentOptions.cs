@@ -13,6 +13,24 @@ public sealed class AgentOptions
     /// </summary>
     public string Coordinator { get; set; } = "http://127.0.0.1:7400";
 
+    /// <summary>
+    /// A PEM CA certificate to verify the coordinator's TLS certificate against (a studio's own CA) instead of the
+    /// system's trusted roots. Only with an https coordinator address. Default: none.
+    /// </summary>
+    public string CaFile { get; set; } = "";
+
+    /// <summary>
+    /// The farm's enrollment token (the coordinator's <c>Coordinator:Security:EnrollmentToken</c>), exchanged once for
+    /// this agent's own credential when <see cref="CredentialFile"/> does not exist yet. Default: none.
+    /// </summary>
+    public string EnrollmentToken { get; set; } = "";
+
+    /// <summary>
+    /// Where this agent keeps its credential (readable by its user only). A relative path is taken from the content
+    /// root. Default <c>.data/agent.credential</c>.
+    /// </summary>
+    public string CredentialFile { get; set; } = ".data/agent.credential";
+
     /// <summary>This agent's name, unique in the farm. Default: the machine name.</summary>
     public string Name { get; set; } = Environment.MachineName;
 

@@ -18,6 +18,7 @@ public sealed class LinkSession(
     AttemptRunner runner,
     AgentOutbox outbox,
     PublishPermits permits,
+    AgentCredential credential,
     FfmpegCapabilities capabilities,
     IOptions<AgentOptions> options,
     TimeProvider time,
@@ -32,7 +33,7 @@ public sealed class LinkSession(
 
     public async Task RunAsync(AgentService.AgentServiceClient client, CancellationToken cancellationToken)
     {
-        using var call = client.Connect(cancellationToken: cancellationToken);
+        using var call = client.Connect(await credential.HeadersAsync(cancellationToken), cancellationToken: cancellationToken);
         using var streamEnded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var o = options.Value;
         var hello = new AgentHello

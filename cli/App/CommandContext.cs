@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using RenderFarm.Cli.Connection;
 using RenderFarm.Cli.Output;
@@ -11,6 +13,7 @@ namespace RenderFarm.Cli.App;
 internal sealed class CommandContext : IDisposable
 {
     private readonly Lazy<GrpcChannel> _channel;
+    private readonly Lazy<CallInvoker> _calls;
 
     public CommandContext(ParseResult parseResult, FarmctlEnvironment environment, CoordinatorAddress coordinator, bool json)
     {
@@ -20,8 +23,20 @@ internal sealed class CommandContext : IDisposable
         Json = json;
         Console = ConsoleFactory.Create(environment.Out, environment.OutIsTerminal);
         JsonOut = new JsonOutput(environment.Out);
-        _channel = new Lazy<GrpcChannel>(() => coordinator.Uris.Count == 1 ? environment.CreateChannel(coordinator.Uri) : ChannelFactory.Create(coordinator.Uris));
+        Settings = ClientSettings.Resolve(environment.GetEnvironmentVariable);
+        _channel = new Lazy<GrpcChannel>(() => Settings.CaFile is { } ca ? ChannelFactory.Create(coordinator.Uris, ca)
+            : coordinator.Uris.Count == 1 ? environment.CreateChannel(coordinator.Uri) : ChannelFactory.Create(coordinator.Uris, null));
+        _calls = new Lazy<CallInvoker>(() => Settings.ApiKey is { } key
+            ? _channel.Value.Intercept(metadata =>
+            {
+                metadata.Add("authorization", "Bearer " + key);
+                return metadata;
+            })
+            : _channel.Value.CreateCallInvoker());
     }
+
+    /// <summary>The API key and CA file from the environment or the config file.</summary>
+    public ClientSettings Settings { get; }
 
     public ParseResult ParseResult { get; }
 
@@ -39,9 +54,11 @@ internal sealed class CommandContext : IDisposable
 
     public TextWriter Error => Environment.Error;
 
-    public JobService.JobServiceClient Jobs => new(_channel.Value);
+    public JobService.JobServiceClient Jobs => new(_calls.Value);
 
-    public FarmService.FarmServiceClient Farm => new(_channel.Value);
+    public FarmService.FarmServiceClient Farm => new(_calls.Value);
+
+    public AccessService.AccessServiceClient Access => new(_calls.Value);
 
     public T Get<T>(Option<T> option) => ParseResult.GetValue(option)!;
 

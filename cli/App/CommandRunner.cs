@@ -26,6 +26,7 @@ internal sealed class CommandRunner(FarmctlEnvironment environment, GlobalOption
         }
 
         using var context = new CommandContext(parseResult, environment, coordinator, parseResult.GetValue(globals.Json));
+        if (context.Settings.Warning is { } warning) await environment.Error.WriteLineAsync(warning);
         try
         {
             return await action(context, cancellationToken);
@@ -39,6 +40,11 @@ internal sealed class CommandRunner(FarmctlEnvironment environment, GlobalOption
         catch (RpcException e)
         {
             return RpcErrorReporter.Report(e, coordinator, environment.Error);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException && context.Settings.CaFile is not null)
+        {
+            await environment.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.Usage;
         }
     }
 }

@@ -63,6 +63,7 @@ public static class FarmctlApp
         root.Subcommands.Add(AttemptsCommand.Create(runner));
         root.Subcommands.Add(StatsCommand.Create(runner));
         root.Subcommands.Add(TopCommand.Create(runner));
+        root.Subcommands.Add(KeysCommand.Create(runner));
         return root;
     }
 }

@@ -16,6 +16,7 @@ internal static class AgentsCommand
             "machine, load, ffmpeg, last heartbeat. `agents drain` and `agents resume` take one out of and back into service.");
         command.Subcommands.Add(AgentDrainCommands.Drain(runner));
         command.Subcommands.Add(AgentDrainCommands.Resume(runner));
+        command.Subcommands.Add(AgentRevokeCommand.Create(runner));
         runner.Bind(command, async (context, cancellationToken) =>
         {
             var response = await context.Farm.ListAgentsAsync(new ListAgentsRequest(), cancellationToken: cancellationToken);

@@ -10,6 +10,11 @@ internal static class RpcErrorReporter
     {
         var detail = string.IsNullOrWhiteSpace(exception.Status.Detail) ? "(no detail)" : exception.Status.Detail;
         error.WriteLine($"error: {exception.StatusCode}: {detail}");
+        if (exception.StatusCode == StatusCode.Unauthenticated)
+        {
+            error.WriteLine($"farmctl sends the API key from ${ClientSettings.ApiKeyVariable} or the config file ({ClientSettings.ConfigVariable}, default ~/.config/renderfarm/farmctl.json, {{\"apiKey\": \"...\"}}).");
+        }
+
         if (exception.StatusCode != StatusCode.Unavailable)
         {
             return ExitCodes.Refused;

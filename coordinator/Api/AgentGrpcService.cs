@@ -1,5 +1,6 @@
 using Grpc.Core;
 using RenderFarm.Coordinator.Dispatch;
+using RenderFarm.Coordinator.Security;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
@@ -8,5 +9,5 @@ namespace RenderFarm.Coordinator.Api;
 public sealed class AgentGrpcService(AgentConnection connection) : AgentService.AgentServiceBase
 {
     public override Task Connect(IAsyncStreamReader<ConnectRequest> requestStream, IServerStreamWriter<ConnectResponse> responseStream, ServerCallContext context) =>
-        connection.RunAsync(requestStream, responseStream, context.CancellationToken);
+        connection.RunAsync(requestStream, responseStream, Caller.Of(context)?.Name, context.CancellationToken);
 }

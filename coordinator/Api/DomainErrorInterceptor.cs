@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Security;
 
 namespace RenderFarm.Coordinator.Api;
 
@@ -53,6 +54,7 @@ public sealed partial class DomainErrorInterceptor(ILogger<DomainErrorIntercepto
         JobValidationException v => new RpcException(new Status(StatusCode.InvalidArgument, v.Message)),
         JobNotFoundException n => new RpcException(new Status(StatusCode.NotFound, n.Message)),
         NotFoundException n => new RpcException(new Status(StatusCode.NotFound, n.Message)),
+        AccessDeniedException a => a.ToRpc(),
         JobStateConflictException c => new RpcException(new Status(StatusCode.FailedPrecondition, c.Message)),
         _ => Internal(exception, context),
     };

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Security;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
@@ -9,6 +10,7 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
 {
     public override async Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
     {
+        if (request.Spec is { } spec) spec.Owner = Caller.Of(context)?.Name ?? "";
         var job = await catalog.SubmitAsync(request.Spec, context.CancellationToken);
         return new SubmitJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
     }
@@ -44,13 +46,17 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
 
     public override async Task<CancelJobResponse> CancelJob(CancelJobRequest request, ServerCallContext context)
     {
-        var job = await catalog.CancelAsync(RequireJobId(request.JobId), context.CancellationToken);
+        var jobId = RequireJobId(request.JobId);
+        JobAccess.EnsureMayChange(Caller.Of(context), await catalog.GetAsync(jobId, context.CancellationToken), "cancel");
+        var job = await catalog.CancelAsync(jobId, context.CancellationToken);
         return new CancelJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
     }
 
     public override async Task<RetryJobResponse> RetryJob(RetryJobRequest request, ServerCallContext context)
     {
-        var job = await catalog.RetryAsync(RequireJobId(request.JobId), context.CancellationToken);
+        var jobId = RequireJobId(request.JobId);
+        JobAccess.EnsureMayChange(Caller.Of(context), await catalog.GetAsync(jobId, context.CancellationToken), "retry");
+        var job = await catalog.RetryAsync(jobId, context.CancellationToken);
         return new RetryJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
     }
 

@@ -27,7 +27,8 @@ public sealed partial class AgentConnection(
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex AgentName();
 
-    public async Task RunAsync(IAsyncStreamReader<ConnectRequest> requests, IServerStreamWriter<ConnectResponse> responses, CancellationToken cancellationToken)
+    /// <param name="enrolledName">The name the agent's credential was issued to; its hello must use it (null only without access control, in tests).</param>
+    public async Task RunAsync(IAsyncStreamReader<ConnectRequest> requests, IServerStreamWriter<ConnectResponse> responses, string? enrolledName, CancellationToken cancellationToken)
     {
         if (!await requests.MoveNext(cancellationToken))
         {
@@ -36,6 +37,10 @@ public sealed partial class AgentConnection(
 
         var hello = requests.Current.Hello ?? throw new RpcException(new Status(StatusCode.FailedPrecondition, "the first message on the stream must be a hello"));
         Validate(hello);
+        if (enrolledName is not null && hello.Name != enrolledName)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"hello.name: this credential belongs to agent '{enrolledName}', not '{hello.Name}'; enroll each agent under its own name"));
+        }
 
         var session = new AgentSession(hello, time.GetUtcNow());
         agents.Add(session);

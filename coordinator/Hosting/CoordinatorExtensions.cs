@@ -5,6 +5,7 @@ using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Scheduling;
+using RenderFarm.Coordinator.Security;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Coordinator.Transfer;
 using RenderFarm.Coordinator.Watching;
@@ -53,11 +54,14 @@ public static class CoordinatorExtensions
         services.AddFarmWatching(configuration);
         services.AddFarmObservability();
         services.AddFarmTransfer(configuration);
+        services.AddFarmSecurity(configuration);
 
+        var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
         {
+            o.Interceptors.Add<AccessInterceptor>();
             o.Interceptors.Add<DomainErrorInterceptor>();
-            o.MaxReceiveMessageSize = 1024 * 1024;
+            o.MaxReceiveMessageSize = maxRequestBytes;
         });
         services.AddGrpcReflection();
         return services;
@@ -68,6 +72,7 @@ public static class CoordinatorExtensions
         app.MapGrpcService<JobGrpcService>();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FarmGrpcService>();
+        app.MapGrpcService<AccessGrpcService>();
         app.MapFarmObservability();
         app.MapFarmTransfer();
         app.MapGrpcReflectionService();

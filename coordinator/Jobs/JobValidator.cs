@@ -2,6 +2,7 @@ using System.Globalization;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Protos.Presets;
+using RenderFarm.Protos.Media;
 using RenderFarm.Protos.V1;
 using Microsoft.Extensions.Options;
 
@@ -199,10 +200,9 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
     {
         var media = Resolve(field, path, problems);
         if (media is null) return null;
-        var local = roots.ToLocalPath(media);
-        if (!File.Exists(local))
+        if (PathSafety.NotAFileWithContent(roots.ToLocalPath(media)) is { } why)
         {
-            problems.Add(Directory.Exists(local) ? $"{field}: '{path}' is a folder, not a file" : $"{field}: '{path}' does not exist");
+            problems.Add($"{field}: '{path}' {why}");
             return null;
         }
 

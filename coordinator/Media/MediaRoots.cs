@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Hosting;
+using RenderFarm.Protos.Media;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Media;
@@ -74,7 +75,7 @@ public sealed class MediaRoots
         {
             if (IsInside(real, rootPath) && IsInside(full, rootPath))
             {
-                media = new MediaRef { Root = name, Path = Path.GetRelativePath(rootPath, full).Replace('\\', '/') };
+                media = new MediaRef { Root = name, Path = Path.GetRelativePath(rootPath, full).Replace(Path.DirectorySeparatorChar, '/') };
                 return true;
             }
         }
@@ -85,27 +86,8 @@ public sealed class MediaRoots
         return false;
     }
 
-    private static bool IsInside(string path, string root) =>
-        path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    private static bool IsInside(string path, string root) => PathSafety.IsInside(path, root);
 
     /// <summary>The path with every link along it followed; parts that do not exist yet are kept as they are.</summary>
-    internal static string RealPath(string fullPath)
-    {
-        var root = Path.GetPathRoot(fullPath) ?? "/";
-        var current = root;
-        foreach (var part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var next = Path.Combine(current, part);
-            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            if (info.LinkTarget is not null)
-            {
-                var target = info.ResolveLinkTarget(returnFinalTarget: true);
-                next = target is null ? next : RealPath(Path.GetFullPath(target.FullName));
-            }
-
-            current = next;
-        }
-
-        return current;
-    }
+    internal static string RealPath(string fullPath) => PathSafety.RealPath(fullPath);
 }

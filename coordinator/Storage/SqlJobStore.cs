@@ -21,6 +21,9 @@ public abstract class SqlJobStore(SqlDialect dialect) : IJobStore
 
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
+    /// <summary>An open connection to the farm's database, for other tables that live beside the store's (access keys).</summary>
+    public Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
     /// <summary>Tells listeners about a committed change (made here, or by another coordinator).</summary>
     protected void RaiseCommitted(StoreCommit commit) => Committed?.Invoke(commit);
 

@@ -93,6 +93,28 @@ public static class SqlSchema
                 update_time BIGINT NOT NULL)
             """,
         ],
+        [
+            // Version 3 belongs to another feature's migration; this placeholder keeps the numbering.
+        ],
+        [
+            """
+            CREATE TABLE rf_api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                role INTEGER NOT NULL,
+                key_hash TEXT NOT NULL UNIQUE,
+                create_time BIGINT NOT NULL,
+                revoke_time BIGINT NULL)
+            """,
+            """
+            CREATE TABLE rf_agent_credentials (
+                agent_name TEXT NOT NULL,
+                credential_hash TEXT NOT NULL UNIQUE,
+                create_time BIGINT NOT NULL,
+                revoke_time BIGINT NULL)
+            """,
+            "CREATE INDEX rf_agent_credentials_by_name ON rf_agent_credentials (agent_name)",
+        ],
     ];
 
     public static int Version => Migrations.Length;

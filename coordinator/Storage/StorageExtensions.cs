@@ -10,19 +10,38 @@ public static class StorageExtensions
         var options = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
         if (options.Provider == StoreProvider.Postgres)
         {
-            if (string.IsNullOrWhiteSpace(options.ConnectionString))
-            {
-                throw new InvalidOperationException("Store:Provider is Postgres but Store:ConnectionString is empty: set it to an Npgsql connection string, e.g. Host=db;Database=renderfarm;Username=farm;Password=secret");
-            }
-
-            services.AddSingleton(sp => new PostgresJobStore(options.ConnectionString, sp.GetRequiredService<ILogger<PostgresJobStore>>()));
+            RequireConnectionString(options);
+            services.AddSingleton(sp => new PostgresJobStore(options.ConnectionString!, sp.GetRequiredService<ILogger<PostgresJobStore>>()));
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             return options;
         }
 
-        Directory.CreateDirectory(coordinator.DataDirectory);
-        options.ConnectionString = SqliteJobStore.ConnectionStringFor(Path.Combine(coordinator.DataDirectory, "renderfarm.db"));
-        services.AddSingleton<IJobStore>(new SqliteJobStore(options.ConnectionString, options.SqliteFlushEachCommit));
+        services.AddSingleton<IJobStore>(CreateStore(options, coordinator.DataDirectory));
         return options;
+    }
+
+    /// <summary>The store the configuration names, outside the service container (the coordinator's own commands).</summary>
+    public static SqlJobStore CreateStore(IConfiguration configuration, string dataDirectory) =>
+        CreateStore(configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions(), dataDirectory);
+
+    private static SqlJobStore CreateStore(StoreOptions options, string dataDirectory)
+    {
+        if (options.Provider == StoreProvider.Postgres)
+        {
+            RequireConnectionString(options);
+            return new PostgresJobStore(options.ConnectionString!, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresJobStore>.Instance);
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        options.ConnectionString = SqliteJobStore.ConnectionStringFor(Path.Combine(dataDirectory, "renderfarm.db"));
+        return new SqliteJobStore(options.ConnectionString, options.SqliteFlushEachCommit);
+    }
+
+    private static void RequireConnectionString(StoreOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new InvalidOperationException("Store:Provider is Postgres but Store:ConnectionString is empty: set it to an Npgsql connection string, e.g. Host=db;Database=renderfarm;Username=farm;Password=secret");
+        }
     }
 }

@@ -26,11 +26,13 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=
   -f lavfi -i sine=frequency=440:duration=10 -c:v libx264 -preset veryfast -pix_fmt yuv420p \
   -color_primaries bt709 -color_trc bt709 -colorspace bt709 -c:a aac "$media/clip.mp4"
 
+. scripts/lib/farm-access.sh
+farm_access "$(bin coordinator renderfarm-coordinator)" "$work/data"
 dotnet "$(bin coordinator renderfarm-coordinator)" --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" \
   --Coordinator:DataDirectory="$work/data" --Coordinator:MediaRoots:media="$media" >"$work/coordinator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do farmctl stats >/dev/null 2>&1 && break; sleep 0.2; done
-dotnet "$(bin agent renderfarm-agent)" --Agent:Name=bench --Agent:MediaRoots:media="$media" \
+dotnet "$(bin agent renderfarm-agent)" --Agent:Name=bench --Agent:MediaRoots:media="$media" --Agent:CredentialFile="$work/agent.credential" \
   --Agent:Coordinator="http://127.0.0.1:$port" \
   --Logging:Console:FormatterName=simple --Logging:Console:FormatterOptions:TimestampFormat="yyyy-MM-ddTHH:mm:ss.fffZ " \
   --Logging:Console:FormatterOptions:UseUtcTimestamp=true --Logging:Console:FormatterOptions:SingleLine=true >"$work/agent.log" 2>&1 &

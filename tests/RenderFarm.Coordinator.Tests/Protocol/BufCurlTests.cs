@@ -88,7 +88,7 @@ public sealed class BufCurlTests(BufCurlTests.Coordinator fixture) : IClassFixtu
 
     private async Task<string> CurlAsync(params string[] arguments)
     {
-        var result = await BufTool.RunAsync(RepoPaths.Root, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", .. arguments]);
+        var result = await BufTool.RunAsync(RepoPaths.Root, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", $"authorization: Bearer {Process.Credentials.OperatorKey}", .. arguments]);
         Assert.True(result.ExitCode == 0, $"buf curl {string.Join(' ', arguments)} exited {result.ExitCode}:\n{result.StandardError}\ncoordinator:\n{Process.Output}");
         return result.StandardOutput;
     }

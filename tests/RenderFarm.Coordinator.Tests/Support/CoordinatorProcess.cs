@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
+using RenderFarm.Testing;
 
 namespace RenderFarm.Coordinator.Tests.Support;
 
@@ -40,6 +41,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
+        foreach (var (name, value) in Credentials.CoordinatorEnvironment) start.Environment[name] = value;
         _process = new Process { StartInfo = start };
         _process.OutputDataReceived += (_, e) => Keep(e.Data);
         _process.ErrorDataReceived += (_, e) => Keep(e.Data);
@@ -49,6 +51,12 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     }
 
     public string Root { get; }
+
+    /// <summary>The farm's enrollment token and operator key (given to the process through its environment).</summary>
+    public FarmCredentials Credentials { get; } = new();
+
+    /// <summary>A channel to the coordinator whose calls carry the operator key.</summary>
+    public GrpcChannel CreateChannel() => Credentials.OperatorChannel(GrpcAddress);
 
     public string MediaDir => Path.Combine(Root, "media");
 

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Protos.V1;
+using RenderFarm.Testing;
 
 namespace RenderFarm.Coordinator.Tests.Support;
 
@@ -25,6 +26,10 @@ public sealed class FarmHost : IAsyncDisposable
     public string Root { get; } = Directory.CreateTempSubdirectory("rf-farm-").FullName;
     public string MediaDir => Path.Combine(Root, "media");
     public string DataDir => Path.Combine(Root, "data");
+    /// <summary>The farm's enrollment token and operator key; <see cref="Channel"/> carries the operator key.</summary>
+    public FarmCredentials Credentials { get; } = new();
+
+    /// <summary>A channel to the coordinator whose calls carry the operator key.</summary>
     public GrpcChannel Channel { get; private set; } = null!;
     public JobService.JobServiceClient Jobs => new(Channel);
     public FarmService.FarmServiceClient Farm => new(Channel);
@@ -55,14 +60,24 @@ public sealed class FarmHost : IAsyncDisposable
             ["Coordinator:LeaseSweepInterval"] = "00:00:01",
             ["Coordinator:RetryBaseDelay"] = "00:00:01",
         });
+        builder.Configuration.AddInMemoryCollection(Credentials.CoordinatorSettings);
         builder.Configuration.AddInMemoryCollection(_settings);
         builder.Services.AddCoordinator(builder.Configuration);
         _coordinator = builder.Build();
         _coordinator.MapCoordinator();
         await _coordinator.StartAsync();
-        var handler = _coordinator.GetTestServer().CreateHandler();
-        Channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = handler });
+        Channel = CreateChannel(Credentials.OperatorKey);
     }
+
+    /// <summary>A channel to the coordinator whose calls carry <paramref name="key"/>, or no key at all.</summary>
+    public GrpcChannel CreateChannel(string? key) => FarmCredentials.Channel("http://localhost", key, _coordinator!.GetTestServer().CreateHandler());
+
+    /// <summary>Issues an API key through AccessService (as the operator).</summary>
+    public async Task<string> CreateKeyAsync(string name, Role role) =>
+        (await new AccessService.AccessServiceClient(Channel).CreateApiKeyAsync(new CreateApiKeyRequest { Name = name, Role = role })).Key;
+
+    /// <summary>Where an agent started by this host keeps its credential.</summary>
+    public string CredentialFile(string agentName) => Path.Combine(Root, "agents", agentName, "agent.credential");
 
     /// <summary>Stops the coordinator as a crash would look to its clients; the data folder stays.</summary>
     public async Task StopCoordinatorAsync()
@@ -87,8 +102,9 @@ public sealed class FarmHost : IAsyncDisposable
             ["Agent:MediaRoots:media"] = MediaDir,
             ["Agent:ProgressRate"] = "10",
         });
+        builder.Configuration.AddInMemoryCollection(Credentials.AgentSettings(CredentialFile(name)));
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        builder.Services.AddAgent(builder.Configuration, Channel);
+        builder.Services.AddAgent(builder.Configuration, CreateChannel(null));
         var agent = builder.Build();
         await agent.StartAsync();
         _agents.Add(agent);

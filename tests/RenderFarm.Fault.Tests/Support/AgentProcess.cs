@@ -1,4 +1,5 @@
 using System.Globalization;
+using RenderFarm.Testing;
 
 namespace RenderFarm.Fault.Tests.Support;
 
@@ -19,10 +20,11 @@ public sealed class AgentProcess : IDisposable
 
     public IReadOnlyList<string> Lines => _process.Lines;
 
-    public static AgentProcess Start(AgentSettings settings, string coordinator, string mediaDir, string workDir, FarmLog log)
+    /// <param name="credentials">The farm's credentials: the agent enrolls with its token and keeps its credential in <paramref name="workDir"/>.</param>
+    public static AgentProcess Start(AgentSettings settings, string coordinator, string mediaDir, string workDir, FarmLog log, FarmCredentials? credentials = null)
     {
         Directory.CreateDirectory(workDir);
-        var environment = new Dictionary<string, string>();
+        var environment = credentials?.AgentEnvironment(Path.Combine(workDir, "agent.credential")).ToDictionary() ?? new Dictionary<string, string>();
         if (settings.PathPrefix is { } prefix)
         {
             environment["PATH"] = prefix + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");

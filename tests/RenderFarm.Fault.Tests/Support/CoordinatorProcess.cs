@@ -3,6 +3,7 @@ using System.Globalization;
 using Grpc.Core;
 using Grpc.Net.Client;
 using RenderFarm.Protos.V1;
+using RenderFarm.Testing;
 
 namespace RenderFarm.Fault.Tests.Support;
 
@@ -16,6 +17,9 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
     private int _runs;
 
     public int Port { get; } = FreePort.Next();
+
+    /// <summary>The farm's enrollment token and operator key, given to every run of the process through its environment.</summary>
+    public FarmCredentials Credentials { get; } = new();
 
     public string Address => $"http://127.0.0.1:{Port}";
 
@@ -35,7 +39,7 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
         if (IsRunning) throw new InvalidOperationException("the coordinator is already running");
         var started = Stopwatch.StartNew();
         _runs++;
-        _process = ServiceProcess.Start(NameOf(_runs), BuildLayout.CoordinatorDll, Arguments(), workDir, log);
+        _process = ServiceProcess.Start(NameOf(_runs), BuildLayout.CoordinatorDll, Arguments(), workDir, log, Credentials.CoordinatorEnvironment);
         var farm = new FarmService.FarmServiceClient(channel);
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
         while (true)

@@ -25,7 +25,7 @@ public sealed class FaultFarm : IAsyncDisposable
         MediaDir = Directory.CreateDirectory(Path.Combine(_root.Path, "media")).FullName;
         DataDir = Directory.CreateDirectory(Path.Combine(_root.Path, "data")).FullName;
         Coordinator = new CoordinatorProcess(DataDir, MediaDir, _root.Path, settings, Log);
-        Channel = GrpcChannel.ForAddress(Coordinator.Address);
+        Channel = Coordinator.Credentials.OperatorChannel(Coordinator.Address);
         Jobs = new JobService.JobServiceClient(Channel);
         Farm = new FarmService.FarmServiceClient(Channel);
     }
@@ -90,7 +90,7 @@ public sealed class FaultFarm : IAsyncDisposable
     /// <summary>Starts an agent; unless told otherwise, waits until the coordinator lists it as connected.</summary>
     public async Task<AgentProcess> StartAgentAsync(AgentSettings settings, bool waitConnected = true)
     {
-        var agent = AgentProcess.Start(settings, Coordinator.Address, MediaDir, Path.Combine(_root.Path, "agents", settings.Name), Log);
+        var agent = AgentProcess.Start(settings, Coordinator.Address, MediaDir, Path.Combine(_root.Path, "agents", settings.Name), Log, Coordinator.Credentials);
         _agents.Add(agent);
         if (waitConnected) await WaitForAgentsAsync([settings.Name], TimeSpan.FromSeconds(60));
         return agent;

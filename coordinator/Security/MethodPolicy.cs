@@ -1,0 +1,79 @@
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Security;
+
+/// <summary>What each gRPC method needs. Add every new RPC here; until then it needs an operator.</summary>
+public static class MethodPolicy
+{
+    public enum Need
+    {
+        /// <summary>Anyone, without a credential: health checks, enrollment, and reflection (the schema is public; grpcurl and buf curl read it).</summary>
+        Nobody,
+        Viewer,
+        Editor,
+        Operator,
+        /// <summary>An enrolled agent's credential.</summary>
+        Agent,
+    }
+
+    private static readonly Dictionary<string, Need> Methods = new(StringComparer.Ordinal)
+    {
+        ["/renderfarm.v1.JobService/SubmitJob"] = Need.Editor,
+        ["/renderfarm.v1.JobService/GetJob"] = Need.Viewer,
+        ["/renderfarm.v1.JobService/ListJobs"] = Need.Viewer,
+        ["/renderfarm.v1.JobService/CancelJob"] = Need.Editor,
+        ["/renderfarm.v1.JobService/RetryJob"] = Need.Editor,
+        ["/renderfarm.v1.JobService/WatchJob"] = Need.Viewer,
+        ["/renderfarm.v1.JobService/GetTaskLog"] = Need.Viewer,
+        ["/renderfarm.v1.FarmService/ListAgents"] = Need.Viewer,
+        ["/renderfarm.v1.FarmService/GetQueueStats"] = Need.Viewer,
+        ["/renderfarm.v1.FarmService/WatchFarm"] = Need.Viewer,
+        ["/renderfarm.v1.FarmService/DrainAgent"] = Need.Operator,
+        ["/renderfarm.v1.FarmService/ResumeAgent"] = Need.Operator,
+        ["/renderfarm.v1.FarmService/CancelAttempt"] = Need.Operator,
+        ["/renderfarm.v1.AgentService/Connect"] = Need.Agent,
+        ["/renderfarm.v1.TransferService/DownloadBlob"] = Need.Agent,
+        ["/renderfarm.v1.TransferService/GetUploadStatus"] = Need.Agent,
+        ["/renderfarm.v1.TransferService/UploadOutput"] = Need.Agent,
+        ["/renderfarm.v1.AccessService/EnrollAgent"] = Need.Nobody,
+        ["/renderfarm.v1.AccessService/CreateApiKey"] = Need.Operator,
+        ["/renderfarm.v1.AccessService/ListApiKeys"] = Need.Operator,
+        ["/renderfarm.v1.AccessService/RevokeApiKey"] = Need.Operator,
+        ["/renderfarm.v1.AccessService/ListAgentCredentials"] = Need.Operator,
+        ["/renderfarm.v1.AccessService/RevokeAgent"] = Need.Operator,
+        ["/grpc.health.v1.Health/Check"] = Need.Nobody,
+        ["/grpc.health.v1.Health/Watch"] = Need.Nobody,
+        ["/grpc.health.v1.Health/List"] = Need.Nobody,
+        ["/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"] = Need.Nobody,
+        ["/grpc.reflection.v1.ServerReflection/ServerReflectionInfo"] = Need.Nobody,
+    };
+
+    /// <summary>
+    /// What <paramref name="method"/> needs. A renderfarm method missing from the table needs an operator (the safe
+    /// default until it is listed); any other unknown method is refused (null).
+    /// </summary>
+    public static Need? For(string method) =>
+        Methods.TryGetValue(method, out var need) ? need
+        : method.StartsWith("/renderfarm.", StringComparison.Ordinal) ? Need.Operator
+        : null;
+
+    /// <summary>Whether the table names <paramref name="method"/> (a test checks every RPC is listed).</summary>
+    public static bool IsListed(string method) => Methods.ContainsKey(method);
+
+    /// <summary>Why <paramref name="caller"/> may not call a method that needs <paramref name="need"/>, or null when it may.</summary>
+    public static string? Refusal(Need need, Caller caller) => need switch
+    {
+        Need.Nobody => null,
+        Need.Agent => caller.IsAgent ? null : $"only enrolled agents may open the agent stream; {caller} is a person's key",
+        _ when caller.IsAgent => $"{caller} may only use the agent stream",
+        Need.Viewer or Need.Editor or Need.Operator when caller.Has(RoleFor(need)) => null,
+        _ => $"{caller} may not do this: it needs the {RoleNames.Name(RoleFor(need))} role (ask an operator: farmctl keys create NAME --role {RoleNames.Name(RoleFor(need))})",
+    };
+
+    private static Role RoleFor(Need need) => need switch
+    {
+        Need.Viewer => Role.Viewer,
+        Need.Editor => Role.Editor,
+        _ => Role.Operator,
+    };
+}
