@@ -42,7 +42,14 @@ for store in $stores; do
     store_args=(--Store:Provider=Postgres "--Store:ConnectionString=${pg_server/Database=postgres/Database=$db}")
   fi
   port=$(free_port)
+  # Access: a fresh enrollment token for the simulated agents and an operator key for submissions (never printed);
+  # request limits raised so the harness measures dispatch, not its own throttling.
+  Coordinator__Security__EnrollmentToken=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+  Coordinator__Security__BootstrapOperatorKey=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+  export Coordinator__Security__EnrollmentToken Coordinator__Security__BootstrapOperatorKey
+  export Agent__EnrollmentToken="$Coordinator__Security__EnrollmentToken" RENDERFARM_API_KEY="$Coordinator__Security__BootstrapOperatorKey"
   dotnet "$repo/coordinator/bin/Release/net10.0/renderfarm-coordinator.dll" \
+    --Coordinator:Security:RequestsPerSecond=1000000 --Coordinator:Security:RequestBurst=1000000 \
     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$(free_port)" \
     --Coordinator:DataDirectory="$dir/data" --Coordinator:MediaRoots:media="$dir/media" \
     --Logging:LogLevel:Default=Warning "${store_args[@]}" >"$dir/coordinator.log" 2>&1 &

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using RenderFarm.LoadSim;
 using RenderFarm.Protos.V1;
@@ -23,9 +25,19 @@ using var channel = GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
 {
     HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
 });
-var jobs = new JobService.JobServiceClient(channel);
-var farm = new FarmService.FarmServiceClient(channel);
+// The farm's access: an operator key for submissions and reads, and the enrollment token each simulated agent
+// exchanges for its own credential (as scripts/bench/dispatch.sh configures the coordinator).
+var operatorKey = Environment.GetEnvironmentVariable("RENDERFARM_API_KEY") ?? throw new InvalidOperationException("set RENDERFARM_API_KEY to an operator key");
+var enrollmentToken = Environment.GetEnvironmentVariable("Agent__EnrollmentToken") ?? throw new InvalidOperationException("set Agent__EnrollmentToken to the coordinator's enrollment token");
+var operatorCalls = channel.Intercept(m =>
+{
+    m.Add("authorization", "Bearer " + operatorKey);
+    return m;
+});
+var jobs = new JobService.JobServiceClient(operatorCalls);
+var farm = new FarmService.FarmServiceClient(operatorCalls);
 var agentClient = new AgentService.AgentServiceClient(channel);
+var access = new AccessService.AccessServiceClient(channel);
 using var stop = new CancellationTokenSource();
 
 var assignedAt = new ConcurrentDictionary<string, long>();
@@ -68,7 +80,7 @@ Print("submit_rate", jobCount / submitClock.Elapsed.TotalSeconds, "jobs/s");
 
 var cpuBefore = pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero;
 var wall = Stopwatch.StartNew();
-var agents = Enumerable.Range(0, agentCount).Select(i => new SimAgent($"sim-{i:0000}", agentClient, OnAssigned)).ToList();
+var agents = Enumerable.Range(0, agentCount).Select(i => new SimAgent($"sim-{i:0000}", agentClient, access, enrollmentToken, OnAssigned)).ToList();
 var running = agents.Select(a => Task.Run(() => a.RunAsync(stop.Token))).ToList();
 await Task.WhenAll(agents.Select(a => a.Welcomed.Task)).WaitAsync(TimeSpan.FromMinutes(2));
 Print("agents_connected", agentCount, $"in {wall.Elapsed.TotalSeconds:0.00} s");

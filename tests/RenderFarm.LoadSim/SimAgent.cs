@@ -8,7 +8,7 @@ namespace RenderFarm.LoadSim;
 /// One simulated agent: a real Connect stream (hello, heartbeats, credit), which completes every assignment
 /// at once with a no-op output, or, when told to hold, keeps it running and heartbeats its lease.
 /// </summary>
-public sealed class SimAgent(string name, AgentService.AgentServiceClient client, Action<Assignment> onAssigned)
+public sealed class SimAgent(string name, AgentService.AgentServiceClient client, AccessService.AccessServiceClient access, string enrollmentToken, Action<Assignment> onAssigned)
 {
     private readonly SemaphoreSlim _write = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> _held = new();
@@ -21,7 +21,8 @@ public sealed class SimAgent(string name, AgentService.AgentServiceClient client
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var call = client.Connect(cancellationToken: cancellationToken);
+        var enrolled = await access.EnrollAgentAsync(new EnrollAgentRequest { AgentName = name, EnrollmentToken = enrollmentToken }, cancellationToken: cancellationToken);
+        using var call = client.Connect(new Metadata { { "authorization", "Bearer " + enrolled.Credential } }, cancellationToken: cancellationToken);
         _requests = call.RequestStream;
         var hello = new AgentHello { Name = name, Slots = 1, Cores = 1, FfmpegVersion = "sim", AgentVersion = "sim" };
         hello.Encoders.AddRange(["libx264", "libx265", "libsvtav1", "prores_aw", "dnxhd"]);

@@ -9,7 +9,7 @@ public sealed class MethodPolicyTests
     public static TheoryData<string> Methods()
     {
         var data = new TheoryData<string>();
-        foreach (var service in new ServiceDescriptor[] { JobService.Descriptor, FarmService.Descriptor, AgentService.Descriptor, AccessService.Descriptor })
+        foreach (var service in new ServiceDescriptor[] { JobService.Descriptor, FarmService.Descriptor, AgentService.Descriptor, AccessService.Descriptor, TransferService.Descriptor })
         {
             foreach (var method in service.Methods) data.Add($"/{service.FullName}/{method.Name}");
         }
