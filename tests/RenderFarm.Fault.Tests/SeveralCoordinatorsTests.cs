@@ -19,8 +19,11 @@ public sealed class SeveralCoordinatorsTests(ITestOutputHelper output)
         };
         await FaultFarm.RunAsync(output, settings, async farm =>
         {
-            using var second = new CoordinatorProcess(farm.Folder("data-b"), farm.MediaDir, farm.Folder("coordinator-b"), settings, farm.Log, "coordinator-b");
-            using var channelB = GrpcChannel.ForAddress(second.Address);
+            using var second = new CoordinatorProcess(farm.Folder("data-b"), farm.MediaDir, farm.Folder("coordinator-b"), settings, farm.Log, "coordinator-b")
+            {
+                Credentials = farm.Coordinator.Credentials, // one farm: the same enrollment token and operator key
+            };
+            using var channelB = second.Credentials.OperatorChannel(second.Address);
             await second.StartAsync(channelB);
             var jobsB = new JobService.JobServiceClient(channelB);
             var farmB = new FarmService.FarmServiceClient(channelB);

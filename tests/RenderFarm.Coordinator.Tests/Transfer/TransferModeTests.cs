@@ -105,7 +105,8 @@ public sealed class TransferModeTests : IAsyncLifetime
 
         // The first job's attempt has ended: its lease no longer moves bytes either way.
         var ended = Assert.Single(Assert.Single(first.Tasks).Attempts);
-        var transfer = new TransferService.TransferServiceClient(_farm.Channel);
+        using var agentChannel = _farm.CreateChannel((await File.ReadAllTextAsync(_farm.CredentialFile(ended.AgentId))).Trim());
+        var transfer = new TransferService.TransferServiceClient(agentChannel);
         using var upload = transfer.UploadOutput();
         await upload.RequestStream.WriteAsync(new UploadOutputRequest { AgentId = ended.AgentId, AttemptId = ended.Id, Data = Google.Protobuf.ByteString.CopyFromUtf8("stale bytes") });
         await upload.RequestStream.CompleteAsync();

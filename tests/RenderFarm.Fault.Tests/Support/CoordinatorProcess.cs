@@ -19,7 +19,7 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
     public int Port { get; } = FreePort.Next();
 
     /// <summary>The farm's enrollment token and operator key, given to every run of the process through its environment.</summary>
-    public FarmCredentials Credentials { get; } = new();
+    public FarmCredentials Credentials { get; init; } = new();
 
     public string Address => $"http://127.0.0.1:{Port}";
 
