@@ -34,6 +34,11 @@ for run in $(seq 1 "$runs"); do
   rm -f "$media/copy.mov"
 
   port=$(free_port)
+  # Access: a fresh enrollment token for the bench's agent and an operator key for its submission (never printed).
+  Coordinator__Security__EnrollmentToken=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+  Coordinator__Security__BootstrapOperatorKey=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+  export Coordinator__Security__EnrollmentToken Coordinator__Security__BootstrapOperatorKey
+  export Agent__EnrollmentToken="$Coordinator__Security__EnrollmentToken" RENDERFARM_API_KEY="$Coordinator__Security__BootstrapOperatorKey"
   dotnet "$repo/coordinator/bin/Release/net10.0/renderfarm-coordinator.dll" \
     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:0" \
     --Coordinator:DataDirectory="$work/data-$run" --Coordinator:MediaRoots:media="$media" \

@@ -7,6 +7,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using RenderFarm.Agent.Media;
@@ -41,10 +42,24 @@ var hello = new AgentHello { Name = "bench", Slots = 1, StorageMode = StorageMod
 hello.Encoders.AddRange(capabilities.Encoders);
 hello.Filters.AddRange(capabilities.Filters);
 
-using var connect = new AgentService.AgentServiceClient(channel).Connect();
+// The farm's access, as scripts/bench/transfer.sh configures the coordinator: the bench enrolls as agent "bench" and
+// submits with the operator key.
+var operatorKey = Environment.GetEnvironmentVariable("RENDERFARM_API_KEY") ?? throw new InvalidOperationException("set RENDERFARM_API_KEY");
+var enrollmentToken = Environment.GetEnvironmentVariable("Agent__EnrollmentToken") ?? throw new InvalidOperationException("set Agent__EnrollmentToken");
+var credential = (await new AccessService.AccessServiceClient(channel).EnrollAgentAsync(new EnrollAgentRequest { AgentName = "bench", EnrollmentToken = enrollmentToken })).Credential;
+var agentCalls = channel.Intercept(m =>
+{
+    m.Add("authorization", "Bearer " + credential);
+    return m;
+});
+using var connect = new AgentService.AgentServiceClient(agentCalls).Connect();
 await connect.RequestStream.WriteAsync(new ConnectRequest { Hello = hello });
 var submitted = Stopwatch.GetTimestamp();
-await new JobService.JobServiceClient(channel).SubmitJobAsync(new SubmitJobRequest
+await new JobService.JobServiceClient(channel.Intercept(m =>
+{
+    m.Add("authorization", "Bearer " + operatorKey);
+    return m;
+})).SubmitJobAsync(new SubmitJobRequest
 {
     Spec = new JobSpec { InputPath = input, OutputPath = output, Output = new OutputSettings { Preset = Preset.H264Proxy540P } },
 });
@@ -60,7 +75,7 @@ Console.WriteLine($"assign {Stopwatch.GetElapsedTime(submitted).TotalSeconds:0.0
 var blob = assignment.Blobs.Single(b => b.Media.Path == assignment.Input.Path);
 var options = new TransferOptions();
 if (Environment.GetEnvironmentVariable("RENDERFARM_BENCH_CHUNK") is { Length: > 0 } chunk) options.ChunkBytes = int.Parse(chunk, System.Globalization.CultureInfo.InvariantCulture);
-var transfer = new TransferService.TransferServiceClient(channel);
+var transfer = new TransferService.TransferServiceClient(agentCalls);
 using var bandwidth = new AgentBandwidth(Microsoft.Extensions.Options.Options.Create(new RenderFarm.Agent.Hosting.AgentOptions()));
 Directory.CreateDirectory(work);
 var downloaded = Path.Combine(work, "blob");
