@@ -38,6 +38,8 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=$size:rate=30:
   -f lavfi -i "sine=frequency=440:duration=$seconds" -c:v libx264 -preset veryfast -g 60 -pix_fmt yuv420p \
   -color_primaries bt709 -color_trc bt709 -colorspace bt709 -c:a aac -shortest "$media/clip.mp4"
 
+. scripts/lib/farm-access.sh
+farm_access "$(bin coordinator renderfarm-coordinator)" "$work/data"
 dotnet "$(bin coordinator renderfarm-coordinator)" --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" \
   --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$((port + 1))" \
   --Coordinator:DataDirectory="$work/data" --Coordinator:MediaRoots:media="$media" \
@@ -49,7 +51,8 @@ max_agents=$(printf '%s\n' $agents_list | sort -n | tail -1)
 agent_pids=()
 for i in $(seq 1 "$max_agents"); do
   dotnet "$(bin agent renderfarm-agent)" --Agent:Name="bench-$i" --Agent:MediaRoots:media="$media" \
-    --Agent:Coordinator="http://127.0.0.1:$port" --Agent:FfmpegThreads=1 --Agent:LogDirectory="$work/logs-$i" >"$work/agent-$i.log" 2>&1 &
+    --Agent:Coordinator="http://127.0.0.1:$port" --Agent:FfmpegThreads=1 --Agent:LogDirectory="$work/logs-$i" \
+    --Agent:CredentialFile="$work/agent-$i.credential" >"$work/agent-$i.log" 2>&1 &
   pids+=($!); agent_pids+=($!)
   for _ in $(seq 1 150); do farmctl agents --json | grep -q "\"bench-$i\"" && break; sleep 0.2; done
 done
