@@ -49,7 +49,7 @@ for store in $stores; do
   export Coordinator__Security__EnrollmentToken Coordinator__Security__BootstrapOperatorKey
   export Agent__EnrollmentToken="$Coordinator__Security__EnrollmentToken" RENDERFARM_API_KEY="$Coordinator__Security__BootstrapOperatorKey"
   dotnet "$repo/coordinator/bin/Release/net10.0/renderfarm-coordinator.dll" \
-    --Coordinator:Security:RequestsPerSecond=1000000 --Coordinator:Security:RequestBurst=1000000 \
+    --Coordinator:Security:RequestsPerSecond=100000 --Coordinator:Security:RequestBurst=100000 \
     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$(free_port)" \
     --Coordinator:DataDirectory="$dir/data" --Coordinator:MediaRoots:media="$dir/media" \
     --Logging:LogLevel:Default=Warning "${store_args[@]}" >"$dir/coordinator.log" 2>&1 &
