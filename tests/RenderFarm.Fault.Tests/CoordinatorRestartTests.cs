@@ -21,20 +21,7 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output)
             var gates = agents.Select(name => farm.GatedFfmpeg(name, 4)).ToList();
             await farm.StartAgentsAsync(agents.Zip(gates, (name, gate) => new AgentSettings(name) { PathPrefix = gate.Folder }).ToArray());
 
-            var longInput = await FaultClips.CopyToAsync(TestClips.LongAsync(), farm.Media("in/long.mp4"));
-            var shortInput = await FaultClips.CopyToAsync(TestClips.SdrAsync(), farm.Media("in/short.mp4"));
-            var jobs = new List<(Job Job, string Target, long Frames)>();
-            foreach (var i in new[] { 1, 2 })
-            {
-                var target = farm.Media($"out-{i}/long-{i}.mp4");
-                jobs.Add((await farm.SubmitAsync(Specs.Proxy($"long {i}", longInput, target)), target, FaultClips.LongFrames));
-            }
-
-            foreach (var i in new[] { 3, 4 })
-            {
-                var target = farm.Media($"out-{i}/short-{i}.mp4");
-                jobs.Add((await farm.SubmitAsync(Specs.Proxy($"short {i}", shortInput, target)), target, FaultClips.ShortFrames));
-            }
+            var jobs = await farm.SubmitLongThenShortAsync();
 
             var before = new Dictionary<string, Job>();
             foreach (var (job, _, _) in jobs.Take(2)) before[job.Id] = await farm.WaitForProgressAsync(job.Id, 5, TimeSpan.FromSeconds(60));

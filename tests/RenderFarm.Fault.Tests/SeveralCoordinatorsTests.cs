@@ -36,21 +36,7 @@ public sealed class SeveralCoordinatorsTests(ITestOutputHelper output)
             await farm.WaitForAgentsAsync(["agent-a"], TimeSpan.FromSeconds(60));
             await WaitForAgentsAsync(farmB, ["agent-b"]);
 
-            var longInput = await FaultClips.CopyToAsync(TestClips.LongAsync(), farm.Media("in/long.mp4"));
-            var shortInput = await FaultClips.CopyToAsync(TestClips.SdrAsync(), farm.Media("in/short.mp4"));
-            var jobs = new List<(Job Job, string Target, long Frames)>();
-            foreach (var i in new[] { 1, 2 })
-            {
-                var target = farm.Media($"out-{i}/long-{i}.mp4");
-                jobs.Add((await farm.SubmitAsync(Specs.Proxy($"long {i}", longInput, target)), target, FaultClips.LongFrames));
-            }
-
-            foreach (var i in new[] { 3, 4 })
-            {
-                var target = farm.Media($"out-{i}/short-{i}.mp4");
-                var spec = Specs.Proxy($"short {i}", shortInput, target);
-                jobs.Add(((await jobsB.SubmitJobAsync(new SubmitJobRequest { Spec = spec })).Job, target, FaultClips.ShortFrames));
-            }
+            var jobs = await farm.SubmitLongThenShortAsync(async spec => (await jobsB.SubmitJobAsync(new SubmitJobRequest { Spec = spec })).Job);
 
             // Both long jobs were submitted to the first coordinator; the second hands one to its own agent.
             var running = new List<Job>();
