@@ -94,7 +94,7 @@ public static class SqlSchema
             """,
         ],
         [
-            // Version 3 belongs to another feature's migration; this placeholder keeps the numbering.
+            // Version 3: no change (split-and-stitch keeps its task kinds in the stored assignment).
         ],
         [
             """
