@@ -8,13 +8,13 @@ cd "$(dirname "$0")/../.."
 repo=$(pwd)
 runs=${1:-5}
 preset=${2:-h264-proxy-720p}
-port=${RENDERFARM_BENCH_PORT:-7411}
 work=$(mktemp -d /tmp/rf-bench-XXXX)
 media="$work/media"
 mkdir -p "$media" "$work/raw"
-export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
-
 scripts/lib/ensure-tools.sh
+. scripts/lib/free-port.sh
+port=${RENDERFARM_BENCH_PORT:-$(free_port)}
+export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
 dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
 bin() { echo "$repo/$1/bin/Release/net10.0/$2.dll"; }
 farmctl() { dotnet "$(bin cli farmctl)" "$@"; }
@@ -29,7 +29,7 @@ ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=
 . scripts/lib/farm-access.sh
 farm_access "$(bin coordinator renderfarm-coordinator)" "$work/data"
 dotnet "$(bin coordinator renderfarm-coordinator)" --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" \
-  --Coordinator:DataDirectory="$work/data" --Coordinator:MediaRoots:media="$media" >"$work/coordinator.log" 2>&1 &
+  --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$(free_port)" --Coordinator:DataDirectory="$work/data" --Coordinator:MediaRoots:media="$media" >"$work/coordinator.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do farmctl stats >/dev/null 2>&1 && break; sleep 0.2; done
 dotnet "$(bin agent renderfarm-agent)" --Agent:Name=bench --Agent:MediaRoots:media="$media" --Agent:CredentialFile="$work/agent.credential" \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what RenderFarm needs beyond the .NET SDK when it is missing: ffmpeg/ffprobe (Debian's 5.1),
-# and buf (protobuf lint and `buf curl`, used by the protocol tests).
+# bc and python3 (used by the scripts), and buf (protobuf lint and `buf curl`, used by the protocol tests).
 set -euo pipefail
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v bc >/dev/null 2>&1 || need+=(bc)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing ${need[*]} (apt-get)..." >&2
   SUDO=""
