@@ -26,7 +26,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
     public PostgresJobStore(string connectionString, ILogger<PostgresJobStore> logger, int writers = DefaultWriters) : base(SqlDialect.Postgres, writers)
     {
         ConnectionString = connectionString;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = NpgsqlDataSource.Create(WithPreparedStatements(connectionString));
         _logger = logger;
     }
 
@@ -58,6 +58,17 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
 
         _listener ??= Task.Run(() => ListenAsync(_stopping.Token), CancellationToken.None);
         await _listening.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The farm runs the same few dozen statements over and over: unless the connection string says otherwise,
+    /// Npgsql prepares them on each connection after their second use, so PostgreSQL parses and plans each once.
+    /// </summary>
+    private static string WithPreparedStatements(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 100;
+        return builder.ConnectionString;
     }
 
     protected override async Task BeforeCommitAsync(DbConnection connection, DbTransaction transaction, StoreCommit summary)
