@@ -101,8 +101,16 @@ public abstract class SqlJobStore : IJobStore
                 var summary = tx.Summary;
                 await BeforeCommitAsync(connection, transaction, summary);
                 await transaction.CommitAsync(CancellationToken.None);
-                RaiseCommitted(summary);
-                foreach (var pending in remaining) pending.Complete();
+                try
+                {
+                    RaiseCommitted(summary);
+                }
+                finally
+                {
+                    // Committed: whatever a listener does, every caller gets its own result.
+                    foreach (var pending in remaining) pending.Complete();
+                }
+
                 return;
             }
             catch (Exception ex) when (IsTransient(ex) && @try < MaxTries)
