@@ -10,9 +10,10 @@ namespace RenderFarm.Coordinator.Dispatch;
 
 /// <summary>
 /// Every attempt is a lease. This class owns the moves of an attempt and its task: assign, progress,
-/// complete, fail, renew, expire, time out, interrupt, release. Each move is one store transaction, and
-/// every report is fenced by its attempt id: a report about an attempt that is not the agent's live lease
-/// changes nothing. Watchers hear of committed changes from the store's <see cref="IJobStore.Committed"/>;
+/// complete, fail, renew, expire, time out, interrupt, release. Each move is one unit of store work, all or
+/// nothing, answered only once committed (moves reported at the same moment by many agents share a commit:
+/// see <see cref="IJobStore.InTransactionAsync{T}"/>), and every report is fenced by its attempt id, read
+/// inside that work: a report about an attempt that is not the agent's live lease changes nothing. Watchers hear of committed changes from the store's <see cref="IJobStore.Committed"/>;
 /// only live progress, which is not stored, is published here.
 /// </summary>
 public sealed class AttemptLifecycle(

@@ -20,6 +20,7 @@ public sealed class Dispatcher(
     ILogger<Dispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 200;
+    private const int MinWindow = 16;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,17 +49,15 @@ public sealed class Dispatcher(
     {
         var open = agents.Connected.Where(Open).ToList();
         if (open.Count == 0) return 0;
-        var plan = new List<(TaskRecord Task, AgentSession Agent)>();
-        // The store orders by priority, then submission; the tasks of one job share both, and go longest chunk first.
-        var queued = (await store.GetQueuedTasksAsync(BatchSize, cancellationToken))
-            .OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? 0);
-        foreach (var task in queued)
+        // Read about as many tasks as there are free slots (reading and decoding a task is most of a pass's cost when
+        // a busy farm frees one slot at a time); only when that window holds too few tasks these agents can run,
+        // look deeper into the queue.
+        var window = Math.Clamp(2 * open.Sum(a => a.FreeSlots), MinWindow, BatchSize);
+        var (plan, full) = await PlanAsync(open, window, cancellationToken);
+        if (full && window < BatchSize && open.Any(Open))
         {
-            var input = open.Any(a => a.Transfers) ? await transfers.InputAsync(task.Work, cancellationToken) : null;
-            var agent = Pick(open, task, input?.Sha256);
-            if (agent is null || !agent.TryTakeSlot()) continue;
-            plan.Add((task, agent));
-            if (!open.Any(Open)) break;
+            foreach (var (_, agent) in plan) agent.ReturnSlot();
+            (plan, _) = await PlanAsync(open, BatchSize, cancellationToken);
         }
 
         if (plan.Count == 0) return 0;
@@ -101,7 +100,28 @@ public sealed class Dispatcher(
         return handed;
     }
 
-    /// <summary>The open agent that can run the task with the most free slots, then the lowest load.</summary>
+    /// <summary>
+    /// Matches up to <paramref name="window"/> QUEUED tasks, best first, to open agents, taking a slot for each.
+    /// <c>Full</c> says the window was full, so more tasks wait behind it.
+    /// </summary>
+    private async Task<(List<(TaskRecord Task, AgentSession Agent)> Plan, bool Full)> PlanAsync(List<AgentSession> open, int window, CancellationToken cancellationToken)
+    {
+        var plan = new List<(TaskRecord Task, AgentSession Agent)>();
+        var page = await store.GetQueuedTasksAsync(window, cancellationToken);
+        // The store orders by priority, then submission; the tasks of one job share both, and go longest chunk first.
+        var queued = page.OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? 0);
+        foreach (var task in queued)
+        {
+            var input = open.Any(a => a.Transfers) ? await transfers.InputAsync(task.Work, cancellationToken) : null;
+            var agent = Pick(open, task, input?.Sha256);
+            if (agent is null || !agent.TryTakeSlot()) continue;
+            plan.Add((task, agent));
+            if (!open.Any(Open)) break;
+        }
+
+        return (plan, page.Count == window);
+    }
+
     /// <summary>
     /// The best open agent for <paramref name="task"/>: one that moves no bytes (shared storage, or the input
     /// already cached) before one that must download it, then the most free slots, then the lightest load.

@@ -12,6 +12,12 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// </summary>
 public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
 {
+    /// <summary>
+    /// Busy or draining agents named in one reason. Every queued job carries its reason (in GetJob, ListJobs and
+    /// each WatchFarm event), so naming all of a large farm's agents would cost kilobytes per queued job.
+    /// </summary>
+    public const int MaxListedAgents = 10;
+
     public WaitReason? Explain(TaskRecord task, IReadOnlyList<string> pendingDependencies) => task.State switch
     {
         TaskState.Waiting => ExplainWaiting(task, pendingDependencies),
@@ -57,15 +63,17 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
         var open = allowed.Where(a => !a.Draining).ToList();
         if (open.Count == 0)
         {
-            var draining = Reason(Kind.AgentsDraining, "every capable agent is draining: " + string.Join("; ", allowed.Select(a => $"{a.Id} ({a.DrainReason})")));
-            draining.AgentIds.AddRange(allowed.Select(a => a.Id));
+            var named = allowed.Take(MaxListedAgents).Select(a => $"{a.Id} ({a.DrainReason})");
+            var more = allowed.Count > MaxListedAgents ? $" and {allowed.Count - MaxListedAgents} more" : "";
+            var draining = Reason(Kind.AgentsDraining, "every capable agent is draining: " + string.Join("; ", named) + more);
+            draining.AgentIds.AddRange(allowed.Take(MaxListedAgents).Select(a => a.Id));
             return draining;
         }
 
         if (open.All(a => a.FreeSlots <= 0))
         {
             var busy = Reason(Kind.SlotsBusy, $"all {open.Sum(a => a.Hello.Slots)} slot(s) on {open.Count} capable agent(s) are busy");
-            busy.AgentIds.AddRange(open.Select(a => a.Id));
+            busy.AgentIds.AddRange(open.Take(MaxListedAgents).Select(a => a.Id));
             return busy;
         }
 

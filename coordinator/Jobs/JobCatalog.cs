@@ -87,6 +87,7 @@ public sealed class JobCatalog(
         var stopped = new List<AttemptRecord>();
         var job = await store.InTransactionAsync(async tx =>
         {
+            stopped.Clear(); // the work may run again before it commits
             var job = await tx.FindJobAsync(jobId) ?? throw new JobNotFoundException(jobId);
             if (JobStateRollup.IsTerminal(job.State))
             {

@@ -5,7 +5,9 @@ namespace RenderFarm.Coordinator.Storage;
 
 /// <summary>
 /// The farm's truth: jobs, tasks, attempts, their logs, dependencies and drained agents. Reads stand alone;
-/// every change goes through <see cref="InTransactionAsync{T}"/> so one state change is one transaction.
+/// every change goes through <see cref="InTransactionAsync{T}"/>, so one state change is all or nothing.
+/// Work that several callers queue at the same moment may share one transaction and one commit (group
+/// commit); each caller still gets its own result or exception, after the commit.
 /// </summary>
 public interface IJobStore
 {
@@ -57,6 +59,13 @@ public interface IJobStore
     /// <summary>The highest sequence number handed out so far (0 for an empty store).</summary>
     Task<long> GetMaxSeqAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs <paramref name="work"/> in a transaction and answers once it has committed. The work may run more
+    /// than once (a group re-run after another caller's error, or a deadlock on PostgreSQL), so it decides only
+    /// from what it reads through the transaction. It must not call back into the store's transactions.
+    /// <paramref name="cancellationToken"/> only withdraws work that has not started; once it has run, the caller
+    /// waits for the commit.
+    /// </summary>
     Task<T> InTransactionAsync<T>(Func<IJobTransaction, Task<T>> work, CancellationToken cancellationToken);
 }
 

@@ -5,14 +5,16 @@ namespace RenderFarm.Coordinator.Storage;
 
 /// <summary>
 /// The scale-out store: one PostgreSQL database shared by several coordinators. Every transaction locks the
-/// rows it changes (<see cref="SqlDialect.Postgres"/>) and is re-run when PostgreSQL aborts it for a deadlock
-/// or a serialisation conflict. What a commit changed is announced with <c>NOTIFY</c> inside the
+/// rows it changes (<see cref="SqlDialect.Postgres"/>) and its group is re-run when PostgreSQL aborts it for a
+/// deadlock or a serialisation conflict; a few group-committed transactions run at once. What a commit changed is announced with <c>NOTIFY</c> inside the
 /// transaction and heard by every coordinator's listener, so watchers and dispatchers everywhere act on it.
 /// </summary>
 public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsyncDisposable
 {
-    private const int MaxTries = 8;
     private const long MigrationLockKey = 7_400_000_001;
+
+    /// <summary>Group-committed transactions one coordinator runs at once (see <see cref="StoreOptions.Writers"/>).</summary>
+    public const int DefaultWriters = 4;
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger<PostgresJobStore> _logger;
@@ -21,10 +23,10 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _listener;
 
-    public PostgresJobStore(string connectionString, ILogger<PostgresJobStore> logger) : base(SqlDialect.Postgres)
+    public PostgresJobStore(string connectionString, ILogger<PostgresJobStore> logger, int writers = DefaultWriters) : base(SqlDialect.Postgres, writers)
     {
         ConnectionString = connectionString;
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _dataSource = NpgsqlDataSource.Create(WithPreparedStatements(connectionString));
         _logger = logger;
     }
 
@@ -58,37 +60,31 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
         await _listening.Task.WaitAsync(cancellationToken);
     }
 
-    public override async Task<T> InTransactionAsync<T>(Func<IJobTransaction, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// The farm runs the same few dozen statements over and over: unless the connection string says otherwise,
+    /// Npgsql prepares them on each connection after their second use, so PostgreSQL parses and plans each once.
+    /// </summary>
+    private static string WithPreparedStatements(string connectionString)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                var tx = new SqlJobTransaction(connection, transaction, Dialect, cancellationToken);
-                var result = await work(tx);
-                var summary = tx.Summary;
-                if (summary.ChangedJobs.Count > 0 || summary.TasksQueued)
-                {
-                    foreach (var payload in PostgresNotices.ForCommit(_origin, summary))
-                    {
-                        await connection.ExecuteAsync(transaction, "SELECT pg_notify(@channel, @payload)", cancellationToken,
-                            ("@channel", PostgresNotices.Channel), ("@payload", payload));
-                    }
-                }
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 100;
+        return builder.ConnectionString;
+    }
 
-                await transaction.CommitAsync(cancellationToken);
-                RaiseCommitted(summary);
-                return result;
-            }
-            catch (PostgresException ex) when (attempt < MaxTries && ex.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
-            {
-                Log.TransactionRetried(_logger, ex.SqlState, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), cancellationToken);
-            }
+    protected override async Task BeforeCommitAsync(DbConnection connection, DbTransaction transaction, StoreCommit summary)
+    {
+        if (summary.ChangedJobs.Count == 0 && !summary.TasksQueued) return;
+        foreach (var payload in PostgresNotices.ForCommit(_origin, summary))
+        {
+            await connection.ExecuteAsync(transaction, "SELECT pg_notify(@channel, @payload)", CancellationToken.None,
+                ("@channel", PostgresNotices.Channel), ("@payload", payload));
         }
     }
+
+    protected override bool IsTransient(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure };
+
+    protected override void OnRetry(Exception exception, int @try) => Log.TransactionRetried(_logger, ((PostgresException)exception).SqlState, @try);
 
     public async Task RequestStopAsync(StopNotice notice, CancellationToken cancellationToken)
     {

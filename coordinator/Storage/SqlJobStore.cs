@@ -5,21 +5,122 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Storage;
 
 /// <summary>
-/// The store over any ADO.NET database: reads stand alone on a pooled connection, changes run in one
-/// transaction through <see cref="SqlJobTransaction"/>. Subclasses open connections and decide how a
-/// transaction starts, commits and is retried; the queries are shared (<see cref="SqlQueries"/>).
+/// The store over any ADO.NET database: reads stand alone on a pooled connection, changes run through
+/// <see cref="SqlJobTransaction"/> in group-committed transactions (<see cref="GroupCommit"/>): the work
+/// of many callers that queue up together runs in one transaction, in the order it was queued, and every
+/// caller is answered after that one commit. Subclasses open connections, may add to a transaction before
+/// it commits, and say which failures mean "run the group again"; the queries are shared (<see cref="SqlQueries"/>).
+/// <para>
+/// A piece of work that throws leaves its group: the transaction is rolled back, that caller gets its
+/// exception, and the others run again, in order, in a new transaction (work may run more than once before
+/// it commits, and must only decide inside the transaction). So one caller's error never fails or undoes
+/// another caller's change, and the order within a group is the order a single writer would have used.
+/// </para>
 /// </summary>
-public abstract class SqlJobStore(SqlDialect dialect) : IJobStore
+public abstract class SqlJobStore : IJobStore
 {
+    /// <summary>The most pieces of work one transaction carries.</summary>
+    public const int MaxGroup = 256;
+
+    private const int MaxTries = 8;
+
+    private readonly SqlDialect _dialect;
+    private readonly GroupCommit _commits;
+
+    protected SqlJobStore(SqlDialect dialect, int writers)
+    {
+        _dialect = dialect;
+        _commits = new GroupCommit(CommitGroupAsync, Math.Max(1, writers), MaxGroup);
+    }
+
     public event Action<StoreCommit>? Committed;
 
-    protected SqlDialect Dialect => dialect;
+    protected SqlDialect Dialect => _dialect;
 
     public abstract Task InitializeAsync(CancellationToken cancellationToken);
 
-    public abstract Task<T> InTransactionAsync<T>(Func<IJobTransaction, Task<T>> work, CancellationToken cancellationToken);
+    /// <summary>Runs <paramref name="work"/> in a transaction shared with other callers' work queued at the same time; answers after it commits.</summary>
+    public Task<T> InTransactionAsync<T>(Func<IJobTransaction, Task<T>> work, CancellationToken cancellationToken) =>
+        _commits.RunAsync(work, cancellationToken);
 
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>A connection for one group's transaction (SQLite sets how commits are flushed on it).</summary>
+    protected virtual Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>Called inside the transaction, after all its work and before the commit (PostgreSQL announces the change there).</summary>
+    protected virtual Task BeforeCommitAsync(DbConnection connection, DbTransaction transaction, StoreCommit summary) => Task.CompletedTask;
+
+    /// <summary>True for a failure that says nothing about the work but about its timing (a deadlock): the group runs again.</summary>
+    protected virtual bool IsTransient(Exception exception) => false;
+
+    /// <summary>Told before a group runs again after <see cref="IsTransient"/> failures.</summary>
+    protected virtual void OnRetry(Exception exception, int @try)
+    {
+    }
+
+    private async Task CommitGroupAsync(List<PendingWork> group)
+    {
+        var remaining = new List<PendingWork>(group.Count);
+        foreach (var pending in group)
+        {
+            if (pending.Canceled) pending.Cancel();
+            else remaining.Add(pending);
+        }
+
+        for (var @try = 1; remaining.Count > 0;)
+        {
+            try
+            {
+                await using var connection = await OpenWriterAsync(CancellationToken.None);
+                await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
+                var tx = new SqlJobTransaction(connection, transaction, _dialect, CancellationToken.None);
+                var failed = -1;
+                Exception? failure = null;
+                for (var i = 0; i < remaining.Count; i++)
+                {
+                    try
+                    {
+                        await remaining[i].RunAsync(tx);
+                    }
+                    catch (Exception ex) when (!IsTransient(ex))
+                    {
+                        (failed, failure) = (i, ex);
+                        break;
+                    }
+                }
+
+                if (failed >= 0)
+                {
+                    await transaction.RollbackAsync(CancellationToken.None);
+                    remaining[failed].Fail(failure!);
+                    remaining.RemoveAt(failed);
+                    continue;
+                }
+
+                var summary = tx.Summary;
+                await BeforeCommitAsync(connection, transaction, summary);
+                await transaction.CommitAsync(CancellationToken.None);
+                try
+                {
+                    RaiseCommitted(summary);
+                }
+                finally
+                {
+                    // Committed: whatever a listener does, every caller gets its own result.
+                    foreach (var pending in remaining) pending.Complete();
+                }
+
+                return;
+            }
+            catch (Exception ex) when (IsTransient(ex) && @try < MaxTries)
+            {
+                OnRetry(ex, @try);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * @try)));
+                @try++;
+            }
+        }
+    }
 
     /// <summary>An open connection to the farm's database, for other tables that live beside the store's (access keys).</summary>
     public Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
@@ -78,6 +179,6 @@ public abstract class SqlJobStore(SqlDialect dialect) : IJobStore
     private async Task<T> Read<T>(Func<SqlQueries, Task<T>> read, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        return await read(new SqlQueries(connection, null, dialect));
+        return await read(new SqlQueries(connection, null, _dialect));
     }
 }

@@ -11,7 +11,7 @@ public static class StorageExtensions
         if (options.Provider == StoreProvider.Postgres)
         {
             RequireConnectionString(options);
-            services.AddSingleton(sp => new PostgresJobStore(options.ConnectionString!, sp.GetRequiredService<ILogger<PostgresJobStore>>()));
+            services.AddSingleton(sp => new PostgresJobStore(options.ConnectionString!, sp.GetRequiredService<ILogger<PostgresJobStore>>(), options.Writers));
             services.AddSingleton<IJobStore>(sp => sp.GetRequiredService<PostgresJobStore>());
             return options;
         }
@@ -29,7 +29,7 @@ public static class StorageExtensions
         if (options.Provider == StoreProvider.Postgres)
         {
             RequireConnectionString(options);
-            return new PostgresJobStore(options.ConnectionString!, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresJobStore>.Instance);
+            return new PostgresJobStore(options.ConnectionString!, Microsoft.Extensions.Logging.Abstractions.NullLogger<PostgresJobStore>.Instance, options.Writers);
         }
 
         Directory.CreateDirectory(dataDirectory);

@@ -23,6 +23,13 @@ public sealed class StoreOptions
     /// still survives the process being killed, but a power cut can roll back the last few.
     /// </summary>
     public bool SqliteFlushEachCommit { get; set; } = true;
+
+    /// <summary>
+    /// PostgreSQL only: how many group-committed transactions this coordinator runs at once (each carries the work
+    /// of every caller queued meanwhile, up to <see cref="SqlJobStore.MaxGroup"/>). Default 4. SQLite always uses one.
+    /// </summary>
+    [Range(1, 64)]
+    public int Writers { get; set; } = PostgresJobStore.DefaultWriters;
 }
 
 public enum StoreProvider

@@ -79,7 +79,7 @@ public sealed class FarmEventHub
     {
         lock (_gate)
         {
-            var subscription = new FarmSubscription(this, _options.Value.SubscriberBuffer, _sequence, _view.Snapshot());
+            var subscription = new FarmSubscription(this, _options.Value.SubscriberBuffer, _sequence, _view.Capture());
             _subscribers.Add(subscription);
             return subscription;
         }

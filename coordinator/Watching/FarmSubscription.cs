@@ -14,19 +14,24 @@ public sealed class FarmSubscription : IDisposable
     private readonly Channel<FarmEvent> _events;
     private volatile bool _fellBehind;
 
-    internal FarmSubscription(FarmEventHub hub, int capacity, ulong sequence, FarmSnapshot snapshot)
+    private readonly Lazy<FarmSnapshot> _snapshot;
+
+    internal FarmSubscription(FarmEventHub hub, int capacity, ulong sequence, FarmViewCopy view)
     {
         _hub = hub;
         _events = Channel.CreateBounded<FarmEvent>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         Sequence = sequence;
-        Snapshot = snapshot;
+        _snapshot = new Lazy<FarmSnapshot>(view.ToSnapshot);
     }
 
     /// <summary>The sequence number of the last event the snapshot includes; the first buffered event has the next one.</summary>
     public ulong Sequence { get; }
 
-    /// <summary>Agents and active jobs exactly as of <see cref="Sequence"/> (stats are left to the caller).</summary>
-    public FarmSnapshot Snapshot { get; }
+    /// <summary>
+    /// Agents and active jobs exactly as of <see cref="Sequence"/> (stats are left to the caller), decoded on
+    /// first use, outside the hub's lock.
+    /// </summary>
+    public FarmSnapshot Snapshot => _snapshot.Value;
 
     public ChannelReader<FarmEvent> Events => _events.Reader;
 

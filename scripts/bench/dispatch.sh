@@ -57,10 +57,24 @@ for store in $stores; do
   pids+=("$coordinator")
   for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
   sleep 1
-  echo "== $store ==" >&2
+  echo "== $store ==  (load before: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   dotnet "$repo/tests/RenderFarm.LoadSim/bin/Release/net10.0/renderfarm-loadsim.dll" \
     --coordinator "http://127.0.0.1:$port" --pid "$coordinator" --media "$dir/media" \
     --agents "$agents" --jobs "$jobs" --queue-jobs "$queue_jobs" | tee "$dir/results.txt" | sed "s/^/$store /"
+  echo "load=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$dir/results.txt"
   kill "$coordinator" 2>/dev/null || true
   wait "$coordinator" 2>/dev/null || true
+done
+
+# One table, a column per store (the figures above, side by side).
+echo
+printf '%-22s' figure; for store in $stores; do printf ' | %-48s' "$store"; done; echo
+for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu dispatch_cpu submit_to_start_p50 submit_to_start_p99 \
+  queue_submit_rate queue_submit_cpu queued_jobs list_jobs_p99 list_queued_jobs_p99 queue_stats_p99 coordinator_rss coordinator_peak_rss load; do
+  printf '%-22s' "$key"
+  for store in $stores; do
+    value=$(grep -m1 "^$key=" "$work/$store/results.txt" 2>/dev/null | cut -d= -f2- | sed 's/ of coordinator CPU//; s/ (assign + complete)//')
+    printf ' | %-48s' "${value:--}"
+  done
+  echo
 done

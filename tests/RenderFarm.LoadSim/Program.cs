@@ -74,9 +74,12 @@ static double Ms(long from, long to) => (to - from) * 1000.0 / Stopwatch.Frequen
 void Print(string key, double value, string unit) => Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{key}={value:0.##} {unit}"));
 
 // 1. Throughput: the queue is filled first, then the agents connect and drain it.
+// CPU time is printed beside every rate: on a shared machine the rates follow the load, the CPU cost per job does not.
 var submitClock = Stopwatch.StartNew();
+var submitCpu = pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero;
 await SubmitAsync(jobCount, 32);
 Print("submit_rate", jobCount / submitClock.Elapsed.TotalSeconds, "jobs/s");
+if (pid > 0) Print("submit_cpu", (ProcessStats.CpuTime(pid) - submitCpu).TotalMilliseconds / jobCount, "ms of coordinator CPU per job");
 
 var cpuBefore = pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero;
 var wall = Stopwatch.StartNew();
@@ -84,13 +87,18 @@ var agents = Enumerable.Range(0, agentCount).Select(i => new SimAgent($"sim-{i:0
 var running = agents.Select(a => Task.Run(() => a.RunAsync(stop.Token))).ToList();
 await Task.WhenAll(agents.Select(a => a.Welcomed.Task)).WaitAsync(TimeSpan.FromMinutes(2));
 Print("agents_connected", agentCount, $"in {wall.Elapsed.TotalSeconds:0.00} s");
+var drainCpu = pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero;
 while (Interlocked.Read(ref assignedCount) < jobCount && wall.Elapsed < TimeSpan.FromMinutes(10)) await Task.Delay(20);
 var drained = await WaitForStateAsync(JobState.Succeeded, jobCount);
 var cpu = pid > 0 ? ProcessStats.CpuTime(pid) - cpuBefore : TimeSpan.Zero;
 Print("dispatched", Interlocked.Read(ref assignedCount), "tasks");
 Print("dispatch_rate", jobCount / (Ms(firstAssigned, lastAssigned) / 1000.0), "tasks/s");
 Print("drain_time", drained.TotalSeconds, "s");
-if (pid > 0) Print("coordinator_cpu", 100 * cpu.TotalSeconds / wall.Elapsed.TotalSeconds, "% of one core");
+if (pid > 0)
+{
+    Print("coordinator_cpu", 100 * cpu.TotalSeconds / wall.Elapsed.TotalSeconds, "% of one core");
+    Print("dispatch_cpu", (ProcessStats.CpuTime(pid) - drainCpu).TotalMilliseconds / jobCount, "ms of coordinator CPU per task (assign + complete)");
+}
 
 // 2. Submit-to-start with idle agents: one job at a time, from the SubmitJob call to the assignment arriving.
 var latencies = new List<double>();
@@ -110,8 +118,10 @@ Print("submit_to_start_p99", Percentiles.Of(latencies, 99), "ms");
 // 3. A deep queue: every agent holds one task, the rest wait; reads must stay fast.
 foreach (var agent in agents) agent.Hold = true;
 submitClock.Restart();
+submitCpu = pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero;
 await SubmitAsync(queueJobs, 32);
 Print("queue_submit_rate", queueJobs / submitClock.Elapsed.TotalSeconds, "jobs/s");
+if (pid > 0) Print("queue_submit_cpu", (ProcessStats.CpuTime(pid) - submitCpu).TotalMilliseconds / queueJobs, "ms of coordinator CPU per job");
 var stats = await farm.GetQueueStatsAsync(new GetQueueStatsRequest());
 Print("queued_jobs", stats.Jobs.Where(j => j.State == JobState.Queued).Sum(j => j.Count), "jobs");
 Print("running_jobs", stats.Jobs.Where(j => j.State == JobState.Running).Sum(j => j.Count), "jobs");

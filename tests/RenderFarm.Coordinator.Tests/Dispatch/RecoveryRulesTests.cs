@@ -215,6 +215,22 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
         Assert.Equal(WaitReason.Types.Kind.Dispatching, explainer.Explain(task, [])!.Kind);
     }
 
+    [Fact]
+    public async Task WaitReason_OnALargeFarm_NamesAFewBusyAgentsAndCountsTheRest()
+    {
+        var job = await _h.SubmitAsync();
+        var task = await _h.TaskOf(job.Id);
+        var registry = new AgentRegistry();
+        for (var i = 0; i < 1000; i++) registry.Add(Agent($"busy-{i:0000}"));
+
+        var busy = new WaitExplainer(registry).Explain(task, [])!;
+
+        Assert.Equal(WaitReason.Types.Kind.SlotsBusy, busy.Kind);
+        Assert.Equal("all 1000 slot(s) on 1000 capable agent(s) are busy", busy.Message);
+        Assert.Equal(WaitExplainer.MaxListedAgents, busy.AgentIds.Count);
+        Assert.True(busy.CalculateSize() < 512, $"a queued job's wait reason takes {busy.CalculateSize()} bytes");
+    }
+
     private async Task Heartbeat(AttemptRecord attempt, TimeSpan after)
     {
         _h.Time.Advance(after);
