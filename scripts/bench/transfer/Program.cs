@@ -75,7 +75,7 @@ Console.WriteLine($"assign {Stopwatch.GetElapsedTime(submitted).TotalSeconds:0.0
 var blob = assignment.Blobs.Single(b => b.Media.Path == assignment.Input.Path);
 var options = new TransferOptions();
 if (Environment.GetEnvironmentVariable("RENDERFARM_BENCH_CHUNK") is { Length: > 0 } chunk) options.ChunkBytes = int.Parse(chunk, System.Globalization.CultureInfo.InvariantCulture);
-var transfer = new TransferService.TransferServiceClient(agentCalls);
+var transfer = new RenderFarm.Protos.Transfer.TransferClient(agentCalls);
 using var bandwidth = new AgentBandwidth(Microsoft.Extensions.Options.Options.Create(new RenderFarm.Agent.Hosting.AgentOptions()));
 Directory.CreateDirectory(work);
 var downloaded = Path.Combine(work, "blob");
