@@ -9,6 +9,7 @@ using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
 using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Connection;
+using RenderFarm.Protos.Transfer;
 using RenderFarm.Protos.Transport;
 using RenderFarm.Protos.V1;
 
@@ -80,7 +81,7 @@ public static class AgentExtensions
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             var credential = sp.GetRequiredService<AgentCredential>();
             var transferChannel = channel ?? CoordinatorChannel.Create(Addresses(o), CoordinatorChannels.Verified(o.CaFile, new GrpcChannelOptions { HttpHandler = CreateHandler() }));
-            return new TransferService.TransferServiceClient(transferChannel.Intercept(credential.AddTo));
+            return new TransferClient(transferChannel.Intercept(credential.AddTo));
         });
         services.AddSingleton<AgentBandwidth>();
         services.AddSingleton<BlobDownloader>();

@@ -10,7 +10,7 @@ namespace RenderFarm.Agent.Transfer;
 /// coordinator holds and continues from there, so a cut stream or a damaged chunk costs only what was lost.
 /// A refusal because the lease has ended is final: the output is discarded, like a refused publish.
 /// </summary>
-public sealed partial class OutputUploader(TransferService.TransferServiceClient client, AgentBandwidth bandwidth, TransferOptions options, ILogger<OutputUploader> logger)
+public sealed partial class OutputUploader(TransferClient client, AgentBandwidth bandwidth, TransferOptions options, ILogger<OutputUploader> logger)
 {
     /// <summary>Upload streams that continued from a non-zero offset (since the agent started).</summary>
     public long Resumes => Interlocked.Read(ref _resumes);
@@ -26,7 +26,7 @@ public sealed partial class OutputUploader(TransferService.TransferServiceClient
         {
             try
             {
-                var status = await client.GetUploadStatusAsync(new GetUploadStatusRequest { AgentId = agentId, AttemptId = attemptId }, cancellationToken: cancellationToken);
+                var status = await client.GetUploadStatusAsync(new GetUploadStatusRequest { AgentId = agentId, AttemptId = attemptId }, cancellationToken);
                 var offset = (long)status.ReceivedBytes;
                 if (offset > size) throw new InvalidDataException($"the coordinator holds {offset} bytes of a {size}-byte output");
                 if (offset > 0) Interlocked.Increment(ref _resumes);
@@ -53,18 +53,16 @@ public sealed partial class OutputUploader(TransferService.TransferServiceClient
     private async Task<UploadOutputResponse> SendFromAsync(
         string agentId, string attemptId, string path, long size, long offset, string sha256, Action<long> onBytes, CancellationToken cancellationToken)
     {
-        using var call = client.UploadOutput(cancellationToken: cancellationToken);
+        using var call = client.UploadOutput(cancellationToken);
         try
         {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-            file.Position = offset;
-            var buffer = new byte[options.ChunkBytes];
+            using var reader = new ChunkFileReader(path, offset, size, options.ChunkBytes);
 
-            // One buffer for the whole stream: a write has serialized the message when it completes.
+            // The next chunk is read while this one is sent; a write has serialized its message when it completes.
             while (offset < size)
             {
-                var data = buffer.AsMemory(0, (int)Math.Min(options.ChunkBytes, size - offset));
-                await file.ReadExactlyAsync(data, cancellationToken);
+                var data = await reader.NextAsync(cancellationToken);
+                if (data.IsEmpty) throw new InvalidDataException($"the output ended at byte {offset}, before its {size} bytes");
                 await bandwidth.TakeAsync(data.Length, cancellationToken);
                 await call.RequestStream.WriteAsync(new UploadOutputRequest
                 {

@@ -1,26 +1,31 @@
 using Grpc.Core;
 using RenderFarm.Coordinator.Security;
 using RenderFarm.Coordinator.Transfer;
+using RenderFarm.Protos.Transfer;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
 
-/// <summary>TransferService over gRPC: blobs down, outputs up, for agents in transfer mode.</summary>
-public sealed class TransferGrpcService(BlobServer blobs, OutputUploads uploads) : TransferService.TransferServiceBase
+/// <summary>
+/// TransferService over gRPC: blobs down, outputs up, for agents in transfer mode. Bound by
+/// <see cref="TransferMethodProvider"/> rather than the generated base class, so uploaded chunks are read into
+/// pooled buffers (<see cref="UploadChunk"/>); the wire format is the generated one.
+/// </summary>
+public sealed class TransferGrpcService(BlobServer blobs, OutputUploads uploads) : TransferServiceDefinition.ServiceBase
 {
-    public override Task DownloadBlob(DownloadBlobRequest request, IServerStreamWriter<DownloadBlobResponse> responseStream, ServerCallContext context)
+    public Task DownloadBlob(DownloadBlobRequest request, IServerStreamWriter<DownloadBlobResponse> responseStream, ServerCallContext context)
     {
         RequireSameAgent(context, request.AgentId);
         return Guard(context, () => blobs.ServeAsync(request, r => responseStream.WriteAsync(r, context.CancellationToken), context.CancellationToken));
     }
 
-    public override Task<GetUploadStatusResponse> GetUploadStatus(GetUploadStatusRequest request, ServerCallContext context)
+    public Task<GetUploadStatusResponse> GetUploadStatus(GetUploadStatusRequest request, ServerCallContext context)
     {
         RequireSameAgent(context, request.AgentId);
         return Guard(context, () => uploads.StatusAsync(request, context.CancellationToken));
     }
 
-    public override Task<UploadOutputResponse> UploadOutput(IAsyncStreamReader<UploadOutputRequest> requestStream, ServerCallContext context) =>
+    public Task<UploadOutputResponse> UploadOutput(IAsyncStreamReader<UploadChunk> requestStream, ServerCallContext context) =>
         Guard(context, () => uploads.ReceiveAsync(requestStream, context.CancellationToken));
 
     /// <summary>Refuses a request that names another agent than the one the caller's credential belongs to.</summary>

@@ -42,17 +42,14 @@ public sealed class BlobServer(
         if (offset > 0) metrics.Resumed.WithLabels(TransferMetrics.Download).Inc();
         var moved = metrics.Bytes.WithLabels(TransferMetrics.Download, request.AgentId);
         using var active = metrics.Active.WithLabels(TransferMetrics.Download).TrackInProgress();
-        await using var stream = new FileStream(blob.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
-        stream.Position = offset;
-        var chunk = options.Value.ChunkBytes;
+        using var reader = new ChunkFileReader(blob.Path, offset, blob.Size, options.Value.ChunkBytes);
         long sent = 0;
-        var buffer = new byte[chunk];
 
-        // One buffer for the whole stream: a write has serialized the message when it completes.
+        // Each chunk's buffer is reused two chunks later: a write has serialized its message when it completes.
         while (offset < blob.Size)
         {
-            var data = buffer.AsMemory(0, (int)Math.Min(chunk, blob.Size - offset));
-            await stream.ReadExactlyAsync(data, cancellationToken);
+            var data = await reader.NextAsync(cancellationToken);
+            if (data.IsEmpty) throw new EndOfStreamException($"blob {request.Sha256} ended at byte {offset}, before its {blob.Size} bytes");
             await bandwidth.TakeAsync(request.AgentId, data.Length, cancellationToken);
             var checksum = ChunkChecksum.Of(data.Span);
             faults.MaybeDamageDownload(data.Span);

@@ -58,7 +58,7 @@ public sealed class OutputUploads(
         }
     }
 
-    public async Task<UploadOutputResponse> ReceiveAsync(IAsyncStreamReader<UploadOutputRequest> requests, CancellationToken cancellationToken)
+    public async Task<UploadOutputResponse> ReceiveAsync(IAsyncStreamReader<UploadChunk> requests, CancellationToken cancellationToken)
     {
         if (!await requests.MoveNext(cancellationToken))
         {
@@ -82,54 +82,7 @@ public sealed class OutputUploads(
 
             if (upload.Length > 0) metrics.Resumed.WithLabels(TransferMetrics.Upload).Inc();
             using var active = metrics.Active.WithLabels(TransferMetrics.Upload).TrackInProgress();
-            var moved = metrics.Bytes.WithLabels(TransferMetrics.Upload, first.AgentId);
-            long received = 0;
-            UploadOutputRequest? last = null;
-            await using (var file = new FileStream(upload.Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 1 << 20, FileOptions.Asynchronous))
-            {
-                file.SetLength(upload.Length);
-                file.Position = upload.Length;
-                var message = first;
-                while (true)
-                {
-                    if (message.Data.Length > 0)
-                    {
-                        if (message.Offset != (ulong)upload.Length)
-                        {
-                            throw new TransferRefusedException(StatusCode.InvalidArgument, $"chunk at offset {message.Offset} does not follow the {upload.Length} bytes received");
-                        }
-
-                        var data = faults.MaybeDamageUpload(message.Data.Memory);
-                        if (ChunkChecksum.Of(data.Span) != message.Checksum)
-                        {
-                            metrics.Rejected.WithLabels(TransferMetrics.Upload).Inc();
-                            throw new TransferRefusedException(StatusCode.DataLoss, $"the chunk at offset {message.Offset} arrived damaged; resume from offset {upload.Length}");
-                        }
-
-                        await bandwidth.TakeAsync(first.AgentId, data.Length, cancellationToken);
-                        await file.WriteAsync(data, cancellationToken);
-                        upload.Hash.AppendData(data.Span);
-                        upload.Length += data.Length;
-                        received += data.Length;
-                        moved.Inc(data.Length);
-                        if (faults.ShouldCutUpload(received))
-                        {
-                            await file.FlushAsync(cancellationToken);
-                            throw new TransferCutException();
-                        }
-                    }
-
-                    if (message.Finish)
-                    {
-                        last = message;
-                        break;
-                    }
-
-                    if (!await requests.MoveNext(cancellationToken)) break;
-                    message = requests.Current;
-                }
-            }
-
+            var last = await ReceiveChunksAsync(first, requests, upload, cancellationToken);
             return last is null
                 ? new UploadOutputResponse { ReceivedBytes = (ulong)upload.Length }
                 : await PublishAsync(work, first, last, upload, cancellationToken);
@@ -140,7 +93,82 @@ public sealed class OutputUploads(
         }
     }
 
-    private async Task<UploadOutputResponse> PublishAsync(Assignment work, UploadOutputRequest first, UploadOutputRequest last, Upload upload, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends the stream's chunks to the upload's file: each checked against its checksum as it arrives, then
+    /// written and hashed by a <see cref="ChunkFileWriter"/> (which then owns and disposes it) while the next one is
+    /// received. Returns the message
+    /// that finished the upload (its file then flushed to disk), or null when the stream ended before it.
+    /// </summary>
+    private async Task<UploadChunk?> ReceiveChunksAsync(UploadChunk first, IAsyncStreamReader<UploadChunk> requests, Upload upload, CancellationToken cancellationToken)
+    {
+        var moved = metrics.Bytes.WithLabels(TransferMetrics.Upload, first.AgentId);
+        var start = upload.Length;
+        long received = 0;
+        await using var file = new FileStream(upload.Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read, 0, FileOptions.Asynchronous);
+        file.SetLength(start);
+        file.Position = start;
+        var writer = new ChunkFileWriter(file, upload.Hash);
+        try
+        {
+            var message = first;
+            while (true)
+            {
+                var data = message.Data;
+                if (data.Length > 0)
+                {
+                    if (message.Offset != (ulong)(start + received))
+                    {
+                        message.Dispose();
+                        throw new TransferRefusedException(StatusCode.InvalidArgument, $"chunk at offset {message.Offset} does not follow the {start + received} bytes received");
+                    }
+
+                    faults.MaybeDamageUpload(data.Span);
+                    if (!message.IsIntact)
+                    {
+                        message.Dispose();
+                        metrics.Rejected.WithLabels(TransferMetrics.Upload).Inc();
+                        throw new TransferRefusedException(StatusCode.DataLoss, $"the chunk at offset {message.Offset} arrived damaged; resume from offset {start + received}");
+                    }
+
+                    await bandwidth.TakeAsync(first.AgentId, data.Length, cancellationToken);
+                    received += data.Length;
+                    moved.Inc(data.Length);
+                    await writer.AddAsync(message, cancellationToken);
+
+                    if (faults.ShouldCutUpload(received))
+                    {
+                        await writer.CompleteAsync();
+                        throw new TransferCutException();
+                    }
+                }
+
+                if (message.Finish)
+                {
+                    await writer.CompleteAsync();
+                    file.Flush(flushToDisk: true);
+                    return message;
+                }
+
+                if (!await requests.MoveNext(cancellationToken)) break;
+                message = requests.Current;
+            }
+
+            await writer.CompleteAsync();
+            return null;
+        }
+        finally
+        {
+            await writer.DisposeAsync();
+            upload.Length = start + writer.Written;
+            if (writer.Failed)
+            {
+                // The file and the hash may hold part of a chunk: forget them; the next request re-reads the file.
+                _uploads.TryRemove(first.AttemptId, out _);
+            }
+        }
+    }
+
+    private async Task<UploadOutputResponse> PublishAsync(Assignment work, UploadChunk first, UploadChunk last, Upload upload, CancellationToken cancellationToken)
     {
         var sha = Convert.ToHexStringLower(upload.Hash.GetCurrentHash());
         if (last.SizeBytes != (ulong)upload.Length || !string.Equals(last.Sha256, sha, StringComparison.OrdinalIgnoreCase))

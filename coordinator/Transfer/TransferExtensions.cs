@@ -1,4 +1,6 @@
+using Grpc.AspNetCore.Server.Model;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using RenderFarm.Coordinator.Api;
 using RenderFarm.Protos.Transfer;
 
@@ -18,6 +20,7 @@ public static class TransferExtensions
         services.AddSingleton<BlobServer>();
         services.AddSingleton<OutputUploads>();
         services.AddSingleton<TransferPlanner>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<TransferGrpcService>, TransferMethodProvider>());
         services.AddGrpc().AddServiceOptions<TransferGrpcService>(o => o.MaxReceiveMessageSize = TransferLimits.MaxMessageBytes);
 
         // HTTP/2 windows large enough for several chunks in flight on one stream: with Kestrel's defaults

@@ -29,14 +29,7 @@ public sealed class TransferFaults
 
     internal void MaybeDamageDownload(Span<byte> chunk) => MaybeDamage(ref _damageDownload, chunk);
 
-    /// <summary>The chunk as received, or a damaged copy when armed.</summary>
-    internal ReadOnlyMemory<byte> MaybeDamageUpload(ReadOnlyMemory<byte> chunk)
-    {
-        if (Volatile.Read(ref _damageUpload) == 0) return chunk;
-        var copy = chunk.ToArray();
-        MaybeDamage(ref _damageUpload, copy);
-        return copy;
-    }
+    internal void MaybeDamageUpload(Span<byte> chunk) => MaybeDamage(ref _damageUpload, chunk);
 
     private static bool ShouldCut(ref long armed, long bytes)
     {

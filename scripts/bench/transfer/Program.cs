@@ -1,9 +1,11 @@
-// Plays an agent in transfer mode against a running coordinator: says hello, submits a job on the input, takes
-// the assignment, then times the agent's real BlobDownloader (the input, by hash) and OutputUploader (the same
-// bytes sent back as the output, verified and published by the coordinator). Prints "assign <s>",
-// "download <s> <cpu s of this process> <cpu s of the coordinator>" and the same for "upload".
-// With the coordinator's process id it also prints the coordinator's CPU seconds per phase.
-// usage: TransferBench <coordinator-url> <input> <output> <work-folder> [coordinator-pid]
+// Plays an agent in transfer mode against a running coordinator: says hello with two slots, submits a small
+// warm-up job and then the job on the input, takes both assignments, moves the warm-up's bytes once (so the
+// timed transfers run on warm, compiled code, as in a long-running agent and coordinator), then times the
+// agent's real BlobDownloader (the input, by hash) and OutputUploader (the same bytes sent back as the output,
+// verified, flushed to disk and published by the coordinator). Before each timed direction the file it reads is
+// flushed and dropped from the page cache, so the bytes come from the disk as in a plain cold copy.
+// Prints "assign <s>", "download <s> <cpu s of this process> <cpu s of the coordinator>" and the same for "upload".
+// usage: TransferBench <coordinator-url> <input> <output> <work-folder> <coordinator-pid> [warm-up-input]
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Grpc.Core;
@@ -38,7 +40,8 @@ var (url, input, output, work) = (args[0], args[1], args[2], args[3]);
 var coordinatorPid = args.Length > 4 ? int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : 0;
 using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions { HttpHandler = RenderFarm.Agent.Hosting.AgentExtensions.CreateHandler() });
 var capabilities = FfmpegCapabilities.Detect();
-var hello = new AgentHello { Name = "bench", Slots = 1, StorageMode = StorageMode.Transfer, FfmpegVersion = capabilities.Version };
+var warmInput = args.Length > 5 ? args[5] : null;
+var hello = new AgentHello { Name = "bench", Slots = warmInput is null ? 1u : 2u, StorageMode = StorageMode.Transfer, FfmpegVersion = capabilities.Version };
 hello.Encoders.AddRange(capabilities.Encoders);
 hello.Filters.AddRange(capabilities.Filters);
 
@@ -54,44 +57,46 @@ var agentCalls = channel.Intercept(m =>
 });
 using var connect = new AgentService.AgentServiceClient(agentCalls).Connect();
 await connect.RequestStream.WriteAsync(new ConnectRequest { Hello = hello });
-var submitted = Stopwatch.GetTimestamp();
-await new JobService.JobServiceClient(channel.Intercept(m =>
+var jobs = new JobService.JobServiceClient(channel.Intercept(m =>
 {
     m.Add("authorization", "Bearer " + operatorKey);
     return m;
-})).SubmitJobAsync(new SubmitJobRequest
-{
-    Spec = new JobSpec { InputPath = input, OutputPath = output, Output = new OutputSettings { Preset = Preset.H264Proxy540P } },
-});
-
-Assignment? work_ = null;
-while (work_ is null && await connect.ResponseStream.MoveNext(CancellationToken.None))
-{
-    work_ = connect.ResponseStream.Current.Assignment;
-}
-
-var assignment = work_ ?? throw new InvalidOperationException("the coordinator sent no assignment");
-Console.WriteLine($"assign {Stopwatch.GetElapsedTime(submitted).TotalSeconds:0.000}");
-var blob = assignment.Blobs.Single(b => b.Media.Path == assignment.Input.Path);
+}));
 var options = new TransferOptions();
 if (Environment.GetEnvironmentVariable("RENDERFARM_BENCH_CHUNK") is { Length: > 0 } chunk) options.ChunkBytes = int.Parse(chunk, System.Globalization.CultureInfo.InvariantCulture);
-var transfer = new TransferService.TransferServiceClient(agentCalls);
+var transfer = new RenderFarm.Protos.Transfer.TransferClient(agentCalls);
 using var bandwidth = new AgentBandwidth(Microsoft.Extensions.Options.Options.Create(new RenderFarm.Agent.Hosting.AgentOptions()));
+var downloader = new BlobDownloader(transfer, bandwidth, options, NullLogger<BlobDownloader>.Instance);
+var uploader = new OutputUploader(transfer, bandwidth, options, NullLogger<OutputUploader>.Instance);
 Directory.CreateDirectory(work);
+
+if (warmInput is not null)
+{
+    var warm = await AssignAsync(warmInput, Path.Combine(Path.GetDirectoryName(output)!, "warm-" + Path.GetFileName(output)));
+    var warmBlob = warm.Blobs.Single(b => b.Media.Path == warm.Input.Path);
+    var warmFile = Path.Combine(work, "warm");
+    await downloader.DownloadAsync("bench", warm.AttemptId, warmBlob, warmFile, _ => { }, CancellationToken.None);
+    await uploader.UploadAsync("bench", warm.AttemptId, warmFile, warmBlob.Sha256, _ => { }, CancellationToken.None);
+}
+
+var submitted = Stopwatch.GetTimestamp();
+var assignment = await AssignAsync(input, output);
+Console.WriteLine($"assign {Stopwatch.GetElapsedTime(submitted).TotalSeconds:0.000}");
+var blob = assignment.Blobs.Single(b => b.Media.Path == assignment.Input.Path);
 var downloaded = Path.Combine(work, "blob");
 
+PageCache.Drop(input);
 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
 var coordinatorCpu = CoordinatorCpu();
 var started = Stopwatch.GetTimestamp();
-await new BlobDownloader(transfer, bandwidth, options, NullLogger<BlobDownloader>.Instance)
-    .DownloadAsync("bench", assignment.AttemptId, blob, downloaded, _ => { }, CancellationToken.None);
+await downloader.DownloadAsync("bench", assignment.AttemptId, blob, downloaded, _ => { }, CancellationToken.None);
 Console.WriteLine($"download {Stopwatch.GetElapsedTime(started).TotalSeconds:0.000} {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.000} {CoordinatorCpu() - coordinatorCpu:0.00}");
 
+PageCache.Drop(downloaded);
 cpu = Process.GetCurrentProcess().TotalProcessorTime;
 coordinatorCpu = CoordinatorCpu();
 started = Stopwatch.GetTimestamp();
-var published = await new OutputUploader(transfer, bandwidth, options, NullLogger<OutputUploader>.Instance)
-    .UploadAsync("bench", assignment.AttemptId, downloaded, blob.Sha256, _ => { }, CancellationToken.None);
+var published = await uploader.UploadAsync("bench", assignment.AttemptId, downloaded, blob.Sha256, _ => { }, CancellationToken.None);
 Console.WriteLine($"upload {Stopwatch.GetElapsedTime(started).TotalSeconds:0.000} {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.000} {CoordinatorCpu() - coordinatorCpu:0.00}");
 
 await using (var check = File.OpenRead(published))
@@ -112,10 +117,42 @@ catch (RpcException)
     // The coordinator closes the stream.
 }
 
+// Submits a job on the file and waits for its assignment.
+async Task<Assignment> AssignAsync(string file, string to)
+{
+    await jobs.SubmitJobAsync(new SubmitJobRequest
+    {
+        Spec = new JobSpec { InputPath = file, OutputPath = to, Output = new OutputSettings { Preset = Preset.H264Proxy540P } },
+    });
+    while (await connect.ResponseStream.MoveNext(CancellationToken.None))
+    {
+        if (connect.ResponseStream.Current.Assignment is { } given) return given;
+    }
+
+    throw new InvalidOperationException("the coordinator sent no assignment");
+}
+
 // utime + stime of the coordinator process, in seconds (Linux /proc, 100 ticks a second).
 double CoordinatorCpu()
 {
     if (coordinatorPid == 0) return 0;
     var fields = File.ReadAllText($"/proc/{coordinatorPid}/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
     return (long.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + long.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture)) / 100.0;
+}
+
+/// <summary>Drops a file from the page cache (after writing back its dirty pages), so the next read comes from the disk.</summary>
+internal static partial class PageCache
+{
+    private const int DontNeed = 4;
+
+    public static void Drop(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        file.Flush(flushToDisk: true);
+        var result = Advise((int)file.SafeFileHandle.DangerousGetHandle(), 0, 0, DontNeed);
+        if (result != 0) Console.Error.WriteLine($"posix_fadvise({path}) failed with {result}; the file may still be cached");
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "posix_fadvise")]
+    private static partial int Advise(int fd, long offset, long length, int advice);
 }
