@@ -278,6 +278,8 @@ public sealed class AttemptLifecycle(
         var stop = new List<AttemptRecord>();
         var ended = await store.InTransactionAsync(async tx =>
         {
+            stop.Clear(); // the work may run again before it commits
+            releaseAt = null;
             var attempt = await tx.FindAttemptAsync(attemptId);
             if (attempt is not { Outcome: AttemptOutcome.Running } || !applies(attempt)) return null;
             await tx.UpdateAttemptAsync(attempt with
@@ -291,7 +293,6 @@ public sealed class AttemptLifecycle(
             });
             var task = await tx.FindTaskAsync(attempt.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
             if (TaskStateMachine.IsTerminal(task.State)) return attempt;
-            stop.Clear();
             releaseAt = free || failureClass == FailureClass.Interrupted
                 ? await RequeueAsync(tx, task, attempt, failureClass, message, now, stop)
                 : await FailTaskAsync(tx, task, attempt, failureClass, message, now, stop);
