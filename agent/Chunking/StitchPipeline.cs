@@ -197,32 +197,30 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
 
             // The one full decode of the job's video: it proves every chunk decodes cleanly, and the seams too.
             var errors = await StreamChecks.DecodeErrorsAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
-            if (errors.Length > 0)
-            {
-                var damaged = await DamagedChunksAsync(request.Chunks, ff, cancellationToken).ConfigureAwait(false);
-                if (damaged.Count > 0)
-                {
-                    throw new RenderFailedException(FailureClass.Transient,
-                        $"chunk(s) {string.Join(", ", damaged.Select(d => d.Index + 1))} do not decode cleanly ({damaged[0].Error}); they are rendered again")
-                    {
-                        DamagedChunks = damaged.Select(d => d.Index).ToList(),
-                    };
-                }
-
-                throw new OutputVerificationException($"the joined file does not decode cleanly, though each chunk does: {errors.Split('\n')[0]}");
-            }
-
+            if (errors.Length > 0) throw new OutputVerificationException($"the joined file does not decode cleanly: {errors.Split('\n')[0]}");
             return info;
         }
         catch (OutputVerificationException ex)
         {
+            // A chunk damaged after its own check (it has its frames, but not all of them decode) shows up here as decode
+            // errors, missing frames or a short duration: decode each chunk to name it, so that it renders again.
+            var damaged = await DamagedChunksAsync(request.Chunks, ff, cancellationToken).ConfigureAwait(false);
+            if (damaged.Count > 0)
+            {
+                throw new RenderFailedException(FailureClass.Transient,
+                    $"chunk(s) {string.Join(", ", damaged.Select(d => d.Index + 1))} do not decode cleanly ({damaged[0].Error}); {ex.Message}", inner: ex)
+                {
+                    DamagedChunks = damaged.Select(d => d.Index).ToList(),
+                };
+            }
+
             throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
         }
     }
 
     /// <summary>
-    /// Decodes each chunk on its own (only when the joined file has decode errors) to name the damaged ones, with
-    /// the first complaint about the first of them.
+    /// Decodes each chunk on its own (only when the joined file fails its checks) to name the damaged ones, with the
+    /// first complaint about the first of them.
     /// </summary>
     private static async Task<List<(uint Index, string Error)>> DamagedChunksAsync(IReadOnlyList<string> chunks, FFOptions ff, CancellationToken cancellationToken)
     {
