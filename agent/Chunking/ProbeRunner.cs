@@ -50,6 +50,7 @@ public static class ProbeRunner
             NotChunkable = NotChunkable(settings.Preset, Path.GetExtension(finalOutputPath)),
             LastFrameSeconds = frames[^1].Time,
             LastStepSeconds = frames.Count > 1 ? frames[^1].Time - frames[^2].Time : 0,
+            Source = source.ToFacts(),
         };
         var nextMark = 0.0;
         for (var i = 0; i < frames.Count; i++)

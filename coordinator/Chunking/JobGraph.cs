@@ -50,6 +50,7 @@ internal static class JobGraph
             var work = probeTask.Work.Clone();
             work.Kind = TaskKind.Chunk;
             work.Chunk = chunk;
+            if (probe!.Source is { } source) chunk.Source = source;
             work.FinalOutput = probeTask.Work.Output;
             work.Output = WorkFolders.File(folder, string.Create(CultureInfo.InvariantCulture, $"chunk-{chunk.Index:D4}{preset!.ChunkExtension}"));
             work.Overwrite = true;
