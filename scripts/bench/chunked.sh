@@ -46,9 +46,10 @@ args=" \$* "
 case "$tool:\$args" in
   ffmpeg:*" -f null "*) label="decode check" ;;
   ffmpeg:*" -f concat "*) label="stitch: join (copy)" ;;
-  ffmpeg:*" -map 0:a:0 "*) label="audio encode" ;;
   ffmpeg:*" -copyts "*) label="chunk encode"; printf '%q ' "\$@" >"$work/chunk-cmd.\$\$" ;;
-  ffmpeg:*) label="whole encode" ;;
+  ffmpeg:*" -vn "*) label="audio encode" ;;
+  ffmpeg:*" -map 0:v:0 "*) label="whole encode" ;;
+  ffmpeg:*) label="ffmpeg: other (capability checks)"; printf '%q ' "\$@" >>"$work/other-cmds" ;;
   ffprobe:*"-count_packets"*) label="ffprobe: streams + packet count" ;;
   ffprobe:*"packet=pts_time"*|ffprobe:*"format=start_time"*) label="ffprobe: source frames" ;;
   ffprobe:*"packet=stream_index"*) label="ffprobe: timestamps + audio" ;;
