@@ -48,6 +48,9 @@ public static class ProbeRunner
             HasAudio = whole.Expect.HasAudio,
             OutputFrameRate = whole.Expect.ConstantRate?.ToString() ?? string.Empty,
             NotChunkable = NotChunkable(settings.Preset, Path.GetExtension(finalOutputPath)),
+            LastFrameSeconds = frames[^1].Time,
+            LastStepSeconds = frames.Count > 1 ? frames[^1].Time - frames[^2].Time : 0,
+            Source = source.ToFacts(),
         };
         var nextMark = 0.0;
         for (var i = 0; i < frames.Count; i++)

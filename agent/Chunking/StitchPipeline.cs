@@ -37,7 +37,9 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             }
 
             var expect = await ExpectAsync(request, ff, cancellationToken).ConfigureAwait(false);
-            var sourceEnd = SourceEnd(await StreamChecks.VideoFramesAsync(request.SourcePath, cancellationToken, ff).ConfigureAwait(false));
+            var sourceEnd = request.SourceEnd is { } known
+                ? (known.LastFrame + known.LastStep, known.LastStep)
+                : SourceEnd(await StreamChecks.VideoFramesAsync(request.SourcePath, cancellationToken, ff).ConfigureAwait(false));
             var extension = Path.GetExtension(request.OutputPath).ToLowerInvariant();
             var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
             scratch = Path.Combine(outputDir, RenderPipeline.ScratchPrefix + AttemptNames.Safe(request.AttemptId));
@@ -63,7 +65,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             await JoinAsync(request, scratch, audioName, outputName, extension, onLog, ff, cancellationToken).ConfigureAwait(false);
             onProgress(new RenderProgress(50, 0, 0, 0));
             var rendered = Path.Combine(scratch, outputName);
-            var info = await VerifyAsync(rendered, expect, sourceEnd, request.ExpectedFrames, ff, cancellationToken).ConfigureAwait(false);
+            var info = await VerifyAsync(rendered, expect, sourceEnd, request, ff, cancellationToken).ConfigureAwait(false);
             Step($"verified {info.VideoCodec} {info.Width}x{info.Height}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, clean decode, steady timestamps");
             info.Sha256 = await RenderPipeline.Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
@@ -164,8 +166,9 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     }
 
     private static async Task<OutputInfo> VerifyAsync(
-        string rendered, RenderExpectations expect, (double End, double LastStep) source, long expectedFrames, FFOptions ff, CancellationToken cancellationToken)
+        string rendered, RenderExpectations expect, (double End, double LastStep) source, StitchRequest request, FFOptions ff, CancellationToken cancellationToken)
     {
+        var expectedFrames = request.ExpectedFrames;
         try
         {
             var info = await OutputVerifier.VerifyAsync(rendered, expect, cancellationToken, ff).ConfigureAwait(false);
@@ -184,22 +187,51 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                     $"the joined video lasts {info.DurationSeconds:0.####} s, the source {expect.SourceDuration.TotalSeconds:0.####} s: more than one frame apart"));
             }
 
-            var errors = await StreamChecks.DecodeErrorsAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
-            if (errors.Length > 0) throw new OutputVerificationException($"the joined file does not decode cleanly: {errors.Split('\n')[0]}");
-            var unsteady = StreamChecks.Unsteady(await StreamChecks.VideoTimestampsAsync(rendered, cancellationToken, ff).ConfigureAwait(false), expect.ConstantRate is not null);
+            var (pts, audio) = await StreamChecks.TimestampsAndAudioAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
+            var unsteady = StreamChecks.Unsteady(pts, expect.ConstantRate is not null);
             if (unsteady is not null) throw new OutputVerificationException($"the joined video's timestamps are not steady: {unsteady}");
-            if (expect.HasAudio && await StreamChecks.AudioAsync(rendered, cancellationToken, ff).ConfigureAwait(false) is { } audio
-                && Math.Abs(audio.Seconds - expect.SourceDuration.TotalSeconds) > ChunkVerifier.AudioTolerance.TotalSeconds)
+            if (expect.HasAudio && audio is { } a && Math.Abs(a.Seconds - expect.SourceDuration.TotalSeconds) > ChunkVerifier.AudioTolerance.TotalSeconds)
             {
-                throw new OutputVerificationException(string.Create(CultureInfo.InvariantCulture, $"the audio lasts {audio.Seconds:0.###} s, the video {info.DurationSeconds:0.###} s"));
+                throw new OutputVerificationException(string.Create(CultureInfo.InvariantCulture, $"the audio lasts {a.Seconds:0.###} s, the video {info.DurationSeconds:0.###} s"));
             }
 
+            // The one full decode of the job's video: it proves every chunk decodes cleanly, and the seams too.
+            var errors = await StreamChecks.DecodeErrorsAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
+            if (errors.Length > 0) throw new OutputVerificationException($"the joined file does not decode cleanly: {errors.Split('\n')[0]}");
             return info;
         }
         catch (OutputVerificationException ex)
         {
+            // A chunk damaged after its own check (it has its frames, but not all of them decode) shows up here as decode
+            // errors, missing frames or a short duration: decode each chunk to name it, so that it renders again.
+            var damaged = await DamagedChunksAsync(request.Chunks, ff, cancellationToken).ConfigureAwait(false);
+            if (damaged.Count > 0)
+            {
+                throw new RenderFailedException(FailureClass.Transient,
+                    $"chunk(s) {string.Join(", ", damaged.Select(d => d.Index + 1))} do not decode cleanly ({damaged[0].Error}); {ex.Message}", inner: ex)
+                {
+                    DamagedChunks = damaged.Select(d => d.Index).ToList(),
+                };
+            }
+
             throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
         }
+    }
+
+    /// <summary>
+    /// Decodes each chunk on its own (only when the joined file fails its checks) to name the damaged ones, with the
+    /// first complaint about the first of them.
+    /// </summary>
+    private static async Task<List<(uint Index, string Error)>> DamagedChunksAsync(IReadOnlyList<string> chunks, FFOptions ff, CancellationToken cancellationToken)
+    {
+        var damaged = new List<(uint, string)>();
+        for (var i = 0; i < chunks.Count; i++)
+        {
+            var errors = await StreamChecks.DecodeErrorsAsync(chunks[i], cancellationToken, ff).ConfigureAwait(false);
+            if (errors.Length > 0) damaged.Add(((uint)i, errors.Split('\n')[0]));
+        }
+
+        return damaged;
     }
 
     private static void TryDelete(string folder)

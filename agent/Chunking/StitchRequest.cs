@@ -16,6 +16,7 @@ namespace RenderFarm.Agent.Chunking;
 /// <param name="HasLut">Whether the job grades with a LUT (it decides the colour of the output).</param>
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
+/// <param name="SourceEnd">The source's last frame time and the step before it, as the probe found them; null to read them from the source.</param>
 public sealed record StitchRequest(
     string AttemptId,
     string SourcePath,
@@ -29,4 +30,5 @@ public sealed record StitchRequest(
     Grade? Grade,
     bool HasLut,
     bool Overwrite,
-    Func<CancellationToken, Task<string?>>? ConfirmPublish = null);
+    Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
+    (double LastFrame, double LastStep)? SourceEnd = null);

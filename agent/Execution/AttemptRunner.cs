@@ -215,6 +215,7 @@ public sealed class AttemptRunner(
             Log.Failed(logger, work.AttemptId, failed.FailureClass, failed.Message);
             log.Append($"{RenderPipeline.StepPrefix}failed ({failed.FailureClass}): {failed.Message}");
             report = Failure(work.AttemptId, failed.FailureClass, failed.Message, failed.ExitCode, failed.LogTail);
+            report.Failed.DamagedChunks.AddRange(failed.DamagedChunks);
         }
         catch (Exception ex)
         {
@@ -266,7 +267,8 @@ public sealed class AttemptRunner(
             plan.Audio is { Root.Length: > 0 } ? Place(plan.Audio) : null, (long)plan.ExpectedFrames,
             plan.WorkFolder is { Root.Length: > 0 } ? Place(plan.WorkFolder) : null,
             work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, work.Overwrite,
-            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct));
+            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct),
+            plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null);
     }
 
     /// <summary>A media reference on this machine, re-checked against its roots.</summary>

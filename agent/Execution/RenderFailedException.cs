@@ -21,4 +21,7 @@ public sealed class RenderFailedException : Exception
 
     /// <summary>The last lines of ffmpeg's log, empty when ffmpeg did not run.</summary>
     public string LogTail { get; }
+
+    /// <summary>For a stitch: the chunks (0-based indices) found damaged, which must be rendered again. Usually empty.</summary>
+    public IReadOnlyList<uint> DamagedChunks { get; init; } = [];
 }

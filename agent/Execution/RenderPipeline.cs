@@ -169,6 +169,12 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
         }
 
+        // A chunk is built from the job's probe, unless the source is no longer the file that was probed.
+        if (request.Chunk?.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == new FileInfo(request.InputPath).Length)
+        {
+            return (probed.ToSourceInfo(), lut);
+        }
+
         try
         {
             var source = await MediaProbe.ProbeAsync(request.InputPath, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);

@@ -44,12 +44,13 @@ internal static class JobGraph
 
         PresetCatalog.TryGet(probeTask.Work.Settings.Preset, out var preset);
         var folder = WorkFolders.For(job.Id, probeTask.Work.Output);
-        var stitch = new StitchPlan { WorkFolder = folder };
+        var stitch = new StitchPlan { WorkFolder = folder, SourceLastFrameSeconds = probe!.LastFrameSeconds, SourceLastStepSeconds = probe.LastStepSeconds };
         foreach (var chunk in chunks)
         {
             var work = probeTask.Work.Clone();
             work.Kind = TaskKind.Chunk;
             work.Chunk = chunk;
+            if (probe!.Source is { } source) chunk.Source = source;
             work.FinalOutput = probeTask.Work.Output;
             work.Output = WorkFolders.File(folder, string.Create(CultureInfo.InvariantCulture, $"chunk-{chunk.Index:D4}{preset!.ChunkExtension}"));
             work.Overwrite = true;
@@ -92,6 +93,25 @@ internal static class JobGraph
         var work = stitch.Work.Clone();
         work.Stitch.ExpectedFrames = (ulong)frames;
         await tx.UpdateTaskAsync(stitch.MoveTo(TaskState.Queued) with { Work = work, WaitingFor = TaskWait.None });
+    }
+
+    /// <summary>
+    /// The stitch found chunks that do not decode cleanly: those chunks are queued to render again, and the stitch
+    /// (its failure counted) waits for them. Returns false when it names no chunk of its job (then it fails as usual).
+    /// </summary>
+    public static async Task<bool> RenderChunksAgainAsync(IJobTransaction tx, TaskRecord stitch, IReadOnlyList<uint> damaged)
+    {
+        if (stitch.Kind != TaskKind.Stitch) return false;
+        var chunks = (await tx.GetTasksAsync(stitch.JobId))
+            .Where(t => t.Kind == TaskKind.Chunk && damaged.Contains(t.Work.Chunk.Index) && t.State == TaskState.Succeeded).ToList();
+        if (chunks.Count == 0) return false;
+        foreach (var chunk in chunks)
+        {
+            await tx.UpdateTaskAsync(chunk with { State = TaskState.Queued, WaitingFor = TaskWait.None, NotBefore = null });
+        }
+
+        await tx.UpdateTaskAsync(stitch with { State = TaskState.Waiting, WaitingFor = TaskWait.Tasks, NotBefore = null });
+        return true;
     }
 
     /// <summary>A task failed for good: every other unfinished task of the job is canceled. Returns the attempts to stop.</summary>

@@ -145,7 +145,7 @@ public sealed class AttemptLifecycle(
 
         var failureClass = report.FailureClass == FailureClass.Unspecified || !Enum.IsDefined(report.FailureClass) ? FailureClass.Transient : report.FailureClass;
         var ended = await EndAsync(report.AttemptId, a => a.AgentId == agentId, AttemptOutcome.Failed, failureClass,
-            report.Message, report.ExitCode, report.LogTail, cancellationToken);
+            report.Message, report.ExitCode, report.LogTail, cancellationToken, damagedChunks: report.DamagedChunks);
         return ended ? Fence.Accepted : Fence.Stale;
     }
 
@@ -271,7 +271,7 @@ public sealed class AttemptLifecycle(
     /// FAILED when the input is bad or the retries are spent.
     /// </summary>
     private async Task<bool> EndAsync(string attemptId, Func<AttemptRecord, bool> applies, AttemptOutcome outcome, FailureClass failureClass,
-        string message, int exitCode, string? logTail, CancellationToken cancellationToken, bool free = false)
+        string message, int exitCode, string? logTail, CancellationToken cancellationToken, bool free = false, IReadOnlyList<uint>? damagedChunks = null)
     {
         var now = time.GetUtcNow();
         DateTimeOffset? releaseAt = null;
@@ -295,7 +295,7 @@ public sealed class AttemptLifecycle(
             if (TaskStateMachine.IsTerminal(task.State)) return attempt;
             releaseAt = free || failureClass == FailureClass.Interrupted
                 ? await RequeueAsync(tx, task, attempt, failureClass, message, now, stop)
-                : await FailTaskAsync(tx, task, attempt, failureClass, message, now, stop);
+                : await FailTaskAsync(tx, task, attempt, failureClass, message, now, stop, damagedChunks);
             return attempt;
         }, cancellationToken);
         if (ended is null) return false;
@@ -336,9 +336,17 @@ public sealed class AttemptLifecycle(
 
     /// <summary>Bad input fails the task for good; anything else waits out a backoff until the retry budget is spent.</summary>
     private async Task<DateTimeOffset?> FailTaskAsync(
-        IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now, List<AttemptRecord> stop)
+        IJobTransaction tx, TaskRecord task, AttemptRecord attempt, FailureClass failureClass, string message, DateTimeOffset now, List<AttemptRecord> stop,
+        IReadOnlyList<uint>? damagedChunks = null)
     {
         var failures = task.FailedAttempts + 1;
+        if (failureClass != FailureClass.BadInput && failures <= task.MaxRetries && damagedChunks is { Count: > 0 }
+            && await JobGraph.RenderChunksAgainAsync(tx, task with { FailedAttempts = failures }, damagedChunks))
+        {
+            await JobRollup.ApplyAsync(tx, task.JobId, now);
+            return null;
+        }
+
         if (failureClass == FailureClass.BadInput || failures > task.MaxRetries)
         {
             await tx.UpdateTaskAsync(task.MoveTo(TaskState.Failed) with { FailedAttempts = failures, NotBefore = null, WaitingFor = TaskWait.None });

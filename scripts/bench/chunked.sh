@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Split-and-stitch speed-up and cost. Agents that each run ffmpeg with one thread (--Agent:FfmpegThreads=1) stand in
-# for machines; the same job is rendered whole on one agent, then chunked on K = 1, 2, ... agents. For each run it
-# prints the wall time, the speed-up over chunked K = 1 and over the whole render, the CPU time of every agent and its
-# ffmpeg processes against the whole render (the chunking overhead), and PSNR against the source beside the whole
-# render's. Targets: speed-up >= 0.9 x K, CPU overhead <= 5 %, PSNR within 0.05 dB of the whole render.
+# for machines; the same job is rendered whole on one agent, then chunked on K = 1, 2, ... agents. Prints:
+#  - per run: wall time, speed-up over chunked K = 1 and over the whole render, CPU time (the agents' .NET processes,
+#    every ffmpeg/ffprobe they ran, and the coordinator) against two baselines, and PSNR against the source;
+#  - where the CPU went, step by step (every ffmpeg/ffprobe run is timed through a wrapper on the agents' PATH);
+#  - each chunked run's timeline per agent and the dispatch gaps (a task's end to the agent's next start).
+# Baselines: "farm whole" is the whole-file render done by the farm with its own verification (default x264 settings:
+# macroblock tree, free keyframes); "same encode" is a bare ffmpeg encode of the whole clip with the chunks' own
+# settings (fixed closed GOP, no macroblock tree), plus the audio encode, which is what "the same encode done whole"
+# means for chunking overhead and PSNR. Targets: speed-up >= 0.9 x K, CPU <= +5 %, PSNR within 0.05 dB of the same encode.
 # usage: scripts/bench/chunked.sh [--agents "1 2"] [--seconds 30] [--size 1280x720] [--preset h264] [--chunk 5s]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +27,7 @@ done
 port=${RENDERFARM_BENCH_PORT:-$((20000 + RANDOM % 20000))}
 work=$(mktemp -d /tmp/rf-chunked-XXXX)
 media="$work/media"
-mkdir -p "$media"
+mkdir -p "$media" "$work/bin" "$work/ref"
 export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
 
 scripts/lib/ensure-tools.sh >/dev/null
@@ -32,6 +37,34 @@ farmctl() { dotnet "$(bin cli farmctl)" "$@"; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
+
+# ffmpeg and ffprobe wrappers for the agents: each run is timed (user + system CPU, wall) and labelled by what it does.
+for tool in ffmpeg ffprobe; do
+  cat >"$work/bin/$tool" <<EOF
+#!/usr/bin/env bash
+args=" \$* "
+case "$tool:\$args" in
+  ffmpeg:*" -f null "*) label="decode check" ;;
+  ffmpeg:*" -f concat "*) label="stitch: join (copy)" ;;
+  ffmpeg:*" -copyts "*) label="chunk encode"; printf '%q ' "\$@" >"$work/chunk-cmd.\$\$" ;;
+  ffmpeg:*" -vn "*) label="audio encode" ;;
+  ffmpeg:*" -map 0:v:0 "*) label="whole encode" ;;
+  ffmpeg:*) label="ffmpeg: other (capability checks)"; printf '%q ' "\$@" >>"$work/other-cmds" ;;
+  ffprobe:*"-count_packets"*) label="ffprobe: streams + packet count" ;;
+  ffprobe:*"packet=pts_time"*|ffprobe:*"format=start_time"*) label="ffprobe: source frames" ;;
+  ffprobe:*"packet=stream_index"*) label="ffprobe: timestamps + audio" ;;
+  ffprobe:*"stream=codec_name,duration"*) label="ffprobe: audio" ;;
+  ffprobe:*) label="ffprobe: streams" ;;
+esac
+t="$work/time.\$\$"
+/usr/bin/time -f "%U %S %e" -o "\$t" "$(command -v $tool)" "\$@" && rc=0 || rc=\$?
+printf '%s\t%s\t%s\n' "\$(cat "$work/run-name")" "\$label" "\$(tail -1 "\$t")" >>"$work/steps.log"
+rm -f "\$t"
+exit \$rc
+EOF
+  chmod +x "$work/bin/$tool"
+done
+echo setup >"$work/run-name"
 
 echo "clip: $seconds s $size 30 fps H.264 + AAC (keyframe every 2 s); preset $preset; chunks of $chunk; agents with 1 ffmpeg thread each" >&2
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=$size:rate=30:duration=$seconds" \
@@ -44,56 +77,140 @@ dotnet "$(bin coordinator renderfarm-coordinator)" --Kestrel:Endpoints:Grpc:Url=
   --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$((port + 1))" \
   --Coordinator:DataDirectory="$work/data" --Coordinator:MediaRoots:media="$media" \
   --Coordinator:Chunking:MinInputDuration=00:00:00 >"$work/coordinator.log" 2>&1 &
-pids+=($!)
+coordinator_pid=$!
+pids+=($coordinator_pid)
 for _ in $(seq 1 150); do farmctl stats >/dev/null 2>&1 && break; sleep 0.2; done
 
 max_agents=$(printf '%s\n' $agents_list | sort -n | tail -1)
 agent_pids=()
 for i in $(seq 1 "$max_agents"); do
-  dotnet "$(bin agent renderfarm-agent)" --Agent:Name="bench-$i" --Agent:MediaRoots:media="$media" \
+  PATH="$work/bin:$PATH" dotnet "$(bin agent renderfarm-agent)" --Agent:Name="bench-$i" --Agent:MediaRoots:media="$media" \
     --Agent:Coordinator="http://127.0.0.1:$port" --Agent:FfmpegThreads=1 --Agent:LogDirectory="$work/logs-$i" \
     --Agent:CredentialFile="$work/agent-$i.credential" >"$work/agent-$i.log" 2>&1 &
   pids+=($!); agent_pids+=($!)
   for _ in $(seq 1 150); do farmctl agents --json | grep -q "\"bench-$i\"" && break; sleep 0.2; done
 done
 
-# CPU seconds used so far by the agents and the ffmpeg/ffprobe processes they ran and reaped (utime+stime+cutime+cstime).
-cpu() {
-  local ticks total=0
-  ticks=$(getconf CLK_TCK)
-  for p in "${agent_pids[@]}"; do
-    total=$((total + $(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat")))
+ticks=$(getconf CLK_TCK)
+# CPU ticks of a process itself (utime+stime) and of the children it has reaped (cutime+cstime).
+self() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+kids() { awk '{print $16 + $17}' "/proc/$1/stat"; }
+# snapshot K: "coordinator agents-own agents-children" in ticks, over agents 1..K
+snapshot() {
+  local own=0 children=0 i
+  for i in $(seq 1 "$1"); do
+    own=$((own + $(self "${agent_pids[$((i - 1))]}"))); children=$((children + $(kids "${agent_pids[$((i - 1))]}")))
   done
-  echo "scale=2; $total / $ticks" | bc
+  echo "$(self "$coordinator_pid") $own $children"
 }
+secs() { echo "scale=2; $1 / $ticks" | bc; }
 now() { date +%s.%N; }
-# run NAME K ARGS...: drains agents above K, renders, prints "wall cpu"
+declare -A wall cpu coord dotnet children jobid
+# run NAME K ARGS...: drains agents above K, renders, records wall time and CPU
 run() {
   local name=$1 k=$2; shift 2
   for i in $(seq 1 "$max_agents"); do
     if [ "$i" -le "$k" ]; then farmctl agents resume "bench-$i" >/dev/null; else farmctl agents drain "bench-$i" >/dev/null; fi
   done
-  local c0 t0 id
-  c0=$(cpu); t0=$(now)
+  echo "$name" >"$work/run-name"
+  local c0 c1 t0 id
+  read -r -a c0 < <(snapshot "$k"); t0=$(now)
   id=$(farmctl submit transcode "$media/clip.mp4" "$media/$name.mp4" --preset "$preset" --json "$@" | grep -o 'job-[0-9a-f]*' | head -1)
   farmctl watch "$id" --json >/dev/null || { farmctl job "$id" >&2; exit 1; }
-  echo "$(echo "$(now) - $t0" | bc) $(echo "$(cpu) - $c0" | bc)"
+  wall[$name]=$(echo "$(now) - $t0" | bc)
+  read -r -a c1 < <(snapshot "$k")
+  coord[$name]=$(secs $((c1[0] - c0[0]))); dotnet[$name]=$(secs $((c1[1] - c0[1]))); children[$name]=$(secs $((c1[2] - c0[2])))
+  cpu[$name]=$(echo "${coord[$name]} + ${dotnet[$name]} + ${children[$name]}" | bc)
+  jobid[$name]=$id
+  echo idle >"$work/run-name"
 }
 psnr() { ffmpeg -hide_banner -nostdin -i "$1" -i "$media/clip.mp4" -lavfi "[0:v][1:v]psnr" -f null - 2>&1 | grep -o 'average:[0-9.inf]*' | cut -d: -f2; }
+# step_cpu RUN LABEL: CPU seconds of that run's processes with that label
+step_cpu() { awk -F'\t' -v r="$1" -v l="$2" '$1 == r && $2 == l { split($3, t, " "); s += t[1] + t[2] } END { printf "%.2f", s }' "$work/steps.log"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-read -r whole_wall whole_cpu < <(run whole 1 --whole-file)
-whole_psnr=$(psnr "$media/whole.mp4")
-printf '%-14s %8s %9s %9s %9s %9s %10s %9s\n' "run" "wall s" "speed-up" "vs whole" "CPU s" "CPU +%" "PSNR dB" "dPSNR"
-printf '%-14s %8.1f %9s %9s %9.1f %9s %10.3f %9s\n' "whole, 1 agent" "$whole_wall" "-" "1.00" "$whole_cpu" "-" "$whole_psnr" "-"
-k1_wall=""
-for k in $agents_list; do
-  read -r wall cpu_s < <(run "chunked-$k" "$k" --chunk "$chunk")
-  [ -z "$k1_wall" ] && [ "$k" = 1 ] && k1_wall=$wall
-  p=$(psnr "$media/chunked-$k.mp4")
-  speedup=$([ -n "$k1_wall" ] && echo "scale=2; $k1_wall / $wall" | bc || echo "-")
-  printf '%-14s %8.1f %9s %9.2f %9.1f %9.1f %10.3f %+9.3f\n' "chunked, $k" "$wall" "$speedup" "$(echo "$whole_wall / $wall" | bc -l)" "$cpu_s" \
-    "$(echo "($cpu_s / $whole_cpu - 1) * 100" | bc -l)" "$p" "$(echo "$p - $whole_psnr" | bc -l)"
+run whole 1 --whole-file
+runs=(whole)
+for k in $agents_list; do run "chunked-$k" "$k" --chunk "$chunk"; runs+=("chunked-$k"); done
+
+# The same encode done whole: the first chunk's own command (it starts at 0), without its cut, over the whole clip.
+eval "chunk_args=($(grep -l -- '-ss 0 ' "$work"/chunk-cmd.* | head -1 | xargs cat))"
+ref_args=(); skip=0
+for a in "${chunk_args[@]}"; do
+  if [ "$skip" = 1 ]; then skip=0; continue; fi
+  case "$a" in
+    -copyts|-start_at_zero|-noaccurate_seek) continue ;;
+    -ss) skip=1; continue ;;
+    *trim=*) a=$(echo "$a" | sed -E 's/trim=[^,]*,setpts=PTS-STARTPTS//; s/,,/,/; s/^,//; s/,$//') ;;
+    output.*) reference="reference.${a#output.}"; a=$reference ;;
+    input.*) ln -sf "$media/clip.mp4" "$work/ref/$a" ;;
+  esac
+  ref_args+=("$a")
 done
-chunks=$(farmctl job "$(farmctl jobs --json | grep -o 'job-[0-9a-f]*' | head -1)" --json | grep -c '"TASK_KIND_CHUNK"' || true)
-echo "chunks per job: $chunks; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores" >&2
+( cd "$work/ref" && /usr/bin/time -f "%U %S %e" -o "$work/ref.time" ffmpeg -nostdin "${ref_args[@]}" >/dev/null 2>&1 )
+ref_video=$(awk '{printf "%.2f", $1 + $2}' "$work/ref.time")
+ref_audio=$(step_cpu chunked-"$(printf '%s\n' $agents_list | head -1)" "audio encode")
+ref_cpu=$(echo "$ref_video + $ref_audio" | bc)
+whole_bare=$(step_cpu whole "whole encode")
+
+p_whole=$(psnr "$media/whole.mp4"); p_ref=$(psnr "$work/ref/$reference")
+echo
+echo "Baselines (CPU s): farm whole render ${cpu[whole]} (its ffmpeg encode alone $whole_bare); same encode done whole, bare ffmpeg: $ref_cpu (video $ref_video + audio $ref_audio)"
+echo "PSNR against the source: farm whole render $p_whole dB, same encode done whole $p_ref dB"
+echo
+printf '%-16s %7s %8s %8s %8s %10s %12s %9s %11s %11s\n' "run" "wall s" "speed-up" "vs whole" "CPU s" "vs farm" "vs same enc" "PSNR dB" "dPSNR same" "dPSNR farm"
+k1=""
+for r in "${runs[@]}"; do
+  p=$(psnr "$media/$r.mp4")
+  if [ "$r" = whole ]; then su="-"; else k=${r#chunked-}; [ "$k" = 1 ] && k1=${wall[$r]}; su=$([ -n "$k1" ] && echo "scale=2; $k1 / ${wall[$r]}" | bc || echo "-"); fi
+  printf '%-16s %7.1f %8s %8.2f %8.1f %+9.1f%% %+11.1f%% %9.3f %+11.3f %+11.3f\n' "$r" "${wall[$r]}" "$su" "$(echo "${wall[whole]} / ${wall[$r]}" | bc -l)" \
+    "${cpu[$r]}" "$(echo "(${cpu[$r]} / ${cpu[whole]} - 1) * 100" | bc -l)" "$(echo "(${cpu[$r]} / $ref_cpu - 1) * 100" | bc -l)" \
+    "$p" "$(echo "$p - $p_ref" | bc -l)" "$(echo "$p - $p_whole" | bc -l)"
+done
+
+echo
+echo "Where the CPU went (seconds; number of processes in brackets):"
+labels=$(cut -f2 "$work/steps.log" | sort -u)
+printf '%-34s' "step"; for r in "${runs[@]}"; do printf ' %16s' "$r"; done; echo
+while IFS= read -r l; do
+  [ -z "$l" ] && continue
+  printf '%-34s' "$l"
+  for r in "${runs[@]}"; do
+    n=$(awk -F'\t' -v r="$r" -v l="$l" '$1 == r && $2 == l' "$work/steps.log" | wc -l)
+    printf ' %11s %4s' "$(step_cpu "$r" "$l")" "($n)"
+  done
+  echo
+done <<<"$labels"
+printf '%-34s' "agents' .NET"; for r in "${runs[@]}"; do printf ' %11s %4s' "${dotnet[$r]}" ""; done; echo
+printf '%-34s' "coordinator .NET"; for r in "${runs[@]}"; do printf ' %11s %4s' "${coord[$r]}" ""; done; echo
+printf '%-34s' "total"; for r in "${runs[@]}"; do printf ' %11s %4s' "${cpu[$r]}" ""; done; echo
+
+echo
+echo "Timelines (seconds from submission; gap = one agent's task end to its next task start):"
+for r in "${runs[@]}"; do
+  farmctl job "${jobid[$r]}" --json | python3 -c '
+import json, sys
+from datetime import datetime
+def t(s): return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+job = json.load(sys.stdin)
+t0 = t(job["createTime"]); end = t(job["endTime"])
+short = {"TASK_KIND_PROBE": "probe", "TASK_KIND_CHUNK": "c", "TASK_KIND_AUDIO": "audio", "TASK_KIND_STITCH": "stitch", "TASK_KIND_RENDER": "render"}
+rows = {}
+for task in job.get("tasks", []):
+    kind = short.get(task.get("kind", "TASK_KIND_RENDER"), "?")
+    if kind == "c": kind = "c%d" % task.get("chunk", {}).get("index", 0)
+    for a in task.get("attempts", []):
+        if a.get("outcome") != "ATTEMPT_OUTCOME_SUCCEEDED": continue
+        rows.setdefault(a["agentName"], []).append((t(a["startTime"]) - t0, t(a["endTime"]) - t0, kind))
+gaps = []
+print("  %s (job ends at %.2f s)" % (sys.argv[1], end - t0))
+for agent, spans in sorted(rows.items()):
+    spans.sort()
+    gaps += [b[0] - a[1] for a, b in zip(spans, spans[1:])]
+    print("    %-8s " % agent + "  ".join("%s %.1f-%.1f" % (k, s, e) for s, e, k in spans))
+if gaps: print("    dispatch gaps: %d, mean %.0f ms, max %.0f ms" % (len(gaps), 1000 * sum(gaps) / len(gaps), 1000 * max(gaps)))
+' "$r"
+done
+chunks=$(farmctl job "${jobid[chunked-$(printf '%s\n' $agents_list | head -1)]}" --json | grep -c '"TASK_KIND_CHUNK"' || true)
+echo
+echo "chunks per job: $chunks; load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"

@@ -40,6 +40,16 @@ public sealed class ChunkCommandsTests
     }
 
     [Fact]
+    public void SourceFacts_RoundTrip_GiveTheProbedSourceBack()
+    {
+        var hlg = Sources.PhoneHlg();
+        var untagged = Sources.Untagged() with { BitDepth = null, FrameCount = null };
+
+        Assert.Equal(hlg, hlg.ToFacts().ToSourceInfo());
+        Assert.Equal(untagged, untagged.ToFacts().ToSourceInfo());
+    }
+
+    [Fact]
     public void Unsteady_RepeatedOrUnevenTimestamps_AreNamed()
     {
         Assert.Null(StreamChecks.Unsteady([0, 512, 1024, 1536], constantRate: true));

@@ -81,6 +81,57 @@ public sealed class JobGraphTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StitchFindsADamagedChunk_OnlyThatChunkRendersAgain_ThenTheStitchRunsAgain()
+    {
+        var job = await PlannedJobAsync();
+        var parts = (await TasksAsync(job.Id)).Where(t => t.Kind is TaskKind.Chunk or TaskKind.Audio).ToList();
+        foreach (var part in parts)
+        {
+            var attempt = await AssignAsync(part.Id, "agent-a");
+            await _h.Attempts.CompleteAsync("agent-a", new TaskCompleted { AttemptId = attempt.Id, Output = new OutputInfo { FrameCount = part.Work.Chunk?.FrameCount ?? 0 } }, None);
+        }
+
+        var stitch = (await TasksAsync(job.Id)).Single(t => t.Kind == TaskKind.Stitch);
+        var first = await AssignAsync(stitch.Id, "agent-b");
+        var failed = new TaskFailed { AttemptId = first.Id, FailureClass = FailureClass.Transient, Message = "chunk(s) 2 do not decode cleanly" };
+        failed.DamagedChunks.Add(1);
+        Assert.Equal(Fence.Accepted, await _h.Attempts.FailAsync("agent-b", failed, None));
+
+        var tasks = await TasksAsync(job.Id);
+        var chunks = tasks.Where(t => t.Kind == TaskKind.Chunk).OrderBy(t => t.Work.Chunk.Index).ToList();
+        Assert.Equal([TaskState.Succeeded, TaskState.Queued, TaskState.Succeeded], chunks.Select(c => c.State));
+        stitch = tasks.Single(t => t.Kind == TaskKind.Stitch);
+        Assert.Equal((TaskState.Waiting, TaskWait.Tasks, 1), (stitch.State, stitch.WaitingFor, stitch.FailedAttempts));
+        Assert.Equal(JobState.Running, (await _h.JobOf(job.Id)).State);
+
+        var again = await AssignAsync(chunks[1].Id, "agent-c");
+        await _h.Attempts.CompleteAsync("agent-c", new TaskCompleted { AttemptId = again.Id, Output = new OutputInfo { FrameCount = 120 } }, None);
+
+        stitch = (await TasksAsync(job.Id)).Single(t => t.Kind == TaskKind.Stitch);
+        Assert.Equal((TaskState.Queued, 360ul), (stitch.State, stitch.Work.Stitch.ExpectedFrames));
+    }
+
+    [Fact]
+    public async Task StitchFindsDamagedChunksPastTheRetryLimit_JobFails()
+    {
+        var job = await PlannedJobAsync(maxRetries: 0);
+        foreach (var part in (await TasksAsync(job.Id)).Where(t => t.Kind is TaskKind.Chunk or TaskKind.Audio))
+        {
+            var attempt = await AssignAsync(part.Id, "agent-a");
+            await _h.Attempts.CompleteAsync("agent-a", new TaskCompleted { AttemptId = attempt.Id, Output = new OutputInfo { FrameCount = part.Work.Chunk?.FrameCount ?? 0 } }, None);
+        }
+
+        var stitch = await AssignAsync((await TasksAsync(job.Id)).Single(t => t.Kind == TaskKind.Stitch).Id, "agent-b");
+        var failed = new TaskFailed { AttemptId = stitch.Id, FailureClass = FailureClass.Transient, Message = "chunk(s) 1 do not decode cleanly" };
+        failed.DamagedChunks.Add(0);
+        await _h.Attempts.FailAsync("agent-b", failed, None);
+
+        var done = await _h.JobOf(job.Id);
+        Assert.Equal(JobState.Failed, done.State);
+        Assert.Contains("do not decode cleanly", done.Error);
+    }
+
+    [Fact]
     public async Task ChunksFailOnOneAgent_ThatAgentIsPassedOverForTheWholeJob()
     {
         var job = await PlannedJobAsync(maxRetries: 5);
