@@ -16,6 +16,10 @@ namespace RenderFarm.Agent.Chunking;
 /// <param name="HasLut">Whether the job grades with a LUT (it decides the colour of the output).</param>
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
+/// <param name="Deliver">
+/// When set, replaces the rename (transfer mode): given the verified joined file and its description, it uploads it to
+/// the coordinator, which publishes it, and returns where.
+/// </param>
 public sealed record StitchRequest(
     string AttemptId,
     string SourcePath,
@@ -29,4 +33,5 @@ public sealed record StitchRequest(
     Grade? Grade,
     bool HasLut,
     bool Overwrite,
-    Func<CancellationToken, Task<string?>>? ConfirmPublish = null);
+    Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
+    Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null);

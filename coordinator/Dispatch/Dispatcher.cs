@@ -91,7 +91,7 @@ public sealed class Dispatcher(
                     .Where(a => a.TaskId == task.Id && a.Id != attempt.Id && a.Outcome != AttemptOutcome.Running).Select(a => a.Id));
             }
 
-            if (agent.Transfers) await transfers.AddBlobsAsync(work, cancellationToken);
+            if (agent.Transfers) await transfers.AddBlobsAsync(work, agent.HasCached, cancellationToken);
             agent.AddRunning(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);

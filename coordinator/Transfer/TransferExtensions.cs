@@ -18,6 +18,8 @@ public static class TransferExtensions
         services.AddSingleton<BlobServer>();
         services.AddSingleton<OutputUploads>();
         services.AddSingleton<TransferPlanner>();
+        services.AddOptions<ChunkPieceOptions>().Bind(configuration.GetSection(ChunkPieceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ChunkPieces>();
         services.AddGrpc().AddServiceOptions<TransferGrpcService>(o => o.MaxReceiveMessageSize = TransferLimits.MaxMessageBytes);
 
         // HTTP/2 windows large enough for several chunks in flight on one stream: with Kestrel's defaults

@@ -1,0 +1,199 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Observability;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Transfer;
+
+/// <summary>
+/// Cuts, for a chunk task on an agent in transfer mode, the part of the input that chunk decodes: the video from the
+/// chunk's seek keyframe to the piece end the planner chose (<see cref="ChunkRange.PieceEndSeconds"/>), by stream copy
+/// (no re-encoding) into the source's own container with its timestamps and time base kept exactly
+/// (<c>-copyts</c>, movie and track timescale = the stream's). The piece is a file of the job's work folder
+/// (<c>piece-NNNN.mp4</c>), so it is served by hash like any blob and removed with the folder.
+/// It is cut only when it pays: the source is MP4/MOV starting at 0 and the piece is at most
+/// <see cref="ChunkPieceOptions.MaxShareOfInput"/> of the input. Otherwise, or when ffmpeg fails, the whole input travels.
+/// </summary>
+public sealed partial class ChunkPieces(
+    BlobIndex index,
+    MediaRoots roots,
+    FarmMetrics farmMetrics,
+    IOptions<ChunkPieceOptions> options,
+    ILogger<ChunkPieces> logger)
+{
+    private readonly ConcurrentDictionary<string, Lazy<Task<SourceFacts?>>> _sources = new();
+    private readonly Counter _cut = Metrics.WithCustomRegistry(farmMetrics.Registry)
+        .CreateCounter("renderfarm_transfer_pieces_total", "Chunk tasks sent a piece of their input cut by the coordinator instead of the whole input.");
+    private readonly Counter _saved = Metrics.WithCustomRegistry(farmMetrics.Registry)
+        .CreateCounter("renderfarm_transfer_piece_saved_bytes_total", "Input bytes that pieces kept off the network: the input's size minus the piece's, per piece sent.");
+
+    /// <summary>What the cut needs to know about a source: whether it can be cut exactly, and its video time base.</summary>
+    private sealed record SourceFacts(double Duration, long TimeScale);
+
+    /// <summary>A piece of <paramref name="input"/> for the chunk task <paramref name="work"/>, or null to send the whole input.</summary>
+    public async Task<ChunkPiece?> CutAsync(Assignment work, BlobRef input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(input);
+        var o = options.Value;
+        if (!o.Enabled || work.Kind != TaskKind.Chunk || work.Chunk is not { } chunk || PieceRef(work) is not { } media) return null;
+        var source = roots.ToLocalPath(work.Input);
+        var facts = await FactsAsync(input.Sha256, source, cancellationToken);
+        if (facts is null) return null;
+        var end = chunk.Last || chunk.PieceEndSeconds <= 0 ? facts.Duration : chunk.PieceEndSeconds;
+        var share = (end - chunk.SeekSeconds) / facts.Duration;
+        if (share > o.MaxShareOfInput) return null;
+
+        var path = roots.ToLocalPath(media);
+        if (!File.Exists(path) && !await RunCutAsync(source, path, chunk, end < facts.Duration ? end : 0, facts.TimeScale, cancellationToken)) return null;
+        BlobRef blob;
+        try
+        {
+            blob = await index.DescribeAsync(media, path, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            Log.CutFailed(logger, work.TaskId, ex.Message);
+            return null;
+        }
+
+        _cut.Inc();
+        _saved.Inc(Math.Max(0, (double)input.SizeBytes - blob.SizeBytes));
+        Log.Cut(logger, work.TaskId, blob.SizeBytes, input.SizeBytes);
+        return new ChunkPiece { Blob = blob, StartSeconds = chunk.SeekSeconds, EndSeconds = end < facts.Duration ? end : 0 };
+    }
+
+    /// <summary>Whether <paramref name="path"/> is the piece of the chunk task <paramref name="work"/>.</summary>
+    public bool Serves(Assignment work, string path) =>
+        work.Kind == TaskKind.Chunk && PieceRef(work) is { } media && roots.ToLocalPath(media) == path;
+
+    /// <summary>The piece's place in the job's work folder, beside the chunk file: <c>piece-NNNN</c> + the source's extension.</summary>
+    private static MediaRef? PieceRef(Assignment work)
+    {
+        if (work.Chunk is null || work.Output is not { Root.Length: > 0 } || work.Input is not { Root.Length: > 0 }) return null;
+        var extension = Path.GetExtension(work.Input.Path).ToLowerInvariant();
+        if (extension is not (".mp4" or ".mov" or ".m4v")) return null;
+        var slash = work.Output.Path.LastIndexOf('/');
+        var folder = slash < 0 ? "" : work.Output.Path[..(slash + 1)];
+        return new MediaRef { Root = work.Output.Root, Path = folder + string.Create(CultureInfo.InvariantCulture, $"piece-{work.Chunk.Index:D4}{extension}") };
+    }
+
+    private Task<SourceFacts?> FactsAsync(string sha256, string path, CancellationToken cancellationToken)
+    {
+        var lazy = _sources.GetOrAdd(sha256, _ => new Lazy<Task<SourceFacts?>>(() => ProbeAsync(path)));
+        return lazy.Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The source's duration and video time base, or null when it cannot be cut exactly (not MP4/MOV, or not starting at 0).</summary>
+    private async Task<SourceFacts?> ProbeAsync(string path)
+    {
+        var (ok, output) = await RunAsync(options.Value.Ffprobe,
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=time_base:format=format_name,start_time,duration", "-of", "json", "file:" + path],
+            CancellationToken.None);
+        if (!ok) return null;
+        try
+        {
+            using var json = JsonDocument.Parse(output);
+            var format = json.RootElement.GetProperty("format");
+            var name = format.GetProperty("format_name").GetString() ?? "";
+            var start = double.Parse(format.GetProperty("start_time").GetString() ?? "", CultureInfo.InvariantCulture);
+            var duration = double.Parse(format.GetProperty("duration").GetString() ?? "", CultureInfo.InvariantCulture);
+            var timeBase = json.RootElement.GetProperty("streams")[0].GetProperty("time_base").GetString() ?? "";
+            var parts = timeBase.Split('/');
+            if (!name.Contains("mp4", StringComparison.Ordinal) || Math.Abs(start) > 1e-6 || duration <= 0
+                || parts.Length != 2 || parts[0] != "1" || !long.TryParse(parts[1], out var scale) || scale is <= 0 or > int.MaxValue)
+            {
+                Log.NotCuttable(logger, Path.GetFileName(path), name, start, timeBase);
+                return null;
+            }
+
+            return new SourceFacts(duration, scale);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            Log.NotCuttable(logger, Path.GetFileName(path), "unreadable", 0, "");
+            return null;
+        }
+    }
+
+    /// <summary>Stream-copies the piece to a temporary name beside <paramref name="path"/>, then renames it into place.</summary>
+    private async Task<bool> RunCutAsync(string source, string path, ChunkRange chunk, double end, long timeScale, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileNameWithoutExtension(path)}-{Guid.NewGuid():N}.part{Path.GetExtension(path)}");
+        var scale = timeScale.ToString(CultureInfo.InvariantCulture);
+        List<string> args = ["-v", "error", "-nostdin", "-y", "-noaccurate_seek", "-ss", Num(chunk.SeekSeconds), "-i", "file:" + source,
+            "-map", "0:v:0", "-c", "copy", "-copyts", "-movie_timescale", scale, "-video_track_timescale", scale, "-map_metadata", "0"];
+        if (end > 0) args.AddRange(["-to", Num(end)]);
+        args.AddRange(["-f", Path.GetExtension(path) == ".mov" ? "mov" : "mp4", "file:" + temp]);
+        try
+        {
+            var (ok, error) = await RunAsync(options.Value.Ffmpeg, args, cancellationToken);
+            if (!ok)
+            {
+                Log.CutFailed(logger, Path.GetFileName(path), error);
+                return false;
+            }
+
+            File.Move(temp, path, overwrite: true);
+            return true;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private async Task<(bool Ok, string Output)> RunAsync(string program, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.Timeout);
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            return (false, $"cannot start {program}: {ex.Message}");
+        }
+
+        using (process)
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
+            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+                return process.ExitCode == 0 ? (true, await stdout) : (false, (await stderr).Trim());
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                cancellationToken.ThrowIfCancellationRequested();
+                return (false, $"{program} took longer than {options.Value.Timeout}");
+            }
+        }
+    }
+
+    private static string Num(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+
+    private static partial class Log
+    {
+        [LoggerMessage(Level = LogLevel.Information, Message = "Cut a piece for {TaskId}: {PieceBytes} bytes instead of the input's {InputBytes}")]
+        public static partial void Cut(ILogger logger, string taskId, ulong pieceBytes, ulong inputBytes);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot cut a piece for {What}; the whole input is sent: {Error}")]
+        public static partial void CutFailed(ILogger logger, string what, string error);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "{File} is not cut into pieces (container {Format}, start {Start}, time base {TimeBase}); chunks get the whole input")]
+        public static partial void NotCuttable(ILogger logger, string file, string format, double start, string timeBase);
+    }
+}
