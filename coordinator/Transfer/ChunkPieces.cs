@@ -32,8 +32,13 @@ public sealed partial class ChunkPieces(
     private readonly Counter _saved = Metrics.WithCustomRegistry(farmMetrics.Registry)
         .CreateCounter("renderfarm_transfer_piece_saved_bytes_total", "Input bytes that pieces kept off the network: the input's size minus the piece's, per piece sent.");
 
-    /// <summary>What the cut needs to know about a source: whether it can be cut exactly, and its video time base.</summary>
-    private sealed record SourceFacts(double Duration, long TimeScale);
+    private readonly ConcurrentDictionary<(string Sha256, double Start, double End), byte> _refused = new();
+
+    /// <summary>
+    /// What the cut needs to know about a source: its length, its video time base, the frame rate ffmpeg guesses for
+    /// it (an encoder that keeps the source timing takes its rate from there) and where its video ends.
+    /// </summary>
+    private sealed record SourceFacts(double Duration, long TimeScale, string FrameRate, double VideoEnd);
 
     /// <summary>A piece of <paramref name="input"/> for the chunk task <paramref name="work"/>, or null to send the whole input.</summary>
     public async Task<ChunkPiece?> CutAsync(Assignment work, BlobRef input, CancellationToken cancellationToken)
@@ -50,7 +55,21 @@ public sealed partial class ChunkPieces(
         if (share > o.MaxShareOfInput) return null;
 
         var path = roots.ToLocalPath(media);
-        if (!File.Exists(path) && !await RunCutAsync(source, path, chunk, end < facts.Duration ? end : 0, facts.TimeScale, cancellationToken)) return null;
+        var key = (input.Sha256, chunk.SeekSeconds, end);
+        if (_refused.ContainsKey(key)) return null;
+        if (!File.Exists(path))
+        {
+            if (!await RunCutAsync(source, path, chunk, end < facts.Duration ? end : 0, facts.TimeScale, cancellationToken)) return null;
+            if (await MismatchAsync(path, facts, chunk) is { } why)
+            {
+                // The piece would not decode to the same frames and times as the whole input: it is never sent.
+                _refused.TryAdd(key, 0);
+                File.Delete(path);
+                Log.PieceRefused(logger, work.TaskId, why);
+                return null;
+            }
+        }
+
         BlobRef blob;
         try
         {
@@ -89,11 +108,41 @@ public sealed partial class ChunkPieces(
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
-    /// <summary>The source's duration and video time base, or null when it cannot be cut exactly (not MP4/MOV, or not starting at 0).</summary>
+    /// <summary>
+    /// Why a cut piece cannot stand in for the whole input, or null when it can. Its frame rate as ffmpeg guesses it
+    /// must be the source's when the output keeps the source timing (the encoder is told that rate); a piece that runs
+    /// to the end of the source must end where the source's video ends (the last frame's duration decides how the
+    /// chunk ends). Both hold for constant-rate sources; a variable-rate source can differ.
+    /// </summary>
+    private async Task<string?> MismatchAsync(string piece, SourceFacts source, ChunkRange chunk)
+    {
+        var (ok, output) = await RunAsync(options.Value.Ffprobe,
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=r_frame_rate,start_time,duration", "-of", "json", "file:" + piece], CancellationToken.None);
+        if (!ok) return "ffprobe cannot read the piece";
+        try
+        {
+            using var json = JsonDocument.Parse(output);
+            var stream = json.RootElement.GetProperty("streams")[0];
+            var rate = stream.GetProperty("r_frame_rate").GetString() ?? "";
+            if (chunk.FrameRate.Length == 0 && rate != source.FrameRate) return $"its frame rate reads {rate}, the source's {source.FrameRate}";
+            var end = Seconds(stream, "start_time") + Seconds(stream, "duration");
+            if (chunk.Last && Math.Abs(end - source.VideoEnd) > 1e-6) return $"its video ends at {end:0.######} s, the source's at {source.VideoEnd:0.######} s";
+            return null;
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            return "ffprobe gave no frame rate or duration for the piece";
+        }
+    }
+
+    private static double Seconds(JsonElement element, string name) =>
+        double.Parse(element.GetProperty(name).GetString() ?? "", CultureInfo.InvariantCulture);
+
+    /// <summary>The source's facts, or null when it cannot be cut exactly (not MP4/MOV, or not starting at 0).</summary>
     private async Task<SourceFacts?> ProbeAsync(string path)
     {
         var (ok, output) = await RunAsync(options.Value.Ffprobe,
-            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=time_base:format=format_name,start_time,duration", "-of", "json", "file:" + path],
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=time_base,r_frame_rate,start_time,duration:format=format_name,start_time,duration", "-of", "json", "file:" + path],
             CancellationToken.None);
         if (!ok) return null;
         try
@@ -103,7 +152,8 @@ public sealed partial class ChunkPieces(
             var name = format.GetProperty("format_name").GetString() ?? "";
             var start = double.Parse(format.GetProperty("start_time").GetString() ?? "", CultureInfo.InvariantCulture);
             var duration = double.Parse(format.GetProperty("duration").GetString() ?? "", CultureInfo.InvariantCulture);
-            var timeBase = json.RootElement.GetProperty("streams")[0].GetProperty("time_base").GetString() ?? "";
+            var stream = json.RootElement.GetProperty("streams")[0];
+            var timeBase = stream.GetProperty("time_base").GetString() ?? "";
             var parts = timeBase.Split('/');
             if (!name.Contains("mp4", StringComparison.Ordinal) || Math.Abs(start) > 1e-6 || duration <= 0
                 || parts.Length != 2 || parts[0] != "1" || !long.TryParse(parts[1], out var scale) || scale is <= 0 or > int.MaxValue)
@@ -112,7 +162,7 @@ public sealed partial class ChunkPieces(
                 return null;
             }
 
-            return new SourceFacts(duration, scale);
+            return new SourceFacts(duration, scale, stream.GetProperty("r_frame_rate").GetString() ?? "", Seconds(stream, "start_time") + Seconds(stream, "duration"));
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException)
         {
@@ -192,6 +242,9 @@ public sealed partial class ChunkPieces(
 
         [LoggerMessage(Level = LogLevel.Warning, Message = "Cannot cut a piece for {What}; the whole input is sent: {Error}")]
         public static partial void CutFailed(ILogger logger, string what, string error);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "The piece cut for {TaskId} is not used, the whole input is sent: {Why}")]
+        public static partial void PieceRefused(ILogger logger, string taskId, string why);
 
         [LoggerMessage(Level = LogLevel.Information, Message = "{File} is not cut into pieces (container {Format}, start {Start}, time base {TimeBase}); chunks get the whole input")]
         public static partial void NotCuttable(ILogger logger, string file, string format, double start, string timeBase);
