@@ -40,6 +40,9 @@ public sealed partial class ChunkPieces(
     /// </summary>
     private sealed record SourceFacts(double Duration, long TimeScale, string FrameRate, double VideoEnd);
 
+    /// <summary>Pieces sent instead of a whole input since the coordinator started.</summary>
+    public double PiecesSent => _cut.Value;
+
     /// <summary>A piece of <paramref name="input"/> for the chunk task <paramref name="work"/>, or null to send the whole input.</summary>
     public async Task<ChunkPiece?> CutAsync(Assignment work, BlobRef input, CancellationToken cancellationToken)
     {
