@@ -48,6 +48,20 @@ public sealed partial class ChunkPieces(
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            return await TryCutAsync(work, input, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // A piece is an optimisation: whatever goes wrong, the whole input is sent.
+            Log.CutFailed(logger, work.TaskId, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<ChunkPiece?> TryCutAsync(Assignment work, BlobRef input, CancellationToken cancellationToken)
+    {
         var o = options.Value;
         if (!o.Enabled || work.Kind != TaskKind.Chunk || work.Chunk is not { } chunk || PieceRef(work) is not { } media) return null;
         var source = roots.ToLocalPath(work.Input);
@@ -73,16 +87,7 @@ public sealed partial class ChunkPieces(
             }
         }
 
-        BlobRef blob;
-        try
-        {
-            blob = await index.DescribeAsync(media, path, cancellationToken);
-        }
-        catch (IOException ex)
-        {
-            Log.CutFailed(logger, work.TaskId, ex.Message);
-            return null;
-        }
+        var blob = await index.DescribeAsync(media, path, cancellationToken);
 
         _cut.Inc();
         _saved.Inc(Math.Max(0, (double)input.SizeBytes - blob.SizeBytes));
@@ -229,7 +234,7 @@ public sealed partial class ChunkPieces(
             }
             catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
+                if (!process.HasExited) process.Kill(entireProcessTree: true);
                 cancellationToken.ThrowIfCancellationRequested();
                 return (false, $"{program} took longer than {options.Value.Timeout}");
             }
