@@ -57,6 +57,7 @@ public sealed class Dispatcher(
             var input = open.Any(a => a.Transfers) ? await transfers.InputAsync(task.Work, cancellationToken) : null;
             var agent = Pick(open, task, input?.Sha256);
             if (agent is null || !agent.TryTakeSlot()) continue;
+            if (agent.Transfers) await transfers.PrepareAsync(task.Work, input, agent.HasCached, cancellationToken);
             plan.Add((task, agent));
             if (!open.Any(Open)) break;
         }

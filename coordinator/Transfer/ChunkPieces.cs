@@ -44,13 +44,17 @@ public sealed partial class ChunkPieces(
     public double PiecesSent => _cut.Value;
 
     /// <summary>A piece of <paramref name="input"/> for the chunk task <paramref name="work"/>, or null to send the whole input.</summary>
-    public async Task<ChunkPiece?> CutAsync(Assignment work, BlobRef input, CancellationToken cancellationToken)
+    /// <param name="work">The chunk task.</param>
+    /// <param name="input">The task's whole input.</param>
+    /// <param name="cancellationToken">Stops the cut.</param>
+    /// <param name="count">Count the piece as sent (false when it is only cut ahead of the claim).</param>
+    public async Task<ChunkPiece?> CutAsync(Assignment work, BlobRef input, CancellationToken cancellationToken, bool count = true)
     {
         ArgumentNullException.ThrowIfNull(work);
         ArgumentNullException.ThrowIfNull(input);
         try
         {
-            return await TryCutAsync(work, input, cancellationToken);
+            return await TryCutAsync(work, input, count, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or System.ComponentModel.Win32Exception)
         {
@@ -60,7 +64,7 @@ public sealed partial class ChunkPieces(
         }
     }
 
-    private async Task<ChunkPiece?> TryCutAsync(Assignment work, BlobRef input, CancellationToken cancellationToken)
+    private async Task<ChunkPiece?> TryCutAsync(Assignment work, BlobRef input, bool count, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (!o.Enabled || work.Kind != TaskKind.Chunk || work.Chunk is not { } chunk || PieceRef(work) is not { } media) return null;
@@ -89,9 +93,13 @@ public sealed partial class ChunkPieces(
 
         var blob = await index.DescribeAsync(media, path, cancellationToken);
 
-        _cut.Inc();
-        _saved.Inc(Math.Max(0, (double)input.SizeBytes - blob.SizeBytes));
-        Log.Cut(logger, work.TaskId, blob.SizeBytes, input.SizeBytes);
+        if (count)
+        {
+            _cut.Inc();
+            _saved.Inc(Math.Max(0, (double)input.SizeBytes - blob.SizeBytes));
+            Log.Cut(logger, work.TaskId, blob.SizeBytes, input.SizeBytes);
+        }
+
         return new ChunkPiece { Blob = blob, StartSeconds = chunk.SeekSeconds, EndSeconds = end < facts.Duration ? end : 0 };
     }
 

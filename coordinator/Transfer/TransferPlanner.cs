@@ -14,6 +14,17 @@ public sealed partial class TransferPlanner(BlobIndex index, MediaRoots roots, C
         await DescribeAsync(work.Input, cancellationToken);
 
     /// <summary>
+    /// Before a chunk task is claimed for a transfer agent: cuts its piece now (when one pays), so the attempt's lease,
+    /// which starts at the claim, does not run while the coordinator cuts; <see cref="AddBlobsAsync"/> then finds it.
+    /// </summary>
+    public async Task PrepareAsync(Assignment work, BlobRef? input, Func<string, bool> holds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(holds);
+        if (work.Kind == TaskKind.Chunk && input is not null && !holds(input.Sha256)) await pieces.CutAsync(work, input, cancellationToken, count: false);
+    }
+
+    /// <summary>
     /// Adds the task's blobs (<see cref="TaskFiles"/>: input, LUT, and for a stitch the chunk and audio files) to an
     /// assignment for an agent in transfer mode. A chunk task gets a piece cut from the input instead of the whole
     /// input when <see cref="ChunkPieces"/> finds that pays (the agent does not hold the input, and the piece is
