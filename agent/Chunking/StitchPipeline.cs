@@ -70,14 +70,22 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             info.Sha256 = await RenderPipeline.Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
             cancellationToken.ThrowIfCancellationRequested();
-            if (request.ConfirmPublish is { } confirm)
+            if (request.Deliver is { } deliver)
             {
-                if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
-                Step("the coordinator granted publishing (live lease)");
+                info.Path = await deliver(rendered, info, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                if (request.ConfirmPublish is { } confirm)
+                {
+                    if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
+                    Step("the coordinator granted publishing (live lease)");
+                }
+
+                File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
             }
 
-            File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
-            Step($"published {request.OutputPath} (sha256 {info.Sha256})");
+            Step($"published {info.Path} (sha256 {info.Sha256})");
             onProgress(new RenderProgress(100, 0, 0, (long)info.FrameCount));
             if (request.WorkFolder is { } work && Directory.Exists(work))
             {

@@ -17,6 +17,10 @@ namespace RenderFarm.Agent.Chunking;
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
 /// <param name="SourceEnd">The source's last frame time and the step before it, as the probe found them; null to read them from the source.</param>
+/// <param name="Deliver">
+/// When set, replaces the rename (transfer mode): given the verified joined file and its description, it uploads it to
+/// the coordinator, which publishes it, and returns where.
+/// </param>
 public sealed record StitchRequest(
     string AttemptId,
     string SourcePath,
@@ -31,4 +35,5 @@ public sealed record StitchRequest(
     bool HasLut,
     bool Overwrite,
     Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
-    (double LastFrame, double LastStep)? SourceEnd = null);
+    (double LastFrame, double LastStep)? SourceEnd = null,
+    Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null);

@@ -161,29 +161,24 @@ public sealed class AttemptRunner(
             }
 
             var completed = new TaskCompleted { AttemptId = work.AttemptId };
+            if (transfers is not null)
+            {
+                // Transfer mode: the task's files come down as blobs; what it writes goes up.
+                prepared = await transfers.PrepareAsync(work, text => log.Append(RenderPipeline.StepPrefix + text), OnProgress, cancellationToken);
+            }
+
             switch (work.Kind)
             {
                 case TaskKind.Probe:
-                    var input = Place(work.Input);
-                    completed.Probe = await ProbeRunner.RunAsync(input, Place(work.Output), work.Settings, work.Grade, work.Lut is { Root.Length: > 0 },
-                        log.Append, cancellationToken);
+                    var input = prepared?.InputPath ?? Place(work.Input);
+                    completed.Probe = await ProbeRunner.RunAsync(input, prepared is null ? Place(work.Output) : work.Output.Path, work.Settings, work.Grade,
+                        work.Lut is { Root.Length: > 0 }, log.Append, cancellationToken);
                     break;
                 case TaskKind.Stitch:
-                    completed.Output = await stitcher.RunAsync(ResolveStitch(work), OnProgress, log.Append, cancellationToken);
+                    completed.Output = await stitcher.RunAsync(prepared?.Stitch ?? ResolveStitch(work), OnProgress, log.Append, cancellationToken);
                     break;
                 default:
-                    RenderRequest request;
-                    if (transfers is not null)
-                    {
-                        prepared = await transfers.PrepareAsync(work, text => log.Append(RenderPipeline.StepPrefix + text), OnProgress, cancellationToken);
-                        request = prepared.Request;
-                    }
-                    else
-                    {
-                        request = Resolve(work);
-                    }
-
-                    completed.Output = await pipeline.RunAsync(request, OnProgress, log.Append, cancellationToken);
+                    completed.Output = await pipeline.RunAsync(prepared?.Request ?? Resolve(work), OnProgress, log.Append, cancellationToken);
                     break;
             }
 

@@ -199,6 +199,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
                 if (request.AudioOnly) return ChunkCommands.ForAudio(preset, request.Settings.AudioCodec, finalExtension, extension, source, inputName);
                 var silent = request.Settings.Clone();
                 silent.AudioCodec = AudioCodec.None;
+                if (request.FromPiece) return PieceCommands.ForChunk(silent, request.Grade, hasLut, source, extension, inputName, request.Chunk!, preset);
                 var whole = RenderCommandBuilder.Build(silent, request.Grade, hasLut, source, extension, inputName);
                 return ChunkCommands.ForChunk(whole, request.Chunk!, preset);
             }

@@ -19,6 +19,10 @@ namespace RenderFarm.Agent.Execution;
 /// <param name="AudioOnly">For an AUDIO task: encode only the source's audio.</param>
 /// <param name="FinalOutputPath">For CHUNK and AUDIO tasks: the job's output, whose extension decides the audio format.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
+/// <param name="FromPiece">
+/// For a CHUNK task: the input is a piece of the source cut for this chunk (<see cref="ChunkPiece"/>), with the source's
+/// timestamps; it is decoded from its start and the command is built as for the whole source.
+/// </param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -32,4 +36,5 @@ public sealed record RenderRequest(
     Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null,
     ChunkRange? Chunk = null,
     bool AudioOnly = false,
-    string? FinalOutputPath = null);
+    string? FinalOutputPath = null,
+    bool FromPiece = false);

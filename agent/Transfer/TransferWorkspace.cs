@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
+using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Media;
@@ -16,9 +17,16 @@ namespace RenderFarm.Agent.Transfer;
 public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader, OutputUploader uploader, IOptions<AgentOptions> options, TimeProvider time)
 {
     /// <summary>The files of one attempt; disposing releases its blobs and removes its work folder.</summary>
-    public sealed class Prepared(RenderRequest request, string folder, IReadOnlyList<BlobCache.Lease> leases) : IDisposable
+    public sealed class Prepared(string folder, IReadOnlyList<BlobCache.Lease> leases) : IDisposable
     {
-        public RenderRequest Request { get; } = request;
+        /// <summary>For a render, chunk or audio task: what to render.</summary>
+        public RenderRequest? Request { get; init; }
+
+        /// <summary>For a stitch: the downloaded chunks and audio, and how the joined file is delivered.</summary>
+        public StitchRequest? Stitch { get; init; }
+
+        /// <summary>The downloaded input (for a probe).</summary>
+        public string InputPath { get; init; } = "";
 
         public void Dispose()
         {
@@ -38,7 +46,6 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
     /// <param name="onProgress">Receives 0 % progress while bytes move, so the coordinator sees the attempt is alive.</param>
     public async Task<Prepared> PrepareAsync(Assignment work, Action<string> step, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
     {
-        var agentId = options.Value.Name;
         var folder = Path.Combine(Path.GetFullPath(options.Value.Transfer.WorkDirectory), AttemptNames.Safe(work.AttemptId));
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
         Directory.CreateDirectory(Path.Combine(folder, "in"));
@@ -46,31 +53,54 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
         var leases = new List<BlobCache.Lease>();
         try
         {
-            var input = await FetchAsync(work, work.Input, "input", folder, leases, step, onProgress, cancellationToken)
-                ?? throw new RenderFailedException(FailureClass.BadInput, $"the coordinator cannot read input {work.Input?.Path}");
-            string? lut = null;
-            if (work.Lut is { Root.Length: > 0 })
+            async Task<string> Fetch(MediaRef media, string what, BlobRef? blob = null) =>
+                await FetchAsync(work, media, what, folder, leases, step, onProgress, cancellationToken, blob)
+                ?? throw new RenderFailedException(FailureClass.BadInput, $"the coordinator cannot read {what} {media.Path}");
+
+            // A chunk with a piece cut for it renders from the piece; every other task from the whole input.
+            var input = work.Piece?.Blob is { Media: not null } piece
+                ? await Fetch(piece.Media, "input piece", piece)
+                : await Fetch(work.Input, "input");
+            var output = Path.Combine(folder, "out", "output" + MediaProbe.SafeExtension(work.Output.Path));
+            switch (work.Kind)
             {
-                lut = await FetchAsync(work, work.Lut, "LUT", folder, leases, step, onProgress, cancellationToken)
-                    ?? throw new RenderFailedException(FailureClass.BadInput, $"the coordinator cannot read LUT {work.Lut.Path}");
+                case TaskKind.Probe:
+                    return new Prepared(folder, leases) { InputPath = input };
+                case TaskKind.Stitch:
+                    var plan = work.Stitch ?? throw new RenderFailedException(FailureClass.BadInput, "the stitch task names no chunks");
+                    var chunks = new List<string>();
+                    foreach (var chunk in plan.Chunks) chunks.Add(await Fetch(chunk, "chunk"));
+                    var audio = plan.Audio is { Root.Length: > 0 } ? await Fetch(plan.Audio, "audio") : null;
+                    return new Prepared(folder, leases)
+                    {
+                        InputPath = input,
+                        Stitch = new StitchRequest(work.AttemptId, input, output, chunks, plan.ChunkDurations.ToList(), audio, (long)plan.ExpectedFrames,
+                            WorkFolder: null, work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, Overwrite: true,
+                            Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct)),
+                    };
             }
 
-            var output = Path.Combine(folder, "out", "output" + MediaProbe.SafeExtension(work.Output.Path));
+            string? lut = null;
+            if (work.Lut is { Root.Length: > 0 }) lut = await Fetch(work.Lut, "LUT");
+            var final = work.FinalOutput is { Root.Length: > 0 } ? Path.Combine(folder, "out", "final" + MediaProbe.SafeExtension(work.FinalOutput.Path)) : null;
             var request = new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, Overwrite: true,
-                EndedAttempts: work.EndedAttemptIds, Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct));
-            return new Prepared(request, folder, leases);
+                EndedAttempts: work.EndedAttemptIds, Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct),
+                Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio, FinalOutputPath: final,
+                FromPiece: work.Kind == TaskKind.Chunk && work.Piece?.Blob is { Media: not null });
+            return new Prepared(folder, leases) { InputPath = input, Request = request };
         }
         catch
         {
-            new Prepared(null!, folder, leases).Dispose();
+            new Prepared(folder, leases).Dispose();
             throw;
         }
     }
 
     private async Task<string?> FetchAsync(
-        Assignment work, MediaRef media, string what, string folder, List<BlobCache.Lease> leases, Action<string> step, Action<RenderProgress> onProgress, CancellationToken cancellationToken)
+        Assignment work, MediaRef media, string what, string folder, List<BlobCache.Lease> leases, Action<string> step, Action<RenderProgress> onProgress,
+        CancellationToken cancellationToken, BlobRef? piece = null)
     {
-        var blob = work.Blobs.FirstOrDefault(b => b.Media is not null && b.Media.Root == media.Root && b.Media.Path == media.Path);
+        var blob = piece ?? work.Blobs.FirstOrDefault(b => b.Media is not null && b.Media.Root == media.Root && b.Media.Path == media.Path);
         if (blob is null) return null;
         var started = Stopwatch.GetTimestamp();
         var lastNote = time.GetUtcNow();
@@ -115,7 +145,9 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
         step(lease.Downloaded
             ? $"downloaded {what} {media.Path} and verified its sha256 in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.##} s"
             : $"{what} {media.Path} is in the transfer cache (sha256 {blob.Sha256}); nothing to download");
-        var link = Path.Combine(folder, "in", SafeName(media.Path, what));
+        // One folder per blob, so two files of the task with the same name (a source called chunk-0000.mp4) never collide.
+        var link = Path.Combine(folder, "in", leases.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), SafeName(media.Path, what));
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
         File.CreateSymbolicLink(link, lease.Path);
         return link;
     }

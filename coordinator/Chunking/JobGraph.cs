@@ -42,6 +42,7 @@ internal static class JobGraph
             return;
         }
 
+        PieceBounds.Apply(chunks, probe!);
         PresetCatalog.TryGet(probeTask.Work.Settings.Preset, out var preset);
         var folder = WorkFolders.For(job.Id, probeTask.Work.Output);
         var stitch = new StitchPlan { WorkFolder = folder, SourceLastFrameSeconds = probe!.LastFrameSeconds, SourceLastStepSeconds = probe.LastStepSeconds };

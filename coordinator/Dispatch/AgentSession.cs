@@ -85,13 +85,14 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
     public int CachedCount => _cached.Count;
 
     /// <summary>
-    /// Whether the agent has the encoder, filters and media roots a task needs. An agent in transfer mode runs
-    /// whole-file renders only: the tasks of a split job read and write the job's work folder on shared storage.
+    /// Whether the agent has the encoder, filters and media roots a task needs. An agent in transfer mode runs every
+    /// kind of task: the files it reads come down as blobs and what it writes (an output, a chunk, the audio, the
+    /// joined file) goes up into the coordinator's media roots.
     /// </summary>
-    public bool CanRun(Jobs.TaskRequirements requirements, TaskKind kind) =>
+    public bool CanRun(Jobs.TaskRequirements requirements) =>
         Hello.Encoders.Contains(requirements.Encoder)
         && requirements.Filters.All(Hello.Filters.Contains)
-        && (Transfers ? kind is TaskKind.Unspecified or TaskKind.Render : requirements.MediaRoots.All(Hello.MediaRoots.Contains));
+        && (Transfers || requirements.MediaRoots.All(Hello.MediaRoots.Contains));
 
     public void Send(ConnectResponse message) => _outbox.Writer.TryWrite(message);
 

@@ -61,6 +61,12 @@ public sealed class Dispatcher(
         }
 
         if (plan.Count == 0) return 0;
+        // Cut any pieces of the input before the claim, so the cutting does not eat into the new lease.
+        foreach (var (task, agent) in plan.Where(p => p.Agent.Transfers))
+        {
+            await transfers.PrepareAsync(task.Work, await transfers.InputAsync(task.Work, cancellationToken), agent.HasCached, cancellationToken);
+        }
+
         IReadOnlyList<AttemptRecord?> claimed;
         try
         {
@@ -90,7 +96,7 @@ public sealed class Dispatcher(
                     .Where(a => a.TaskId == task.Id && a.Id != attempt.Id && a.Outcome != AttemptOutcome.Running).Select(a => a.Id));
             }
 
-            if (agent.Transfers) await transfers.AddBlobsAsync(work, cancellationToken);
+            if (agent.Transfers) await transfers.AddBlobsAsync(work, agent.HasCached, cancellationToken);
             agent.AddRunning(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
@@ -132,7 +138,7 @@ public sealed class Dispatcher(
         var bestMoves = false;
         foreach (var a in open)
         {
-            if (!Open(a) || task.IsBlocked(a.Id) || !a.CanRun(task.Requirements, task.Work.Kind)) continue;
+            if (!Open(a) || task.IsBlocked(a.Id) || !a.CanRun(task.Requirements)) continue;
             var moves = a.Transfers && (inputSha256 is null || !a.HasCached(inputSha256));
             if (best is null || Better(a, moves, best, bestMoves)) (best, bestMoves) = (a, moves);
         }

@@ -49,7 +49,7 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
         var connected = agents.Connected;
         if (connected.Count == 0) return Reason(Kind.NoAgents, "no agent is connected");
 
-        var capable = connected.Where(a => a.CanRun(task.Requirements, task.Work.Kind)).ToList();
+        var capable = connected.Where(a => a.CanRun(task.Requirements)).ToList();
         if (capable.Count == 0) return Reason(Kind.NoCapableAgent, $"no connected agent can run it: {Missing(task.Requirements, connected)}");
 
         var allowed = capable.Where(a => !task.IsBlocked(a.Id)).ToList();

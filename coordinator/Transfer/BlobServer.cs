@@ -21,6 +21,7 @@ public sealed class BlobServer(
     TransferBandwidth bandwidth,
     TransferMetrics metrics,
     TransferFaults faults,
+    ChunkPieces pieces,
     IOptions<TransferOptions> options)
 {
     public async Task ServeAsync(DownloadBlobRequest request, Func<DownloadBlobResponse, Task> write, CancellationToken cancellationToken)
@@ -63,8 +64,7 @@ public sealed class BlobServer(
         agents.Find(request.AgentId)?.AddCached(blob.Sha256);
     }
 
-    /// <summary>Whether <paramref name="path"/> is the task's input or LUT.</summary>
+    /// <summary>Whether <paramref name="path"/> is one of the task's files (<see cref="TaskFiles"/>) or a piece cut for it.</summary>
     private bool BelongsTo(Assignment work, string path) =>
-        (work.Input is { Root.Length: > 0 } && roots.ToLocalPath(work.Input) == path)
-        || (work.Lut is { Root.Length: > 0 } && roots.ToLocalPath(work.Lut) == path);
+        TaskFiles.Of(work).Any(f => roots.ToLocalPath(f) == path) || pieces.Serves(work, path);
 }

@@ -21,6 +21,8 @@ public static class TransferExtensions
         services.AddSingleton<OutputUploads>();
         services.AddSingleton<TransferPlanner>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<TransferGrpcService>, TransferMethodProvider>());
+        services.AddOptions<ChunkPieceOptions>().Bind(configuration.GetSection(ChunkPieceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ChunkPieces>();
         services.AddGrpc().AddServiceOptions<TransferGrpcService>(o => o.MaxReceiveMessageSize = TransferLimits.MaxMessageBytes);
 
         // HTTP/2 windows large enough for several chunks in flight on one stream: with Kestrel's defaults

@@ -7,18 +7,47 @@ namespace RenderFarm.Coordinator.Transfer;
 /// What a task would move over the network: its input and LUT as blobs (hash and size). The dispatcher asks
 /// it to prefer agents that already hold the input, and to list the blobs in a transfer agent's assignment.
 /// </summary>
-public sealed partial class TransferPlanner(BlobIndex index, MediaRoots roots, ILogger<TransferPlanner> logger)
+public sealed partial class TransferPlanner(BlobIndex index, MediaRoots roots, ChunkPieces pieces, ILogger<TransferPlanner> logger)
 {
     /// <summary>The task's input as a blob, or null when it cannot be read (the agent then reports it missing).</summary>
     public async Task<BlobRef?> InputAsync(Assignment work, CancellationToken cancellationToken) =>
         await DescribeAsync(work.Input, cancellationToken);
 
-    /// <summary>Adds the task's blobs (input, then LUT) to an assignment for an agent in transfer mode.</summary>
-    public async Task AddBlobsAsync(Assignment work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Before a chunk task is claimed for a transfer agent: cuts its piece now (when one pays), so the attempt's lease,
+    /// which starts at the claim, does not run while the coordinator cuts; <see cref="AddBlobsAsync"/> then finds it.
+    /// </summary>
+    public async Task PrepareAsync(Assignment work, BlobRef? input, Func<string, bool> holds, CancellationToken cancellationToken)
     {
-        foreach (var media in new[] { work.Input, work.Lut })
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(holds);
+        if (work.Kind == TaskKind.Chunk && input is not null && !holds(input.Sha256)) await pieces.CutAsync(work, input, cancellationToken, count: false);
+    }
+
+    /// <summary>
+    /// Adds the task's blobs (<see cref="TaskFiles"/>: input, LUT, and for a stitch the chunk and audio files) to an
+    /// assignment for an agent in transfer mode. A chunk task gets a piece cut from the input instead of the whole
+    /// input when <see cref="ChunkPieces"/> finds that pays (the agent does not hold the input, and the piece is
+    /// much smaller).
+    /// </summary>
+    /// <param name="work">The assignment, changed in place.</param>
+    /// <param name="holds">Whether the agent already holds a blob (by SHA-256).</param>
+    /// <param name="cancellationToken">Stops hashing or cutting.</param>
+    public async Task AddBlobsAsync(Assignment work, Func<string, bool> holds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        ArgumentNullException.ThrowIfNull(holds);
+        foreach (var media in TaskFiles.Of(work))
         {
-            if (await DescribeAsync(media, cancellationToken) is { } blob) work.Blobs.Add(blob);
+            if (await DescribeAsync(media, cancellationToken) is not { } blob) continue;
+            if (ReferenceEquals(media, work.Input) && work.Kind == TaskKind.Chunk && !holds(blob.Sha256)
+                && await pieces.CutAsync(work, blob, cancellationToken) is { } piece)
+            {
+                work.Piece = piece;
+                continue;
+            }
+
+            work.Blobs.Add(blob);
         }
     }
 

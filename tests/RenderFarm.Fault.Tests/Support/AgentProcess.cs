@@ -30,15 +30,22 @@ public sealed class AgentProcess : IDisposable
             environment["PATH"] = prefix + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
         }
 
-        var process = ServiceProcess.Start(settings.Name, BuildLayout.AgentDll,
+        List<string> arguments =
         [
             $"--Agent:Coordinator={settings.Coordinator ?? coordinator}",
             $"--Agent:Name={settings.Name}",
             $"--Agent:Slots={settings.Slots.ToString(CultureInfo.InvariantCulture)}",
-            $"--Agent:MediaRoots:media={mediaDir}",
+            $"--Agent:MediaRoots:media={(settings.Transfer ? Path.Combine(workDir, "no-such-mount") : mediaDir)}",
             $"--Agent:ReconnectMaxDelay={settings.ReconnectMaxDelay.ToString("c", CultureInfo.InvariantCulture)}",
             "--Agent:ProgressRate=4",
-        ], workDir, log, environment);
+        ];
+        if (settings.Transfer)
+        {
+            arguments.AddRange(["--Agent:Storage=Transfer", $"--Agent:Transfer:CacheDirectory={Path.Combine(workDir, "cache")}",
+                $"--Agent:Transfer:WorkDirectory={Path.Combine(workDir, "work")}", "--Agent:Transfer:RetryDelay=00:00:00.100"]);
+        }
+
+        var process = ServiceProcess.Start(settings.Name, BuildLayout.AgentDll, arguments, workDir, log, environment);
         return new AgentProcess(settings, process);
     }
 

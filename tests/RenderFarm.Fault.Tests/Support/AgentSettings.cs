@@ -14,4 +14,7 @@ public sealed record AgentSettings(string Name)
 
     /// <summary>A folder put first on the agent's PATH, e.g. one holding a stand-in <c>ffmpeg</c>.</summary>
     public string? PathPrefix { get; init; }
+
+    /// <summary>Transfer mode: the agent sees no media root; its cache and work folders are its own.</summary>
+    public bool Transfer { get; init; }
 }
