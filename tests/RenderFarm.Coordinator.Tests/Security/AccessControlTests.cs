@@ -178,7 +178,15 @@ public sealed class AccessControlTests : IAsyncLifetime
     private static async Task HelloAsync(AgentService.AgentServiceClient client, string name, string? credential)
     {
         using var call = client.Connect(credential is null ? null : FarmCredentials.Headers(credential));
-        await call.RequestStream.WriteAsync(new ConnectRequest { Hello = new AgentHello { Name = name, Slots = 1 } });
+        try
+        {
+            await call.RequestStream.WriteAsync(new ConnectRequest { Hello = new AgentHello { Name = name, Slots = 1 } });
+        }
+        catch (RpcException)
+        {
+            // The coordinator may refuse the call before the hello is written; the refusal's own status is read below.
+        }
+
         await call.ResponseStream.MoveNext(CancellationToken.None);
         if (call.ResponseStream.Current.MessageCase != ConnectResponse.MessageOneofCase.Welcome) throw new InvalidOperationException("no welcome");
         throw new RpcException(new Status(StatusCode.OK, "welcomed"));
