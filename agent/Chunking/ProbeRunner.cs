@@ -26,8 +26,8 @@ public static class ProbeRunner
         RenderCommand whole;
         try
         {
-            source = await MediaProbe.ProbeAsync(inputPath, cancellationToken, countFrames: true, ffOptions).ConfigureAwait(false);
-            whole = RenderCommandBuilder.Build(settings, grade, hasLut, source, Path.GetExtension(finalOutputPath));
+            // The frames are counted by the packet pass below (one read of the source, not two).
+            source = await MediaProbe.ProbeAsync(inputPath, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
         }
         catch (MediaProbeException ex)
         {
@@ -39,6 +39,16 @@ public static class ProbeRunner
         }
 
         var frames = await StreamChecks.VideoFramesAsync(inputPath, cancellationToken, ffOptions).ConfigureAwait(false);
+        source = source with { FrameCount = frames.Count };
+        try
+        {
+            whole = RenderCommandBuilder.Build(settings, grade, hasLut, source, Path.GetExtension(finalOutputPath));
+        }
+        catch (RenderSettingsException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, ex.Message, inner: ex);
+        }
+
         var result = new ProbeResult
         {
             DurationSeconds = source.Duration.TotalSeconds,

@@ -65,7 +65,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             await JoinAsync(request, scratch, audioName, outputName, extension, onLog, ff, cancellationToken).ConfigureAwait(false);
             onProgress(new RenderProgress(50, 0, 0, 0));
             var rendered = Path.Combine(scratch, outputName);
-            var info = await VerifyAsync(rendered, expect, sourceEnd, request, ff, cancellationToken).ConfigureAwait(false);
+            var info = await VerifyAsync(rendered, expect, sourceEnd, request, ff, _options.Threads, cancellationToken).ConfigureAwait(false);
             Step($"verified {info.VideoCodec} {info.Width}x{info.Height}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, clean decode, steady timestamps");
             info.Sha256 = await RenderPipeline.Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
@@ -174,7 +174,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     }
 
     private static async Task<OutputInfo> VerifyAsync(
-        string rendered, RenderExpectations expect, (double End, double LastStep) source, StitchRequest request, FFOptions ff, CancellationToken cancellationToken)
+        string rendered, RenderExpectations expect, (double End, double LastStep) source, StitchRequest request, FFOptions ff, int threads, CancellationToken cancellationToken)
     {
         var expectedFrames = request.ExpectedFrames;
         try
@@ -204,7 +204,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             }
 
             // The one full decode of the job's video: it proves every chunk decodes cleanly, and the seams too.
-            var errors = await StreamChecks.DecodeErrorsAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
+            var errors = await StreamChecks.DecodeErrorsAsync(rendered, cancellationToken, ff, threads).ConfigureAwait(false);
             if (errors.Length > 0) throw new OutputVerificationException($"the joined file does not decode cleanly: {errors.Split('\n')[0]}");
             return info;
         }
@@ -212,7 +212,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
         {
             // A chunk damaged after its own check (it has its frames, but not all of them decode) shows up here as decode
             // errors, missing frames or a short duration: decode each chunk to name it, so that it renders again.
-            var damaged = await DamagedChunksAsync(request.Chunks, ff, cancellationToken).ConfigureAwait(false);
+            var damaged = await DamagedChunksAsync(request.Chunks, ff, threads, cancellationToken).ConfigureAwait(false);
             if (damaged.Count > 0)
             {
                 throw new RenderFailedException(FailureClass.Transient,
@@ -230,12 +230,12 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     /// Decodes each chunk on its own (only when the joined file fails its checks) to name the damaged ones, with the
     /// first complaint about the first of them.
     /// </summary>
-    private static async Task<List<(uint Index, string Error)>> DamagedChunksAsync(IReadOnlyList<string> chunks, FFOptions ff, CancellationToken cancellationToken)
+    private static async Task<List<(uint Index, string Error)>> DamagedChunksAsync(IReadOnlyList<string> chunks, FFOptions ff, int threads, CancellationToken cancellationToken)
     {
         var damaged = new List<(uint, string)>();
         for (var i = 0; i < chunks.Count; i++)
         {
-            var errors = await StreamChecks.DecodeErrorsAsync(chunks[i], cancellationToken, ff).ConfigureAwait(false);
+            var errors = await StreamChecks.DecodeErrorsAsync(chunks[i], cancellationToken, ff, threads).ConfigureAwait(false);
             if (errors.Length > 0) damaged.Add(((uint)i, errors.Split('\n')[0]));
         }
 

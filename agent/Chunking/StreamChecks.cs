@@ -8,11 +8,17 @@ namespace RenderFarm.Agent.Chunking;
 /// <summary>Checks on a finished chunk or joined file that ffprobe's summary cannot make: a full decode and the timestamps.</summary>
 public static class StreamChecks
 {
-    /// <summary>Decodes every stream; returns ffmpeg's complaints (empty when it decodes cleanly).</summary>
-    public static async Task<string> DecodeErrorsAsync(string path, CancellationToken cancellationToken, FFOptions? ffOptions = null)
+    /// <summary>
+    /// Decodes every stream in full (no frame or loop-filter skipping, no filters, frames thrown away by the null
+    /// muxer); returns ffmpeg's complaints (empty when it decodes cleanly).
+    /// </summary>
+    /// <param name="threads">Decoder threads, as the agent's renders use; 0 = ffmpeg's choice (every core).</param>
+    public static async Task<string> DecodeErrorsAsync(string path, CancellationToken cancellationToken, FFOptions? ffOptions = null, int threads = 0)
     {
-        var (_, errors) = await RunAsync(GlobalFFOptions.GetFFMpegBinaryPath(ffOptions ?? GlobalFFOptions.Current),
-            ["-nostdin", "-hide_banner", "-v", "error", "-i", path, "-map", "0", "-f", "null", "-"], cancellationToken).ConfigureAwait(false);
+        List<string> args = ["-nostdin", "-hide_banner", "-v", "error"];
+        if (threads > 0) args.AddRange(["-threads", threads.ToString(CultureInfo.InvariantCulture)]);
+        args.AddRange(["-i", path, "-map", "0", "-f", "null", "-"]);
+        var (_, errors) = await RunAsync(GlobalFFOptions.GetFFMpegBinaryPath(ffOptions ?? GlobalFFOptions.Current), args, cancellationToken).ConfigureAwait(false);
         return errors.Trim();
     }
 
@@ -101,23 +107,27 @@ public static class StreamChecks
         return codec is null ? null : (codec, seconds);
     }
 
-    /// <summary>Every video frame's time in seconds from the file's start, in presentation order, and which are keyframes.</summary>
+    /// <summary>
+    /// Every video frame's time in seconds from the file's start, in presentation order, and which are keyframes: one
+    /// ffprobe pass over the packets, which also reads the file's start time.
+    /// </summary>
     public static async Task<IReadOnlyList<(double Time, bool Key)>> VideoFramesAsync(string path, CancellationToken cancellationToken, FFOptions? ffOptions = null)
     {
         var binary = GlobalFFOptions.GetFFProbeBinaryPath(ffOptions ?? GlobalFFOptions.Current);
-        var (start, _) = await RunAsync(binary, ["-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", path], cancellationToken).ConfigureAwait(false);
-        var origin = double.TryParse(start.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 0;
         var (output, errors) = await RunAsync(binary,
-            ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags", "-of", "csv=p=0", path], cancellationToken).ConfigureAwait(false);
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time,flags:format=start_time", "-of", "csv", path], cancellationToken).ConfigureAwait(false);
+        var origin = 0.0;
         var frames = new List<(double, bool)>();
         foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = line.Split(',');
-            if (parts.Length < 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var t)) continue;
-            frames.Add((t - origin, parts[1].Contains('K', StringComparison.Ordinal)));
+            if (parts.Length < 2 || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var t)) continue;
+            if (parts[0] == "format") origin = t;
+            else if (parts[0] == "packet" && parts.Length >= 3) frames.Add((t, parts[2].Contains('K', StringComparison.Ordinal)));
         }
 
         if (frames.Count == 0) throw new IOException($"ffprobe read no video frames: {errors.Trim()}");
+        for (var i = 0; i < frames.Count; i++) frames[i] = (frames[i].Item1 - origin, frames[i].Item2);
         frames.Sort((a, b) => a.Item1.CompareTo(b.Item1));
         return frames;
     }
