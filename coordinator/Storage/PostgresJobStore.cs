@@ -44,7 +44,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
             await connection.ExecuteAsync(null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("@key", MigrationLockKey));
             try
             {
-                await SchemaMigrator.MigrateAsync(connection, cancellationToken);
+                await SchemaMigrator.MigrateAsync(connection, SqlDialect.Postgres, cancellationToken);
                 await connection.ExecuteAsync(null, "CREATE SEQUENCE IF NOT EXISTS rf_coordinator_slots", cancellationToken);
             }
             finally

@@ -82,6 +82,7 @@ public abstract class SqlJobStore : IJobStore
                     try
                     {
                         await remaining[i].RunAsync(tx);
+                        await tx.FlushAsync();
                     }
                     catch (Exception ex) when (!IsTransient(ex))
                     {
@@ -166,6 +167,14 @@ public abstract class SqlJobStore : IJobStore
 
     public Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
         Read(q => q.GetFinishedSinceAsync(since, cancellationToken), cancellationToken);
+
+    public Task<QueueCounts> GetQueueCountsAsync(IReadOnlyList<DateTimeOffset> finishedSince, CancellationToken cancellationToken) =>
+        Read(async q =>
+        {
+            var (jobs, tasks) = await q.CountStatesAsync(cancellationToken);
+            var oldest = await q.FindOldestQueuedAsync(cancellationToken);
+            return new QueueCounts(jobs, tasks, oldest, await q.GetFinishedSinceAsync(finishedSince, cancellationToken));
+        }, cancellationToken);
 
     public Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken) =>
         Read(q => q.ReadLogAsync(attemptId, from, maxBytes, cancellationToken), cancellationToken);

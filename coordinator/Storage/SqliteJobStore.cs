@@ -23,7 +23,7 @@ public sealed class SqliteJobStore(string connectionString, bool flushEachCommit
     {
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync(null, "PRAGMA journal_mode = WAL", cancellationToken);
-        await SchemaMigrator.MigrateAsync(connection, cancellationToken);
+        await SchemaMigrator.MigrateAsync(connection, SqlDialect.Sqlite, cancellationToken);
     }
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
