@@ -23,6 +23,9 @@ public interface IJobStore
 
     Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken);
 
+    /// <summary>A job, its tasks and their attempts as of one commit (a read-only snapshot transaction); a null job when it does not exist.</summary>
+    Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken);
+
     /// <summary>WAITING tasks that wait for a time (start time or backoff) and recurring jobs that still run.</summary>
     Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken);
 

@@ -69,6 +69,29 @@ internal sealed class PendingWrites(DbConnection connection, DbTransaction trans
         return rows;
     }
 
+    /// <summary>Runs the held writes and then three queries, in one batch where the database has them, and reads all three.</summary>
+    public async Task<(List<T1>, List<T2>, List<T3>)> QueryAsync<T1, T2, T3>(
+        (string Sql, Func<DbDataReader, T1> Read, (string, object?)[] Parameters) first,
+        (string Sql, Func<DbDataReader, T2> Read, (string, object?)[] Parameters) second,
+        (string Sql, Func<DbDataReader, T3> Read, (string, object?)[] Parameters) third)
+    {
+        if (!connection.CanCreateBatch)
+        {
+            await FlushAsync();
+            return (await connection.QueryAsync(transaction, first.Sql, first.Read, cancellationToken, first.Parameters),
+                await connection.QueryAsync(transaction, second.Sql, second.Read, cancellationToken, second.Parameters),
+                await connection.QueryAsync(transaction, third.Sql, third.Read, cancellationToken, third.Parameters));
+        }
+
+        (List<T1> First, List<T2> Second, List<T3> Third) rows = ([], [], []);
+        await RunAsync([
+            new Query(first.Sql, first.Parameters, async reader => rows.First = await ReadAllAsync(reader, first.Read)),
+            new Query(second.Sql, second.Parameters, async reader => rows.Second = await ReadAllAsync(reader, second.Read)),
+            new Query(third.Sql, third.Parameters, async reader => rows.Third = await ReadAllAsync(reader, third.Read)),
+        ]);
+        return rows;
+    }
+
     private async Task RunAsync(Query[] queries)
     {
         var writes = Take();

@@ -93,6 +93,10 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
             ("@channel", PostgresNotices.Channel), ("@payload", PostgresNotices.ForStop(_origin, notice)));
     }
 
+    /// <summary>REPEATABLE READ: every statement of the transaction reads the snapshot its first statement took.</summary>
+    protected override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
+
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 

@@ -176,6 +176,22 @@ public abstract class SqlJobStore : IJobStore
             return new QueueCounts(jobs, tasks, oldest, await q.GetFinishedSinceAsync(finishedSince, cancellationToken));
         }, cancellationToken);
 
+    public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await BeginSnapshotAsync(connection, cancellationToken);
+        var reads = new PendingWrites(connection, transaction, cancellationToken);
+        var (jobs, tasks, attempts) = await reads.QueryAsync(
+            ($"SELECT {RowMapper.JobColumns} FROM rf_jobs WHERE id = @id", RowMapper.ReadJob, [("@id", jobId)]),
+            ($"SELECT {RowMapper.TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", RowMapper.ReadTask, [("@id", jobId)]),
+            ($"SELECT {RowMapper.AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", RowMapper.ReadAttempt, [("@id", jobId)]));
+        await transaction.CommitAsync(cancellationToken);
+        return (jobs.FirstOrDefault(), tasks, attempts);
+    }
+
+    /// <summary>A read-only transaction whose reads all see the same committed state.</summary>
+    protected abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
+
     public Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken) =>
         Read(q => q.ReadLogAsync(attemptId, from, maxBytes, cancellationToken), cancellationToken);
 

@@ -33,6 +33,10 @@ public sealed class SqliteJobStore(string connectionString, bool flushEachCommit
         return connection;
     }
 
+    /// <summary>A deferred transaction: in WAL mode its first read takes a snapshot that later reads share, and it takes no write lock.</summary>
+    protected override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
+
     protected override async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(cancellationToken);
