@@ -93,6 +93,8 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
             ("@channel", PostgresNotices.Channel), ("@payload", PostgresNotices.ForStop(_origin, notice)));
     }
 
+    private protected override Task FoldStateCountsAsync(SqlQueries reads, CancellationToken cancellationToken) => reads.FoldStateCountsAsync(cancellationToken);
+
     /// <summary>REPEATABLE READ: every statement of the transaction reads the snapshot its first statement took.</summary>
     protected override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
         await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);

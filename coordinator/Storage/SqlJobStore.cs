@@ -26,6 +26,7 @@ public abstract class SqlJobStore : IJobStore
 
     private readonly SqlDialect _dialect;
     private readonly GroupCommit _commits;
+    private long _lastFold = Environment.TickCount64;
 
     protected SqlJobStore(SqlDialect dialect, int writers)
     {
@@ -157,10 +158,27 @@ public abstract class SqlJobStore : IJobStore
         Read(q => q.GetRunningAttemptLimitsAsync(cancellationToken), cancellationToken);
 
     public Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken) =>
-        Read(q => q.CountJobsByStateAsync(cancellationToken), cancellationToken);
+        Read(async q => (await CountStatesAsync(q, cancellationToken)).Jobs, cancellationToken);
 
     public Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken cancellationToken) =>
-        Read(q => q.CountTasksByStateAsync(cancellationToken), cancellationToken);
+        Read(async q => (await CountStatesAsync(q, cancellationToken)).Tasks, cancellationToken);
+
+    /// <summary>The counts by state; now and then (at most once a minute, and only when there are many) the counter rows of ended sessions are folded.</summary>
+    private async Task<(IReadOnlyDictionary<JobState, int> Jobs, IReadOnlyDictionary<TaskState, int> Tasks)> CountStatesAsync(SqlQueries q, CancellationToken cancellationToken)
+    {
+        var (jobs, tasks, rows) = await q.CountStatesAsync(cancellationToken);
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastFold);
+        if (rows > StateCounts.FoldAbove && now - last > StateCounts.FoldEvery.TotalMilliseconds && Interlocked.CompareExchange(ref _lastFold, now, last) == last)
+        {
+            await FoldStateCountsAsync(q, cancellationToken);
+        }
+
+        return (jobs, tasks);
+    }
+
+    /// <summary>Folds the counter rows of database sessions that have ended (PostgreSQL; SQLite keeps one shard).</summary>
+    private protected virtual Task FoldStateCountsAsync(SqlQueries reads, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken) =>
         Read(q => q.FindOldestQueuedAsync(cancellationToken), cancellationToken);
@@ -171,7 +189,7 @@ public abstract class SqlJobStore : IJobStore
     public Task<QueueCounts> GetQueueCountsAsync(IReadOnlyList<DateTimeOffset> finishedSince, CancellationToken cancellationToken) =>
         Read(async q =>
         {
-            var (jobs, tasks) = await q.CountStatesAsync(cancellationToken);
+            var (jobs, tasks) = await CountStatesAsync(q, cancellationToken);
             var oldest = await q.FindOldestQueuedAsync(cancellationToken);
             return new QueueCounts(jobs, tasks, oldest, await q.GetFinishedSinceAsync(finishedSince, cancellationToken));
         }, cancellationToken);

@@ -81,17 +81,16 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
 
     public async Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken ct) => (await CountStatesAsync(ct)).Tasks;
 
-    /// <summary>Jobs and tasks by state, summed from the counters the database keeps (<see cref="StateCounts"/>).</summary>
-    public async Task<(IReadOnlyDictionary<JobState, int> Jobs, IReadOnlyDictionary<TaskState, int> Tasks)> CountStatesAsync(CancellationToken ct)
+    /// <summary>
+    /// Jobs and tasks by state, summed from the counters the database keeps (<see cref="StateCounts"/>), and how
+    /// many counter rows were summed.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<JobState, int> Jobs, IReadOnlyDictionary<TaskState, int> Tasks, long Rows)> CountStatesAsync(CancellationToken ct)
     {
         var rows = await Query(StateCounts.ReadSql, r => (Kind: r.GetInt32(0), State: r.GetInt32(1), Count: Convert.ToInt64(r.GetValue(2)), Rows: Convert.ToInt64(r.GetValue(3))), ct);
-        if (dialect == SqlDialect.Postgres && transaction is null && rows.Sum(r => r.Rows) > StateCounts.FoldAbove)
-        {
-            await connection.ExecuteAsync(null, StateCounts.FoldSql, ct);
-        }
-
         return (rows.Where(r => r.Kind == StateCounts.JobKind && r.Count != 0).ToDictionary(r => (JobState)r.State, r => (int)r.Count),
-            rows.Where(r => r.Kind == StateCounts.TaskKind && r.Count != 0).ToDictionary(r => (TaskState)r.State, r => (int)r.Count));
+            rows.Where(r => r.Kind == StateCounts.TaskKind && r.Count != 0).ToDictionary(r => (TaskState)r.State, r => (int)r.Count),
+            rows.Sum(r => r.Rows));
     }
 
     public async Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken ct)
@@ -159,6 +158,9 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken ct) =>
         (await Query("SELECT id, drain_reason FROM rf_agents WHERE draining = 1", r => (r.GetString(0), r.IsDBNull(1) ? "" : r.GetString(1)), ct))
             .ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+
+    /// <summary>PostgreSQL: folds the counter rows of ended sessions into shard 0 (<see cref="StateCounts.FoldSql"/>).</summary>
+    public Task FoldStateCountsAsync(CancellationToken ct) => connection.ExecuteAsync(transaction, StateCounts.FoldSql, ct);
 
     private Task<List<T>> Query<T>(string sql, Func<DbDataReader, T> read, CancellationToken ct, params (string, object?)[] parameters) =>
         pending is null ? connection.QueryAsync(transaction, sql, read, ct, parameters) : pending.QueryAsync(sql, read, parameters);

@@ -10,7 +10,7 @@ namespace RenderFarm.Coordinator.Storage;
 /// wait for the one before it to commit. So each database session adds to its own rows (keyed by its
 /// <c>pg_backend_pid()</c>, which no two open sessions share): concurrent transactions never touch the same
 /// counter row, and a read sums a state's rows. The rows of sessions that have ended are folded into shard 0
-/// now and then (<see cref="FoldSql"/>). SQLite has one writer, so it keeps a single shard 0.
+/// when a read finds many rows, at most once a minute (<see cref="FoldSql"/>). SQLite has one writer, so it keeps a single shard 0.
 /// </para>
 /// </summary>
 internal static class StateCounts
@@ -18,8 +18,10 @@ internal static class StateCounts
     public const int JobKind = 0;
     public const int TaskKind = 1;
 
-    /// <summary>Above this many counter rows a read folds the rows of ended PostgreSQL sessions.</summary>
-    public const int FoldAbove = 512;
+    /// <summary>Above this many counter rows a read folds the rows of ended PostgreSQL sessions (at most once per <see cref="FoldEvery"/>).</summary>
+    public const int FoldAbove = 2048;
+
+    public static readonly TimeSpan FoldEvery = TimeSpan.FromMinutes(1);
 
     /// <summary>Schema migration: the counter table, filled from the rows already there, and its triggers.</summary>
     public static readonly string[] Migration =
