@@ -76,7 +76,7 @@ for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu
   queue_submit_rate queue_submit_cpu queued_jobs list_jobs_p99 list_queued_jobs_p99 queue_stats_p99 coordinator_rss coordinator_peak_rss load; do
   printf '%-22s' "$key"
   for store in $stores; do
-    value=$(grep -m1 "^$key=" "$work/$store/results.txt" 2>/dev/null | cut -d= -f2- | sed 's/ of coordinator CPU//; s/ (assign + complete)//')
+    value=$(grep -m1 "^$key=" "$work/$store/results.txt" 2>/dev/null | cut -d= -f2- | sed 's/ of coordinator CPU//; s/ of database server CPU//; s/ (assign + complete)//' || true)
     printf ' | %-48s' "${value:--}"
   done
   echo
