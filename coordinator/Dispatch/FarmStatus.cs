@@ -23,12 +23,13 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgre
 
     public async Task<GetQueueStatsResponse> GetQueueStatsAsync(CancellationToken cancellationToken)
     {
-        var counts = await store.CountJobsByStateAsync(cancellationToken);
-        var oldest = await store.FindOldestQueuedAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var stored = await store.GetQueueCountsAsync(ThroughputWindows.Select(w => now - w).ToList(), cancellationToken);
+        var oldest = stored.OldestQueued;
         var connected = agents.Connected;
         var response = new GetQueueStatsResponse
         {
-            OldestQueuedAge = Duration.FromTimeSpan(oldest is { } o ? Max(time.GetUtcNow() - o.Since, TimeSpan.Zero) : TimeSpan.Zero),
+            OldestQueuedAge = Duration.FromTimeSpan(oldest is { } o ? Max(now - o.Since, TimeSpan.Zero) : TimeSpan.Zero),
             OldestQueuedJobId = oldest?.JobId ?? "",
             ConnectedAgents = (uint)connected.Count,
             TotalSlots = (uint)connected.Sum(a => a.Hello.Slots),
@@ -36,18 +37,17 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgre
         };
         foreach (var state in System.Enum.GetValues<JobState>().Where(s => s != JobState.Unspecified))
         {
-            response.Jobs.Add(new JobStateCount { State = state, Count = (uint)counts.GetValueOrDefault(state) });
+            response.Jobs.Add(new JobStateCount { State = state, Count = (uint)stored.Jobs.GetValueOrDefault(state) });
         }
 
-        var taskCounts = await store.CountTasksByStateAsync(cancellationToken);
         foreach (var state in System.Enum.GetValues<TaskState>().Where(s => s != TaskState.Unspecified))
         {
-            response.Tasks.Add(new TaskStateCount { State = state, Count = (uint)taskCounts.GetValueOrDefault(state) });
+            response.Tasks.Add(new TaskStateCount { State = state, Count = (uint)stored.Tasks.GetValueOrDefault(state) });
         }
 
-        foreach (var window in ThroughputWindows)
+        for (var i = 0; i < ThroughputWindows.Length; i++)
         {
-            var (succeeded, failed, frames) = await store.GetFinishedSinceAsync(time.GetUtcNow() - window, cancellationToken);
+            var (window, (succeeded, failed, frames)) = (ThroughputWindows[i], stored.Finished[i]);
             response.Throughput.Add(new Throughput
             {
                 Window = Duration.FromTimeSpan(window),

@@ -11,8 +11,8 @@ internal static class JobRollup
 {
     public static async Task<JobRecord> ApplyAsync(IJobTransaction tx, string jobId, DateTimeOffset now, string? error = null, OutputInfo? result = null)
     {
-        var job = await tx.FindJobAsync(jobId) ?? throw new JobNotFoundException(jobId);
-        var tasks = await tx.GetTasksAsync(jobId);
+        var (found, tasks) = await tx.FindJobWithTasksAsync(jobId);
+        var job = found ?? throw new JobNotFoundException(jobId);
         var state = JobStateRollup.From(tasks.Select(t => t.State).ToList());
         var updated = job with
         {

@@ -9,11 +9,9 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
 {
     public async Task<Job> BuildAsync(JobRecord record, CancellationToken cancellationToken)
     {
-        // Read in the order a change flows (the attempt, then its task, then the job's rollup), each read seeing at least
-        // what the one before it saw, so the job's and its tasks' states never lag behind the attempts shown.
-        var attempts = await store.GetAttemptsAsync(record.Id, cancellationToken);
-        var tasks = await store.GetTasksAsync(record.Id, cancellationToken);
-        record = await store.FindJobAsync(record.Id, cancellationToken) ?? record;
+        // One snapshot: the job, its tasks and their attempts as of the same commit, so states never disagree.
+        var (stored, tasks, attempts) = await store.ReadJobAsync(record.Id, cancellationToken);
+        record = stored ?? record;
         var job = Summary(record);
         var pending = tasks.Any(t => t.WaitingFor == TaskWait.Dependency) ? await PendingDependenciesAsync(record, cancellationToken) : [];
         foreach (var task in tasks.OrderBy(t => KindOrder(t.Kind)).ThenBy(t => t.Work.Chunk?.Index ?? 0))

@@ -6,8 +6,8 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Observability;
 
 /// <summary>
-/// Sets the gauges just before each scrape: two grouped counts and the running attempts from the store (all
-/// three on indexes), and the connected agents from memory. Nothing is polled between scrapes.
+/// Sets the gauges just before each scrape: the counts by state (a few counter rows the database keeps) and the
+/// running attempts (on an index) from the store, and the connected agents from memory. Nothing is polled between scrapes.
 /// </summary>
 public sealed class FarmGauges(FarmMetrics metrics, IJobStore store, AgentRegistry agents, LiveProgress progress)
 {

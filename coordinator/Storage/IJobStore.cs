@@ -23,6 +23,9 @@ public interface IJobStore
 
     Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken);
 
+    /// <summary>A job, its tasks and their attempts as of one commit (a read-only snapshot transaction); a null job when it does not exist.</summary>
+    Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken);
+
     /// <summary>WAITING tasks that wait for a time (start time or backoff) and recurring jobs that still run.</summary>
     Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken);
 
@@ -49,6 +52,13 @@ public interface IJobStore
 
     /// <summary>Attempts that ended since a time: how many succeeded and failed, and the frames the successes rendered.</summary>
     Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What queue statistics show, read on one connection: jobs and tasks by state (exact at the last commit, from
+    /// counters the database keeps), the oldest QUEUED task's job, and for each time in <paramref name="finishedSince"/>
+    /// the attempts that ended since then.
+    /// </summary>
+    Task<QueueCounts> GetQueueCountsAsync(IReadOnlyList<DateTimeOffset> finishedSince, CancellationToken cancellationToken);
 
     /// <summary>Up to <paramref name="maxBytes"/> bytes of an attempt's ffmpeg log from byte <paramref name="from"/>.</summary>
     Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken);
@@ -77,6 +87,9 @@ public interface IJobTransaction
     Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId);
 
     Task<TaskRecord?> FindTaskAsync(string taskId);
+
+    /// <summary>The job (as <see cref="FindJobAsync"/>) and its tasks, read together (one round trip where the database allows).</summary>
+    Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks)> FindJobWithTasksAsync(string jobId);
 
     /// <summary>
     /// The task when it is still QUEUED and no other coordinator is claiming it (PostgreSQL:
@@ -121,3 +134,10 @@ public interface IJobTransaction
 
 /// <summary>What one committed transaction changed: the jobs touched, and whether a task became QUEUED.</summary>
 public sealed record StoreCommit(IReadOnlyCollection<string> ChangedJobs, bool TasksQueued);
+
+/// <summary>Queue statistics as stored: see <see cref="IJobStore.GetQueueCountsAsync"/>.</summary>
+public sealed record QueueCounts(
+    IReadOnlyDictionary<JobState, int> Jobs,
+    IReadOnlyDictionary<TaskState, int> Tasks,
+    (string JobId, DateTimeOffset Since)? OldestQueued,
+    IReadOnlyList<(int Succeeded, int Failed, long Frames)> Finished);

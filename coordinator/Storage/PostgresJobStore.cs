@@ -44,7 +44,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
             await connection.ExecuteAsync(null, "SELECT pg_advisory_lock(@key)", cancellationToken, ("@key", MigrationLockKey));
             try
             {
-                await SchemaMigrator.MigrateAsync(connection, cancellationToken);
+                await SchemaMigrator.MigrateAsync(connection, SqlDialect.Postgres, cancellationToken);
                 await connection.ExecuteAsync(null, "CREATE SEQUENCE IF NOT EXISTS rf_coordinator_slots", cancellationToken);
             }
             finally
@@ -92,6 +92,12 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
         await connection.ExecuteAsync(null, "SELECT pg_notify(@channel, @payload)", cancellationToken,
             ("@channel", PostgresNotices.Channel), ("@payload", PostgresNotices.ForStop(_origin, notice)));
     }
+
+    private protected override Task FoldStateCountsAsync(SqlQueries reads, CancellationToken cancellationToken) => reads.FoldStateCountsAsync(cancellationToken);
+
+    /// <summary>REPEATABLE READ: every statement of the transaction reads the snapshot its first statement took.</summary>
+    protected override async Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);

@@ -5,7 +5,7 @@ namespace RenderFarm.Coordinator.Storage;
 /// <summary>Brings a database to <see cref="SqlSchema.Version"/>, one migration per transaction.</summary>
 internal static class SchemaMigrator
 {
-    public static async Task MigrateAsync(DbConnection connection, CancellationToken cancellationToken)
+    public static async Task MigrateAsync(DbConnection connection, SqlDialect dialect, CancellationToken cancellationToken)
     {
         await connection.ExecuteAsync(null, SqlSchema.CreateVersionTable, cancellationToken);
         var versions = await connection.QueryAsync(null, "SELECT version FROM rf_schema", r => r.GetInt32(0), cancellationToken);
@@ -18,7 +18,7 @@ internal static class SchemaMigrator
         for (var version = current + 1; version <= SqlSchema.Version; version++)
         {
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-            foreach (var statement in SqlSchema.Migrations[version - 1])
+            foreach (var statement in SqlSchema.Migrations[version - 1].Where(s => RunsOn(s, dialect)))
             {
                 await connection.ExecuteAsync(transaction, statement, cancellationToken);
             }
@@ -33,4 +33,8 @@ internal static class SchemaMigrator
             await connection.ExecuteAsync(null, statement, cancellationToken);
         }
     }
+
+    /// <summary>A statement marked <c>-- sqlite</c> or <c>-- postgres</c> on its first line runs only there; any other runs everywhere.</summary>
+    private static bool RunsOn(string statement, SqlDialect dialect) =>
+        !statement.StartsWith("-- ", StringComparison.Ordinal) || statement.StartsWith($"-- {dialect.Name}\n", StringComparison.Ordinal);
 }

@@ -26,6 +26,7 @@ public abstract class SqlJobStore : IJobStore
 
     private readonly SqlDialect _dialect;
     private readonly GroupCommit _commits;
+    private long _lastFold = Environment.TickCount64;
 
     protected SqlJobStore(SqlDialect dialect, int writers)
     {
@@ -82,6 +83,7 @@ public abstract class SqlJobStore : IJobStore
                     try
                     {
                         await remaining[i].RunAsync(tx);
+                        await tx.FlushAsync();
                     }
                     catch (Exception ex) when (!IsTransient(ex))
                     {
@@ -156,16 +158,57 @@ public abstract class SqlJobStore : IJobStore
         Read(q => q.GetRunningAttemptLimitsAsync(cancellationToken), cancellationToken);
 
     public Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken cancellationToken) =>
-        Read(q => q.CountJobsByStateAsync(cancellationToken), cancellationToken);
+        Read(async q => (await CountStatesAsync(q, cancellationToken)).Jobs, cancellationToken);
 
     public Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken cancellationToken) =>
-        Read(q => q.CountTasksByStateAsync(cancellationToken), cancellationToken);
+        Read(async q => (await CountStatesAsync(q, cancellationToken)).Tasks, cancellationToken);
+
+    /// <summary>The counts by state; now and then (at most once a minute, and only when there are many) the counter rows of ended sessions are folded.</summary>
+    private async Task<(IReadOnlyDictionary<JobState, int> Jobs, IReadOnlyDictionary<TaskState, int> Tasks)> CountStatesAsync(SqlQueries q, CancellationToken cancellationToken)
+    {
+        var (jobs, tasks, rows) = await q.CountStatesAsync(cancellationToken);
+        var now = Environment.TickCount64;
+        var last = Interlocked.Read(ref _lastFold);
+        if (rows > StateCounts.FoldAbove && now - last > StateCounts.FoldEvery.TotalMilliseconds && Interlocked.CompareExchange(ref _lastFold, now, last) == last)
+        {
+            await FoldStateCountsAsync(q, cancellationToken);
+        }
+
+        return (jobs, tasks);
+    }
+
+    /// <summary>Folds the counter rows of database sessions that have ended (PostgreSQL; SQLite keeps one shard).</summary>
+    private protected virtual Task FoldStateCountsAsync(SqlQueries reads, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken) =>
         Read(q => q.FindOldestQueuedAsync(cancellationToken), cancellationToken);
 
     public Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
         Read(q => q.GetFinishedSinceAsync(since, cancellationToken), cancellationToken);
+
+    public Task<QueueCounts> GetQueueCountsAsync(IReadOnlyList<DateTimeOffset> finishedSince, CancellationToken cancellationToken) =>
+        Read(async q =>
+        {
+            var (jobs, tasks) = await CountStatesAsync(q, cancellationToken);
+            var oldest = await q.FindOldestQueuedAsync(cancellationToken);
+            return new QueueCounts(jobs, tasks, oldest, await q.GetFinishedSinceAsync(finishedSince, cancellationToken));
+        }, cancellationToken);
+
+    public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = await BeginSnapshotAsync(connection, cancellationToken);
+        var reads = new PendingWrites(connection, transaction, cancellationToken);
+        var (jobs, tasks, attempts) = await reads.QueryAsync(
+            ($"SELECT {RowMapper.JobColumns} FROM rf_jobs WHERE id = @id", RowMapper.ReadJob, [("@id", jobId)]),
+            ($"SELECT {RowMapper.TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", RowMapper.ReadTask, [("@id", jobId)]),
+            ($"SELECT {RowMapper.AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", RowMapper.ReadAttempt, [("@id", jobId)]));
+        await transaction.CommitAsync(cancellationToken);
+        return (jobs.FirstOrDefault(), tasks, attempts);
+    }
+
+    /// <summary>A read-only transaction whose reads all see the same committed state.</summary>
+    protected abstract Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken);
 
     public Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken) =>
         Read(q => q.ReadLogAsync(attemptId, from, maxBytes, cancellationToken), cancellationToken);

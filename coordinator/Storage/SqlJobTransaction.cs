@@ -4,12 +4,30 @@ using static RenderFarm.Coordinator.Storage.RowMapper;
 
 namespace RenderFarm.Coordinator.Storage;
 
-/// <summary>The writes of one store transaction, in portable SQL over any ADO.NET connection.</summary>
-internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken) : IJobTransaction
+/// <summary>
+/// The writes of one store transaction, in portable SQL over any ADO.NET connection. Writes are held and sent
+/// with the transaction's next read, or when the piece of work that made them ends (<see cref="FlushAsync"/>):
+/// see <see cref="PendingWrites"/>.
+/// </summary>
+internal sealed class SqlJobTransaction : IJobTransaction
 {
-    private readonly SqlQueries _reads = new(connection, transaction, dialect);
+    private readonly DbConnection connection;
+    private readonly DbTransaction transaction;
+    private readonly CancellationToken cancellationToken;
+    private readonly PendingWrites _writes;
+    private readonly SqlQueries _reads;
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
     private bool _tasksQueued;
+
+    public SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
+    {
+        (this.connection, this.transaction, this.cancellationToken) = (connection, transaction, cancellationToken);
+        _writes = new PendingWrites(connection, transaction, cancellationToken);
+        _reads = new SqlQueries(connection, transaction, dialect, _writes);
+    }
+
+    /// <summary>Sends the writes still held; a piece of work's writes are all sent before it counts as done.</summary>
+    public Task FlushAsync() => _writes.FlushAsync();
 
     /// <summary>What this transaction changed, for the notification after it commits.</summary>
     public StoreCommit Summary => new(_changedJobs.ToList(), _tasksQueued);
@@ -24,6 +42,8 @@ internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction t
 
     public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId) => _reads.GetTasksAsync(jobId, cancellationToken);
 
+    public Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks)> FindJobWithTasksAsync(string jobId) => _reads.FindJobWithTasksAsync(jobId, cancellationToken);
+
     public Task<TaskRecord?> FindTaskAsync(string taskId) => _reads.FindTaskAsync(taskId, cancellationToken);
 
     public Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId) => _reads.ClaimQueuedTaskAsync(taskId, cancellationToken);
@@ -36,93 +56,98 @@ internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction t
 
     public Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId) => _reads.GetDependentJobIdsAsync(jobId, cancellationToken);
 
-    public async Task InsertDependenciesAsync(string jobId, IEnumerable<string> dependsOn)
+    public Task InsertDependenciesAsync(string jobId, IEnumerable<string> dependsOn)
     {
         foreach (var dependency in dependsOn.Distinct(StringComparer.Ordinal))
         {
-            await connection.ExecuteAsync(transaction, "INSERT INTO rf_job_deps (job_id, depends_on) VALUES (@job, @dep)", cancellationToken,
-                ("@job", jobId), ("@dep", dependency));
+            _writes.Add("INSERT INTO rf_job_deps (job_id, depends_on) VALUES (@job, @dep)", [("@job", jobId), ("@dep", dependency)]);
         }
+
+        return Task.CompletedTask;
     }
 
-    public async Task<long> AppendLogAsync(AttemptRecord attempt, long offset, byte[] text, long maxBytes)
+    public Task<long> AppendLogAsync(AttemptRecord attempt, long offset, byte[] text, long maxBytes)
     {
         var size = attempt.LogSize;
         var end = offset + text.Length;
-        if (offset > size || end <= size || size >= maxBytes) return size;
+        if (offset > size || end <= size || size >= maxBytes) return Task.FromResult(size);
         var skip = (int)(size - offset);
         var take = (int)Math.Min(text.Length - skip, maxBytes - size);
-        await connection.ExecuteAsync(transaction, "INSERT INTO rf_attempt_logs (attempt_id, log_offset, length, text) VALUES (@id, @offset, @length, @text)", cancellationToken,
-            ("@id", attempt.Id), ("@offset", size), ("@length", take), ("@text", System.Text.Encoding.UTF8.GetString(text, skip, take)));
-        await connection.ExecuteAsync(transaction, "UPDATE rf_attempts SET log_size = @size WHERE id = @id", cancellationToken,
-            ("@id", attempt.Id), ("@size", size + take));
-        return size + take;
+        _writes.Add("INSERT INTO rf_attempt_logs (attempt_id, log_offset, length, text) VALUES (@id, @offset, @length, @text)",
+            [("@id", attempt.Id), ("@offset", size), ("@length", take), ("@text", System.Text.Encoding.UTF8.GetString(text, skip, take))]);
+        _writes.Add("UPDATE rf_attempts SET log_size = @size WHERE id = @id", [("@id", attempt.Id), ("@size", size + take)]);
+        return Task.FromResult(size + take);
     }
 
-    public Task SetAgentDrainAsync(string agentId, bool draining, string reason, DateTimeOffset now) => connection.ExecuteAsync(transaction,
+    public Task SetAgentDrainAsync(string agentId, bool draining, string reason, DateTimeOffset now) => Defer(
         """
         INSERT INTO rf_agents (id, draining, drain_reason, update_time) VALUES (@id, @draining, @reason, @now)
         ON CONFLICT (id) DO UPDATE SET draining = @draining, drain_reason = @reason, update_time = @now
-        """, cancellationToken, ("@id", agentId), ("@draining", draining ? 1 : 0), ("@reason", reason), ("@now", ToMillis(now)));
+        """, ("@id", agentId), ("@draining", draining ? 1 : 0), ("@reason", reason), ("@now", ToMillis(now)));
 
-    public Task RenewLeaseAsync(string attemptId, DateTimeOffset until) => connection.ExecuteAsync(transaction,
-        "UPDATE rf_attempts SET lease_expiry = @until WHERE id = @id", cancellationToken, ("@id", attemptId), ("@until", ToMillis(until)));
+    public Task RenewLeaseAsync(string attemptId, DateTimeOffset until) => Defer(
+        "UPDATE rf_attempts SET lease_expiry = @until WHERE id = @id", ("@id", attemptId), ("@until", ToMillis(until)));
 
-    public Task<int> ExtendRunningLeasesAsync(DateTimeOffset until) => connection.ExecuteAsync(transaction,
-        "UPDATE rf_attempts SET lease_expiry = @until WHERE outcome = @running AND lease_expiry < @until", cancellationToken,
-        ("@until", ToMillis(until)), ("@running", (int)Protos.V1.AttemptOutcome.Running));
+    public async Task<int> ExtendRunningLeasesAsync(DateTimeOffset until)
+    {
+        await _writes.FlushAsync();
+        return await connection.ExecuteAsync(transaction,
+            "UPDATE rf_attempts SET lease_expiry = @until WHERE outcome = @running AND lease_expiry < @until", cancellationToken,
+            ("@until", ToMillis(until)), ("@running", (int)Protos.V1.AttemptOutcome.Running));
+    }
+
+    private Task Defer(string sql, params (string, object?)[] parameters)
+    {
+        _writes.Add(sql, parameters);
+        return Task.CompletedTask;
+    }
+
+    private Task DeferOne(string what, string id, string sql, (string, object?)[] parameters)
+    {
+        _writes.Add(sql, parameters, $"{what} '{id}'");
+        return Task.CompletedTask;
+    }
 
     public Task InsertJobAsync(JobRecord job)
     {
         Changed(job.Id);
-        return connection.ExecuteAsync(transaction,
-            $"INSERT INTO rf_jobs ({JobColumns}) VALUES (@id, @seq, @spec, @state, @create, @start, @end, @error, @result, @recurrence, @recurringJob)", cancellationToken,
+        return Defer($"INSERT INTO rf_jobs ({JobColumns}) VALUES (@id, @seq, @spec, @state, @create, @start, @end, @error, @result, @recurrence, @recurringJob)",
             JobParameters(job));
     }
 
-    public async Task UpdateJobAsync(JobRecord job)
+    public Task UpdateJobAsync(JobRecord job)
     {
         Changed(job.Id);
-        await Single(connection.ExecuteAsync(transaction,
-            "UPDATE rf_jobs SET spec = @spec, state = @state, start_time = @start, end_time = @end, error = @error, result = @result, recurrence = @recurrence WHERE id = @id", cancellationToken,
-            JobParameters(job)), "job", job.Id);
+        return DeferOne("job", job.Id, "UPDATE rf_jobs SET spec = @spec, state = @state, start_time = @start, end_time = @end, error = @error, result = @result, recurrence = @recurrence WHERE id = @id",
+            JobParameters(job));
     }
 
     public Task InsertTaskAsync(TaskRecord task)
     {
         Changed(task.JobId, task.State);
-        return connection.ExecuteAsync(transaction,
-            $"INSERT INTO rf_tasks ({TaskColumns}) VALUES (@id, @job, @state, @priority, @seq, @work, @req, @failed, @lost, @max, @notBefore, @waitingFor, @maxRun, @stall, @blocked)", cancellationToken,
+        return Defer($"INSERT INTO rf_tasks ({TaskColumns}) VALUES (@id, @job, @state, @priority, @seq, @work, @req, @failed, @lost, @max, @notBefore, @waitingFor, @maxRun, @stall, @blocked)",
             TaskParameters(task));
     }
 
-    public async Task UpdateTaskAsync(TaskRecord task)
+    public Task UpdateTaskAsync(TaskRecord task)
     {
         Changed(task.JobId, task.State);
-        await Single(connection.ExecuteAsync(transaction,
-            "UPDATE rf_tasks SET state = @state, priority = @priority, work = @work, requirements = @req, failed_attempts = @failed, lost_attempts = @lost, max_retries = @max, not_before = @notBefore, waiting_for = @waitingFor, max_run_ms = @maxRun, stall_ms = @stall, blocked_agents = @blocked WHERE id = @id", cancellationToken,
-            TaskParameters(task)), "task", task.Id);
+        return DeferOne("task", task.Id, "UPDATE rf_tasks SET state = @state, priority = @priority, work = @work, requirements = @req, failed_attempts = @failed, lost_attempts = @lost, max_retries = @max, not_before = @notBefore, waiting_for = @waitingFor, max_run_ms = @maxRun, stall_ms = @stall, blocked_agents = @blocked WHERE id = @id",
+            TaskParameters(task));
     }
 
     public Task InsertAttemptAsync(AttemptRecord attempt)
     {
         Changed(attempt.JobId);
-        return connection.ExecuteAsync(transaction,
-            $"INSERT INTO rf_attempts ({AttemptColumns}) VALUES (@id, @task, @job, @agent, @outcome, @start, @lease, @end, @class, @error, @exit, @log, @frames, @logSize)", cancellationToken,
+        return Defer($"INSERT INTO rf_attempts ({AttemptColumns}) VALUES (@id, @task, @job, @agent, @outcome, @start, @lease, @end, @class, @error, @exit, @log, @frames, @logSize)",
             AttemptParameters(attempt));
     }
 
-    public async Task UpdateAttemptAsync(AttemptRecord attempt)
+    public Task UpdateAttemptAsync(AttemptRecord attempt)
     {
         Changed(attempt.JobId);
-        await Single(connection.ExecuteAsync(transaction,
-            "UPDATE rf_attempts SET outcome = @outcome, lease_expiry = @lease, end_time = @end, failure_class = @class, error = @error, exit_code = @exit, log_tail = @log, frames = @frames WHERE id = @id", cancellationToken,
-            AttemptParameters(attempt)), "attempt", attempt.Id);
-    }
-
-    private static async Task Single(Task<int> update, string what, string id)
-    {
-        if (await update != 1) throw new InvalidOperationException($"The {what} '{id}' to update does not exist.");
+        return DeferOne("attempt", attempt.Id, "UPDATE rf_attempts SET outcome = @outcome, lease_expiry = @lease, end_time = @end, failure_class = @class, error = @error, exit_code = @exit, log_tail = @log, frames = @frames WHERE id = @id",
+            AttemptParameters(attempt));
     }
 
     private static (string, object?)[] JobParameters(JobRecord j) =>

@@ -6,8 +6,11 @@ using static RenderFarm.Coordinator.Storage.RowMapper;
 
 namespace RenderFarm.Coordinator.Storage;
 
-/// <summary>Every read the farm makes, in portable SQL; used alone and inside a transaction.</summary>
-internal sealed class SqlQueries(DbConnection connection, DbTransaction? transaction, SqlDialect dialect)
+/// <summary>
+/// Every read the farm makes, in portable SQL; used alone and inside a transaction (where the transaction's
+/// held writes go out with the next read: <see cref="PendingWrites"/>).
+/// </summary>
+internal sealed class SqlQueries(DbConnection connection, DbTransaction? transaction, SqlDialect dialect, PendingWrites? pending = null)
 {
     /// <summary>Inside a transaction a row read to be changed is locked where the database needs it.</summary>
     private string Lock => transaction is null ? "" : dialect.RowLock;
@@ -17,6 +20,16 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
 
     public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken ct) =>
         await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", ReadTask, ct, ("@id", jobId));
+
+    /// <summary>A job (locked inside a transaction, as <see cref="FindJobAsync"/>) and its tasks, in one round trip where the database batches.</summary>
+    public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks)> FindJobWithTasksAsync(string jobId, CancellationToken ct)
+    {
+        if (pending is null) return (await FindJobAsync(jobId, ct), await GetTasksAsync(jobId, ct));
+        var (jobs, tasks) = await pending.QueryAsync(
+            $"SELECT {JobColumns} FROM rf_jobs WHERE id = @id{Lock}", ReadJob, [("@id", jobId)],
+            $"SELECT {TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", ReadTask, [("@id", jobId)]);
+        return (jobs.FirstOrDefault(), tasks);
+    }
 
     public async Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken ct) =>
         (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id{Lock}", ReadTask, ct, ("@id", taskId))).FirstOrDefault();
@@ -64,13 +77,21 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = @queued ORDER BY priority DESC, seq ASC LIMIT @limit",
             ReadTask, ct, ("@queued", (int)TaskState.Queued), ("@limit", limit));
 
-    public async Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken ct) =>
-        (await Query("SELECT state, COUNT(*) FROM rf_jobs GROUP BY state", r => ((JobState)r.GetInt32(0), Convert.ToInt32(r.GetValue(1))), ct))
-            .ToDictionary(r => r.Item1, r => r.Item2);
+    public async Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken ct) => (await CountStatesAsync(ct)).Jobs;
 
-    public async Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken ct) =>
-        (await Query("SELECT state, COUNT(*) FROM rf_tasks GROUP BY state", r => ((TaskState)r.GetInt32(0), Convert.ToInt32(r.GetValue(1))), ct))
-            .ToDictionary(r => r.Item1, r => r.Item2);
+    public async Task<IReadOnlyDictionary<TaskState, int>> CountTasksByStateAsync(CancellationToken ct) => (await CountStatesAsync(ct)).Tasks;
+
+    /// <summary>
+    /// Jobs and tasks by state, summed from the counters the database keeps (<see cref="StateCounts"/>), and how
+    /// many counter rows were summed.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<JobState, int> Jobs, IReadOnlyDictionary<TaskState, int> Tasks, long Rows)> CountStatesAsync(CancellationToken ct)
+    {
+        var rows = await Query(StateCounts.ReadSql, r => (Kind: r.GetInt32(0), State: r.GetInt32(1), Count: Convert.ToInt64(r.GetValue(2)), Rows: Convert.ToInt64(r.GetValue(3))), ct);
+        return (rows.Where(r => r.Kind == StateCounts.JobKind && r.Count != 0).ToDictionary(r => (JobState)r.State, r => (int)r.Count),
+            rows.Where(r => r.Kind == StateCounts.TaskKind && r.Count != 0).ToDictionary(r => (TaskState)r.State, r => (int)r.Count),
+            rows.Sum(r => r.Rows));
+    }
 
     public async Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken ct)
     {
@@ -96,14 +117,23 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         await Query("SELECT job_id FROM rf_job_deps WHERE depends_on = @id ORDER BY job_id", r => r.GetString(0), ct, ("@id", jobId));
 
     /// <summary>Attempts that ended since <paramref name="since"/>: succeeded, failed, and frames of the successes.</summary>
-    public async Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken ct)
+    public async Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken ct) =>
+        (await GetFinishedSinceAsync([since], ct))[0];
+
+    /// <summary>For each time, attempts that ended since then (one scan of the widest window).</summary>
+    public async Task<IReadOnlyList<(int Succeeded, int Failed, long Frames)>> GetFinishedSinceAsync(IReadOnlyList<DateTimeOffset> since, CancellationToken ct)
     {
+        var columns = string.Join(", ", since.Select((_, i) =>
+            $"SUM(CASE WHEN end_time >= @since{i} THEN 1 ELSE 0 END), CAST(SUM(CASE WHEN end_time >= @since{i} THEN frames ELSE 0 END) AS BIGINT)"));
+        var parameters = since.Select((s, i) => ($"@since{i}", (object?)ToMillis(s))).Append(("@from", ToMillis(since.Min()))).ToArray();
         var rows = await Query(
-            "SELECT outcome, COUNT(*), CAST(COALESCE(SUM(frames), 0) AS BIGINT) FROM rf_attempts WHERE end_time >= @since GROUP BY outcome",
-            r => ((AttemptOutcome)r.GetInt32(0), Convert.ToInt32(r.GetValue(1)), r.GetInt64(2)), ct, ("@since", ToMillis(since)));
-        return (rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item2),
-            rows.Where(r => r.Item1 == AttemptOutcome.Failed).Sum(r => r.Item2),
-            rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item3));
+            $"SELECT outcome, {columns} FROM rf_attempts WHERE end_time >= @from GROUP BY outcome",
+            r => ((AttemptOutcome)r.GetInt32(0), Enumerable.Range(0, since.Count).Select(i => (Convert.ToInt32(r.GetValue(1 + 2 * i)), r.GetInt64(2 + 2 * i))).ToArray()),
+            ct, parameters);
+        return since.Select((_, i) => (
+            rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item2[i].Item1),
+            rows.Where(r => r.Item1 == AttemptOutcome.Failed).Sum(r => r.Item2[i].Item1),
+            rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item2[i].Item2))).ToList();
     }
 
     /// <summary>Up to <paramref name="maxBytes"/> bytes of an attempt's log starting at byte <paramref name="from"/>.</summary>
@@ -129,6 +159,9 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         (await Query("SELECT id, drain_reason FROM rf_agents WHERE draining = 1", r => (r.GetString(0), r.IsDBNull(1) ? "" : r.GetString(1)), ct))
             .ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
 
+    /// <summary>PostgreSQL: folds the counter rows of ended sessions into shard 0 (<see cref="StateCounts.FoldSql"/>).</summary>
+    public Task FoldStateCountsAsync(CancellationToken ct) => connection.ExecuteAsync(transaction, StateCounts.FoldSql, ct);
+
     private Task<List<T>> Query<T>(string sql, Func<DbDataReader, T> read, CancellationToken ct, params (string, object?)[] parameters) =>
-        connection.QueryAsync(transaction, sql, read, ct, parameters);
+        pending is null ? connection.QueryAsync(transaction, sql, read, ct, parameters) : pending.QueryAsync(sql, read, parameters);
 }

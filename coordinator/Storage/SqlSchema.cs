@@ -3,7 +3,8 @@ namespace RenderFarm.Coordinator.Storage;
 /// <summary>
 /// The farm's tables in portable SQL (SQLite and PostgreSQL both accept it), as numbered migrations. Times
 /// are Unix milliseconds; protobuf messages are stored as their canonical JSON so the database stays
-/// readable. Quartz's own tables live beside these and are provisioned by Quartz.
+/// readable. Quartz's own tables live beside these and are provisioned by Quartz. A statement that starts with
+/// <c>-- sqlite</c> or <c>-- postgres</c> runs only on that database (triggers are not portable).
 /// </summary>
 public static class SqlSchema
 {
@@ -115,6 +116,7 @@ public static class SqlSchema
             """,
             "CREATE INDEX rf_agent_credentials_by_name ON rf_agent_credentials (agent_name)",
         ],
+        StateCounts.Migration,
     ];
 
     public static int Version => Migrations.Length;

@@ -23,7 +23,7 @@ public sealed class SqliteJobStore(string connectionString, bool flushEachCommit
     {
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync(null, "PRAGMA journal_mode = WAL", cancellationToken);
-        await SchemaMigrator.MigrateAsync(connection, cancellationToken);
+        await SchemaMigrator.MigrateAsync(connection, SqlDialect.Sqlite, cancellationToken);
     }
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
@@ -32,6 +32,10 @@ public sealed class SqliteJobStore(string connectionString, bool flushEachCommit
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
+
+    /// <summary>A deferred transaction: in WAL mode its first read takes a snapshot that later reads share, and it takes no write lock.</summary>
+    protected override Task<DbTransaction> BeginSnapshotAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        Task.FromResult<DbTransaction>(((SqliteConnection)connection).BeginTransaction(deferred: true));
 
     protected override async Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken)
     {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dispatch load: a coordinator and N simulated agents (real Connect streams that complete no-op tasks at once),
 # on SQLite and on PostgreSQL. For each store it prints dispatch throughput (tasks/s) while N agents drain a
-# queue of M tiny jobs, submit-to-start latency p50/p99 with idle agents, the coordinator's CPU, then with
+# queue of M tiny jobs, submit-to-start latency p50/p99 with idle agents, the coordinator's CPU (and PostgreSQL's:
+# the postmaster and its backends, per task drained), then with
 # every agent holding a task and Q more jobs queued: ListJobs / GetQueueStats p99 and the coordinator's memory.
 # usage: scripts/bench/dispatch.sh [agents=1000] [jobs=20000] [queue_jobs=100000] [stores="sqlite postgres"]
 set -euo pipefail
@@ -31,6 +32,7 @@ for store in $stores; do
   dir="$work/$store"
   mkdir -p "$dir/media" "$dir/data"
   store_args=()
+  db_pid=0
   if [ "$store" = postgres ]; then
     if [ -z "$pg_dir" ]; then
       pg=$(scripts/lib/ensure-postgres.sh start)
@@ -39,6 +41,7 @@ for store in $stores; do
     fi
     db="bench_$RANDOM"
     psql "postgresql://farm@127.0.0.1:$(echo "$pg_server" | sed 's/.*Port=\([0-9]*\).*/\1/')/postgres" -qc "CREATE DATABASE $db"
+    db_pid=$(head -1 "$pg_dir/data/postmaster.pid" 2>/dev/null || echo 0)
     store_args=(--Store:Provider=Postgres "--Store:ConnectionString=${pg_server/Database=postgres/Database=$db}")
   fi
   port=$(free_port)
@@ -59,7 +62,7 @@ for store in $stores; do
   sleep 1
   echo "== $store ==  (load before: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   dotnet "$repo/tests/RenderFarm.LoadSim/bin/Release/net10.0/renderfarm-loadsim.dll" \
-    --coordinator "http://127.0.0.1:$port" --pid "$coordinator" --media "$dir/media" \
+    --coordinator "http://127.0.0.1:$port" --pid "$coordinator" --db-pid "$db_pid" --media "$dir/media" \
     --agents "$agents" --jobs "$jobs" --queue-jobs "$queue_jobs" | tee "$dir/results.txt" | sed "s/^/$store /"
   echo "load=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$dir/results.txt"
   kill "$coordinator" 2>/dev/null || true
@@ -69,11 +72,11 @@ done
 # One table, a column per store (the figures above, side by side).
 echo
 printf '%-22s' figure; for store in $stores; do printf ' | %-48s' "$store"; done; echo
-for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu dispatch_cpu submit_to_start_p50 submit_to_start_p99 \
+for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu dispatch_cpu dispatch_db_cpu submit_to_start_p50 submit_to_start_p99 \
   queue_submit_rate queue_submit_cpu queued_jobs list_jobs_p99 list_queued_jobs_p99 queue_stats_p99 coordinator_rss coordinator_peak_rss load; do
   printf '%-22s' "$key"
   for store in $stores; do
-    value=$(grep -m1 "^$key=" "$work/$store/results.txt" 2>/dev/null | cut -d= -f2- | sed 's/ of coordinator CPU//; s/ (assign + complete)//')
+    value=$(grep -m1 "^$key=" "$work/$store/results.txt" 2>/dev/null | cut -d= -f2- | sed 's/ of coordinator CPU//; s/ of database server CPU//; s/ (assign + complete)//' || true)
     printf ' | %-48s' "${value:--}"
   done
   echo

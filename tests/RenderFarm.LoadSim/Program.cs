@@ -7,10 +7,11 @@ using Grpc.Net.Client;
 using RenderFarm.LoadSim;
 using RenderFarm.Protos.V1;
 
-// renderfarm-loadsim --coordinator URL --pid PID --media DIR [--agents 1000] [--jobs 20000] [--latency-jobs 300] [--queue-jobs 100000]
+// renderfarm-loadsim --coordinator URL --pid PID [--db-pid POSTMASTER_PID] --media DIR [--agents 1000] [--jobs 20000] [--latency-jobs 300] [--queue-jobs 100000]
 var options = Args.Parse(args);
 var coordinator = options.Get("coordinator", "http://127.0.0.1:7400");
 var pid = int.Parse(options.Get("pid", "0"), CultureInfo.InvariantCulture);
+var dbPid = int.Parse(options.Get("db-pid", "0"), CultureInfo.InvariantCulture);
 var media = options.Get("media", "media");
 var agentCount = options.Int("agents", 1000);
 var jobCount = options.Int("jobs", 20000);
@@ -88,6 +89,7 @@ var running = agents.Select(a => Task.Run(() => a.RunAsync(stop.Token))).ToList(
 await Task.WhenAll(agents.Select(a => a.Welcomed.Task)).WaitAsync(TimeSpan.FromMinutes(2));
 Print("agents_connected", agentCount, $"in {wall.Elapsed.TotalSeconds:0.00} s");
 var drainCpu = pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero;
+var drainDbCpu = dbPid > 0 ? ProcessStats.TreeCpuTime(dbPid) : TimeSpan.Zero;
 while (Interlocked.Read(ref assignedCount) < jobCount && wall.Elapsed < TimeSpan.FromMinutes(10)) await Task.Delay(20);
 var drained = await WaitForStateAsync(JobState.Succeeded, jobCount);
 var cpu = pid > 0 ? ProcessStats.CpuTime(pid) - cpuBefore : TimeSpan.Zero;
@@ -98,6 +100,11 @@ if (pid > 0)
 {
     Print("coordinator_cpu", 100 * cpu.TotalSeconds / wall.Elapsed.TotalSeconds, "% of one core");
     Print("dispatch_cpu", (ProcessStats.CpuTime(pid) - drainCpu).TotalMilliseconds / jobCount, "ms of coordinator CPU per task (assign + complete)");
+}
+
+if (dbPid > 0)
+{
+    Print("dispatch_db_cpu", (ProcessStats.TreeCpuTime(dbPid) - drainDbCpu).TotalMilliseconds / jobCount, "ms of database server CPU per task");
 }
 
 // 2. Submit-to-start with idle agents: one job at a time, from the SubmitJob call to the assignment arriving.
