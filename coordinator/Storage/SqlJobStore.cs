@@ -48,6 +48,15 @@ public abstract class SqlJobStore : IJobStore
     /// <summary>A connection for one group's transaction (SQLite sets how commits are flushed on it).</summary>
     protected virtual Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
+    /// <summary>Done with a group's connection; <paramref name="healthy"/> is false when its group failed on the connection itself.</summary>
+    protected virtual ValueTask ReleaseWriterAsync(DbConnection connection, bool healthy) => connection.DisposeAsync();
+
+    /// <summary>A connection for one read (SQLite keeps a few open, with their statements prepared).</summary>
+    protected virtual Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>Done with a read's connection; <paramref name="healthy"/> is false when the read failed.</summary>
+    protected virtual ValueTask ReleaseReaderAsync(DbConnection connection, bool healthy) => connection.DisposeAsync();
+
     /// <summary>Called inside the transaction, after all its work and before the commit (PostgreSQL announces the change there).</summary>
     protected virtual Task BeforeCommitAsync(DbConnection connection, DbTransaction transaction, StoreCommit summary) => Task.CompletedTask;
 
@@ -70,9 +79,10 @@ public abstract class SqlJobStore : IJobStore
 
         for (var @try = 1; remaining.Count > 0;)
         {
+            var connection = await OpenWriterAsync(CancellationToken.None);
+            var healthy = false;
             try
             {
-                await using var connection = await OpenWriterAsync(CancellationToken.None);
                 await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
                 var tx = new SqlJobTransaction(connection, transaction, _dialect, CancellationToken.None);
                 var failed = -1;
@@ -93,6 +103,7 @@ public abstract class SqlJobStore : IJobStore
                 if (failed >= 0)
                 {
                     await transaction.RollbackAsync(CancellationToken.None);
+                    healthy = true;
                     remaining[failed].Fail(failure!);
                     remaining.RemoveAt(failed);
                     continue;
@@ -101,6 +112,7 @@ public abstract class SqlJobStore : IJobStore
                 var summary = tx.Summary;
                 await BeforeCommitAsync(connection, transaction, summary);
                 await transaction.CommitAsync(CancellationToken.None);
+                healthy = true;
                 try
                 {
                     RaiseCommitted(summary);
@@ -118,6 +130,10 @@ public abstract class SqlJobStore : IJobStore
                 OnRetry(ex, @try);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * @try)));
                 @try++;
+            }
+            finally
+            {
+                await ReleaseWriterAsync(connection, healthy);
             }
         }
     }
@@ -178,7 +194,17 @@ public abstract class SqlJobStore : IJobStore
 
     private async Task<T> Read<T>(Func<SqlQueries, Task<T>> read, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await read(new SqlQueries(connection, null, _dialect));
+        var connection = await OpenReaderAsync(cancellationToken);
+        var healthy = false;
+        try
+        {
+            var result = await read(new SqlQueries(connection, null, _dialect));
+            healthy = true;
+            return result;
+        }
+        finally
+        {
+            await ReleaseReaderAsync(connection, healthy);
+        }
     }
 }

@@ -9,10 +9,11 @@ internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction t
 {
     private readonly SqlQueries _reads = new(connection, transaction, dialect);
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _endedJobs = new(StringComparer.Ordinal);
     private bool _tasksQueued;
 
     /// <summary>What this transaction changed, for the notification after it commits.</summary>
-    public StoreCommit Summary => new(_changedJobs.ToList(), _tasksQueued);
+    public StoreCommit Summary => new(_changedJobs.ToList(), _tasksQueued, _endedJobs.ToList());
 
     private void Changed(string jobId, Protos.V1.TaskState? taskState = null)
     {
@@ -83,6 +84,7 @@ internal sealed class SqlJobTransaction(DbConnection connection, DbTransaction t
     public async Task UpdateJobAsync(JobRecord job)
     {
         Changed(job.Id);
+        if (JobStateRollup.IsTerminal(job.State)) _endedJobs.Add(job.Id);
         await Single(connection.ExecuteAsync(transaction,
             "UPDATE rf_jobs SET spec = @spec, state = @state, start_time = @start, end_time = @end, error = @error, result = @result, recurrence = @recurrence WHERE id = @id", cancellationToken,
             JobParameters(job)), "job", job.Id);
