@@ -50,7 +50,8 @@ public sealed partial class WorkFolderCleaner(IJobStore store, MediaRoots roots,
 
     private void OnCommitted(StoreCommit commit)
     {
-        foreach (var jobId in commit.ChangedJobs) _ended.Writer.TryWrite(jobId);
+        // Another coordinator's commit does not say which jobs ended: each job it touched is looked at.
+        foreach (var jobId in commit.EndedJobs ?? commit.ChangedJobs) _ended.Writer.TryWrite(jobId);
     }
 
     private void Remove(string jobId, string folder)

@@ -116,10 +116,15 @@ public sealed class Dispatcher(
         var page = await store.GetQueuedTasksAsync(window, cancellationToken);
         // The store orders by priority, then submission; the tasks of one job share both, and go longest chunk first.
         var queued = page.OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? 0);
+        // Most queued tasks need the same encoder, filters and roots: which agents can run them is worked out once a pass.
+        var capable = new Dictionary<string, List<AgentSession>>(StringComparer.Ordinal);
+        var anyTransfers = open.Any(a => a.Transfers);
         foreach (var task in queued)
         {
-            var input = open.Any(a => a.Transfers) ? await transfers.InputAsync(task.Work, cancellationToken) : null;
-            var agent = Pick(open, task, input?.Sha256);
+            var key = task.Requirements.Serialize();
+            if (!capable.TryGetValue(key, out var candidates)) capable[key] = candidates = open.Where(a => a.CanRun(task.Requirements)).ToList();
+            var input = anyTransfers ? await transfers.InputAsync(task.Work, cancellationToken) : null;
+            var agent = Pick(candidates, task, input?.Sha256);
             if (agent is null || !agent.TryTakeSlot()) continue;
             plan.Add((task, agent));
             if (!open.Any(Open)) break;
@@ -129,16 +134,17 @@ public sealed class Dispatcher(
     }
 
     /// <summary>
-    /// The best open agent for <paramref name="task"/>: one that moves no bytes (shared storage, or the input
-    /// already cached) before one that must download it, then the most free slots, then the lightest load.
+    /// The best open agent for <paramref name="task"/> among those that can run it: one that moves no bytes (shared
+    /// storage, or the input already cached) before one that must download it, then the most free slots, then the
+    /// lightest load.
     /// </summary>
-    private static AgentSession? Pick(List<AgentSession> open, TaskRecord task, string? inputSha256)
+    private static AgentSession? Pick(List<AgentSession> capable, TaskRecord task, string? inputSha256)
     {
         AgentSession? best = null;
         var bestMoves = false;
-        foreach (var a in open)
+        foreach (var a in capable)
         {
-            if (!Open(a) || task.IsBlocked(a.Id) || !a.CanRun(task.Requirements)) continue;
+            if (!Open(a) || task.IsBlocked(a.Id)) continue;
             var moves = a.Transfers && (inputSha256 is null || !a.HasCached(inputSha256));
             if (best is null || Better(a, moves, best, bestMoves)) (best, bestMoves) = (a, moves);
         }

@@ -132,8 +132,11 @@ public interface IJobTransaction
     Task<int> ExtendRunningLeasesAsync(DateTimeOffset until);
 }
 
-/// <summary>What one committed transaction changed: the jobs touched, and whether a task became QUEUED.</summary>
-public sealed record StoreCommit(IReadOnlyCollection<string> ChangedJobs, bool TasksQueued);
+/// <summary>
+/// What one committed transaction changed: the jobs touched, and whether a task became QUEUED. <c>EndedJobs</c>, the
+/// jobs it moved to an end state, is known for this coordinator's own commits and null for another's.
+/// </summary>
+public sealed record StoreCommit(IReadOnlyCollection<string> ChangedJobs, bool TasksQueued, IReadOnlyCollection<string>? EndedJobs = null);
 
 /// <summary>Queue statistics as stored: see <see cref="IJobStore.GetQueueCountsAsync"/>.</summary>
 public sealed record QueueCounts(

@@ -49,6 +49,15 @@ public abstract class SqlJobStore : IJobStore
     /// <summary>A connection for one group's transaction (SQLite sets how commits are flushed on it).</summary>
     protected virtual Task<DbConnection> OpenWriterAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
 
+    /// <summary>Done with a group's connection; <paramref name="healthy"/> is false when its group failed on the connection itself.</summary>
+    protected virtual ValueTask ReleaseWriterAsync(DbConnection connection, bool healthy) => connection.DisposeAsync();
+
+    /// <summary>A connection for one read (SQLite keeps a few open, with their statements prepared).</summary>
+    protected virtual Task<DbConnection> OpenReaderAsync(CancellationToken cancellationToken) => OpenAsync(cancellationToken);
+
+    /// <summary>Done with a read's connection; <paramref name="healthy"/> is false when the read failed.</summary>
+    protected virtual ValueTask ReleaseReaderAsync(DbConnection connection, bool healthy) => connection.DisposeAsync();
+
     /// <summary>Called inside the transaction, after all its work and before the commit (PostgreSQL announces the change there).</summary>
     protected virtual Task BeforeCommitAsync(DbConnection connection, DbTransaction transaction, StoreCommit summary) => Task.CompletedTask;
 
@@ -71,9 +80,10 @@ public abstract class SqlJobStore : IJobStore
 
         for (var @try = 1; remaining.Count > 0;)
         {
+            var connection = await OpenWriterAsync(CancellationToken.None);
+            var healthy = false;
             try
             {
-                await using var connection = await OpenWriterAsync(CancellationToken.None);
                 await using var transaction = await connection.BeginTransactionAsync(CancellationToken.None);
                 var tx = new SqlJobTransaction(connection, transaction, _dialect, CancellationToken.None);
                 var failed = -1;
@@ -95,6 +105,7 @@ public abstract class SqlJobStore : IJobStore
                 if (failed >= 0)
                 {
                     await transaction.RollbackAsync(CancellationToken.None);
+                    healthy = true;
                     remaining[failed].Fail(failure!);
                     remaining.RemoveAt(failed);
                     continue;
@@ -103,6 +114,7 @@ public abstract class SqlJobStore : IJobStore
                 var summary = tx.Summary;
                 await BeforeCommitAsync(connection, transaction, summary);
                 await transaction.CommitAsync(CancellationToken.None);
+                healthy = true;
                 try
                 {
                     RaiseCommitted(summary);
@@ -120,6 +132,10 @@ public abstract class SqlJobStore : IJobStore
                 OnRetry(ex, @try);
                 await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * @try)));
                 @try++;
+            }
+            finally
+            {
+                await ReleaseWriterAsync(connection, healthy);
             }
         }
     }
@@ -196,15 +212,24 @@ public abstract class SqlJobStore : IJobStore
 
     public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var transaction = await BeginSnapshotAsync(connection, cancellationToken);
-        var reads = new PendingWrites(connection, transaction, cancellationToken);
-        var (jobs, tasks, attempts) = await reads.QueryAsync(
-            ($"SELECT {RowMapper.JobColumns} FROM rf_jobs WHERE id = @id", RowMapper.ReadJob, [("@id", jobId)]),
-            ($"SELECT {RowMapper.TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", RowMapper.ReadTask, [("@id", jobId)]),
-            ($"SELECT {RowMapper.AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", RowMapper.ReadAttempt, [("@id", jobId)]));
-        await transaction.CommitAsync(cancellationToken);
-        return (jobs.FirstOrDefault(), tasks, attempts);
+        var connection = await OpenReaderAsync(cancellationToken);
+        var healthy = false;
+        try
+        {
+            await using var transaction = await BeginSnapshotAsync(connection, cancellationToken);
+            var reads = new PendingWrites(connection, transaction, cancellationToken);
+            var (jobs, tasks, attempts) = await reads.QueryAsync(
+                ($"SELECT {RowMapper.JobColumns} FROM rf_jobs WHERE id = @id", RowMapper.ReadJob, [("@id", jobId)]),
+                ($"SELECT {RowMapper.TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", RowMapper.ReadTask, [("@id", jobId)]),
+                ($"SELECT {RowMapper.AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", RowMapper.ReadAttempt, [("@id", jobId)]));
+            await transaction.CommitAsync(cancellationToken);
+            healthy = true;
+            return (jobs.FirstOrDefault(), tasks, attempts);
+        }
+        finally
+        {
+            await ReleaseReaderAsync(connection, healthy);
+        }
     }
 
     /// <summary>A read-only transaction whose reads all see the same committed state.</summary>
@@ -221,7 +246,17 @@ public abstract class SqlJobStore : IJobStore
 
     private async Task<T> Read<T>(Func<SqlQueries, Task<T>> read, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        return await read(new SqlQueries(connection, null, _dialect));
+        var connection = await OpenReaderAsync(cancellationToken);
+        var healthy = false;
+        try
+        {
+            var result = await read(new SqlQueries(connection, null, _dialect));
+            healthy = true;
+            return result;
+        }
+        finally
+        {
+            await ReleaseReaderAsync(connection, healthy);
+        }
     }
 }

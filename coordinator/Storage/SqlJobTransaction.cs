@@ -17,6 +17,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     private readonly PendingWrites _writes;
     private readonly SqlQueries _reads;
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _endedJobs = new(StringComparer.Ordinal);
     private bool _tasksQueued;
 
     public SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
@@ -30,7 +31,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task FlushAsync() => _writes.FlushAsync();
 
     /// <summary>What this transaction changed, for the notification after it commits.</summary>
-    public StoreCommit Summary => new(_changedJobs.ToList(), _tasksQueued);
+    public StoreCommit Summary => new(_changedJobs.ToList(), _tasksQueued, _endedJobs.ToList());
 
     private void Changed(string jobId, Protos.V1.TaskState? taskState = null)
     {
@@ -118,6 +119,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task UpdateJobAsync(JobRecord job)
     {
         Changed(job.Id);
+        if (JobStateRollup.IsTerminal(job.State)) _endedJobs.Add(job.Id);
         return DeferOne("job", job.Id, "UPDATE rf_jobs SET spec = @spec, state = @state, start_time = @start, end_time = @end, error = @error, result = @result, recurrence = @recurrence WHERE id = @id",
             JobParameters(job));
     }

@@ -16,7 +16,9 @@ public static class StorageExtensions
             return options;
         }
 
-        services.AddSingleton<IJobStore>(CreateStore(options, coordinator.DataDirectory));
+        // Made by a factory so the container disposes it (SQLite keeps connections open).
+        var store = CreateStore(options, coordinator.DataDirectory);
+        services.AddSingleton<IJobStore>(_ => store);
         return options;
     }
 
