@@ -11,15 +11,18 @@ namespace RenderFarm.Fault.Tests;
 /// </summary>
 public sealed class TransferChunkLossTests(ITestOutputHelper output)
 {
+    /// <summary>Frames of <see cref="TestClips.LongAsync"/> (20 s at 30 fps).</summary>
+    private const long LongFrames = 600;
+
     [Fact]
     public Task KillTransferAgent_HoldingAChunk_OnlyThatChunkRunsAgainAndTheJoinIsExact() =>
         FaultFarm.RunAsync(output, CoordinatorSettings.Fast with { ChunkMinInputDuration = TimeSpan.Zero }, async farm =>
         {
-            var input = await FaultClips.CopyToAsync(FaultClips.TakeAsync(), farm.Media("in/reel-3.mp4"));
+            var input = await FaultClips.CopyToAsync(TestClips.LongAsync(), farm.Media("in/reel-3.mp4"));
             var target = farm.Media("out/reel-3.mp4");
             var doomed = await farm.StartAgentAsync(new AgentSettings("remote-doomed") { Transfer = true, PathPrefix = farm.GatedFfmpeg("remote-doomed", 1).Folder });
             var spec = Specs.Proxy("kill a transfer chunk", input, target);
-            spec.ChunkDuration = Duration.FromTimeSpan(TimeSpan.FromSeconds(2));
+            spec.ChunkDuration = Duration.FromTimeSpan(TimeSpan.FromSeconds(4));
             var job = await farm.SubmitAsync(spec);
 
             static RenderTask? DoomedChunk(Job j) => j.Tasks.FirstOrDefault(t =>
@@ -49,9 +52,9 @@ public sealed class TransferChunkLossTests(ITestOutputHelper output)
             }
 
             Assert.Equal("remote-survivor", done.Tasks.Single(t => t.Kind == TaskKind.Stitch).Attempts.Single(a => a.Outcome == AttemptOutcome.Succeeded).AgentId);
-            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.TakeFrames);
+            await OutputFolder.AssertPublishedWholeAsync(target, LongFrames);
             Assert.Equal(done.Result.Sha256, await OutputFolder.Sha256Async(target));
-            Assert.InRange(await Ffprobe.VideoDurationAsync(target), FaultClips.TakeSeconds - 1 / 30.0, FaultClips.TakeSeconds + 1 / 30.0);
+            Assert.InRange(await Ffprobe.VideoDurationAsync(target), 20 - 1 / 30.0, 20 + 1 / 30.0);
             Assert.False(Directory.Exists(farm.Media("out/.renderfarm-job-" + done.Id)), "the work folder is still there");
         });
 }
