@@ -11,7 +11,7 @@ public sealed class AgentLossTests(ITestOutputHelper output)
     public Task KillAgent_MidRender_LeaseExpiresAndAnotherAgentPublishesOneWholeOutput() =>
         FaultFarm.RunAsync(output, CoordinatorSettings.Fast, async farm =>
         {
-            var input = await FaultClips.CopyToAsync(TestClips.LongAsync(), farm.Media("in/take-1.mp4"));
+            var input = await FaultClips.CopyToAsync(FaultClips.TakeAsync(), farm.Media("in/take-1.mp4"));
             var target = farm.Media("out/take-1.mp4");
             // Real-time render held at its end: whatever the machine's load, it is still in flight when killed.
             var doomed = await farm.StartAgentAsync(new AgentSettings("agent-doomed") { PathPrefix = farm.GatedFfmpeg("agent-doomed", 1).Folder });
@@ -44,7 +44,7 @@ public sealed class AgentLossTests(ITestOutputHelper output)
 
             // A killed agent cannot clean up after itself; the attempt that takes over removes what it left.
             Assert.Empty(OutputFolder.ScratchFolders(target));
-            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.LongFrames);
+            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.TakeFrames);
             Assert.Equal(done.Result.Sha256, await OutputFolder.Sha256Async(target));
         });
 }

@@ -36,7 +36,7 @@ public sealed class BadInputTests(ITestOutputHelper output)
         });
 
     /// <summary>
-    /// A clip cut short (its index at the front still promises 20 s, half the data is gone) is bad input: ffmpeg
+    /// A clip cut short (its index at the front still promises 8 s, half the data is gone) is bad input: ffmpeg
     /// reports "partial file" and decode errors; no retry can produce the missing half.
     /// </summary>
     [Fact]

@@ -8,6 +8,9 @@ namespace RenderFarm.Fault.Tests;
 /// <summary>An agent dies (kill -9, its ffmpeg with it) while it encodes one chunk of a split-and-stitch job.</summary>
 public sealed class ChunkLossTests(ITestOutputHelper output)
 {
+    /// <summary>Frames of <see cref="TestClips.LongAsync"/> (20 s at 30 fps).</summary>
+    private const long LongFrames = 600;
+
     [Fact]
     public Task KillAgent_HoldingAChunk_OnlyThatChunkRunsAgainAndTheJoinIsExact() =>
         FaultFarm.RunAsync(output, CoordinatorSettings.Fast with { ChunkMinInputDuration = TimeSpan.Zero }, async farm =>
@@ -47,7 +50,7 @@ public sealed class ChunkLossTests(ITestOutputHelper output)
             }
 
             Assert.All(done.Tasks.Where(t => t.Kind != TaskKind.Chunk), t => Assert.Single(t.Attempts, a => a.Outcome == AttemptOutcome.Succeeded));
-            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.LongFrames);
+            await OutputFolder.AssertPublishedWholeAsync(target, LongFrames);
             Assert.Equal(done.Result.Sha256, await OutputFolder.Sha256Async(target));
             Assert.InRange(await Ffprobe.VideoDurationAsync(target), 20 - 1 / 30.0, 20 + 1 / 30.0);
         });

@@ -94,7 +94,7 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output)
         {
             var gate = farm.GatedFfmpeg("agent-a", 4);
             await farm.StartAgentAsync(new AgentSettings("agent-a") { PathPrefix = gate.Folder });
-            var input = await FaultClips.CopyToAsync(TestClips.LongAsync(), farm.Media("in/long.mp4"));
+            var input = await FaultClips.CopyToAsync(FaultClips.TakeAsync(), farm.Media("in/long.mp4"));
             var target = farm.Media("out/long.mp4");
             var job = await farm.SubmitAsync(Specs.Proxy("finishes while the coordinator is down", input, target));
             var running = await farm.WaitForProgressAsync(job.Id, 1, TimeSpan.FromSeconds(60));
@@ -114,7 +114,7 @@ public sealed class CoordinatorRestartTests(ITestOutputHelper output)
                 $"{done.Error}; attempts {Attempts.Describe(done)}");
             var only = Assert.Single(Attempts.Of(done));
             Assert.Equal((attempt.Id, AttemptOutcome.Succeeded), (only.Id, only.Outcome));
-            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.LongFrames);
+            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.TakeFrames);
             Assert.Equal(done.Result.Sha256, await OutputFolder.Sha256Async(target));
         });
 }

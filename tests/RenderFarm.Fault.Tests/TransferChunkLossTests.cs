@@ -11,6 +11,9 @@ namespace RenderFarm.Fault.Tests;
 /// </summary>
 public sealed class TransferChunkLossTests(ITestOutputHelper output)
 {
+    /// <summary>Frames of <see cref="TestClips.LongAsync"/> (20 s at 30 fps).</summary>
+    private const long LongFrames = 600;
+
     [Fact]
     public Task KillTransferAgent_HoldingAChunk_OnlyThatChunkRunsAgainAndTheJoinIsExact() =>
         FaultFarm.RunAsync(output, CoordinatorSettings.Fast with { ChunkMinInputDuration = TimeSpan.Zero }, async farm =>
@@ -49,7 +52,7 @@ public sealed class TransferChunkLossTests(ITestOutputHelper output)
             }
 
             Assert.Equal("remote-survivor", done.Tasks.Single(t => t.Kind == TaskKind.Stitch).Attempts.Single(a => a.Outcome == AttemptOutcome.Succeeded).AgentId);
-            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.LongFrames);
+            await OutputFolder.AssertPublishedWholeAsync(target, LongFrames);
             Assert.Equal(done.Result.Sha256, await OutputFolder.Sha256Async(target));
             Assert.InRange(await Ffprobe.VideoDurationAsync(target), 20 - 1 / 30.0, 20 + 1 / 30.0);
             Assert.False(Directory.Exists(farm.Media("out/.renderfarm-job-" + done.Id)), "the work folder is still there");

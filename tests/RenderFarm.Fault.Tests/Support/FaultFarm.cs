@@ -125,18 +125,18 @@ public sealed class FaultFarm : IAsyncDisposable
         }, timeout, $"agents {string.Join(", ", names)} to be connected", pollMilliseconds: 50);
 
     /// <summary>
-    /// Two 20 s proxy renders (submitted here), then two short ones (through <paramref name="submitShort"/>, by default
+    /// Two proxy renders of the 8 s take (submitted here), then two short ones (through <paramref name="submitShort"/>, by default
     /// here too), each into its own output folder; returns each job with its target and the frames it must have.
     /// </summary>
     public async Task<List<(Job Job, string Target, long Frames)>> SubmitLongThenShortAsync(Func<JobSpec, Task<Job>>? submitShort = null)
     {
-        var longInput = await FaultClips.CopyToAsync(TestClips.LongAsync(), Media("in/long.mp4"));
+        var longInput = await FaultClips.CopyToAsync(FaultClips.TakeAsync(), Media("in/long.mp4"));
         var shortInput = await FaultClips.CopyToAsync(TestClips.SdrAsync(), Media("in/short.mp4"));
         var jobs = new List<(Job Job, string Target, long Frames)>();
         foreach (var i in new[] { 1, 2 })
         {
             var target = Media($"out-{i}/long-{i}.mp4");
-            jobs.Add((await SubmitAsync(Specs.Proxy($"long {i}", longInput, target)), target, FaultClips.LongFrames));
+            jobs.Add((await SubmitAsync(Specs.Proxy($"long {i}", longInput, target)), target, FaultClips.TakeFrames));
         }
 
         foreach (var i in new[] { 3, 4 })

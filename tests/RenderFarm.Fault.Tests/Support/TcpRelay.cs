@@ -30,6 +30,7 @@ public sealed class TcpRelay : IAsyncDisposable
         _targetPort = targetPort;
         _log = log;
         Port = Listen(0);
+        FreePort.Reserve(Port);
     }
 
     public int Port { get; }
