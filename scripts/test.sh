@@ -2,8 +2,8 @@
 # Runs RenderFarm's whole test suite (unit, service, real-ffmpeg media and fault tests) and prints
 # "N passed, N failed" as its last line. Installs ffmpeg first when it is missing.
 #
-# The solution is built once; the four test projects then run side by side from that build (--no-build), the
-# fault tests first since they are the longest chain. Each project writes TestResults/<project>.trx and
+# The solution is built once; the test projects then run from that build (--no-build) in two lanes, the fault
+# tests, the longest chain, in one of them. Each project writes TestResults/<project>.trx and
 # TestResults/<project>.log; the counts come from the .trx files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,21 +33,27 @@ export RENDERFARM_TEST_POSTGRES=$(sed -n 1p "$pg_out")
 results=TestResults
 rm -rf "$results"
 mkdir -p "$results"
-projects=(RenderFarm.Fault.Tests RenderFarm.Coordinator.Tests RenderFarm.Agent.Tests RenderFarm.Cli.Tests)
-pids=()
-for project in "${projects[@]}"; do
-  dotnet test "tests/$project" -c Release --no-build -nologo \
-    --logger "trx;LogFileName=$project.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
-    >"$results/$project.log" 2>&1 &
-  pids+=($!)
-done
-
-status=0
-for i in "${!projects[@]}"; do
-  wait "${pids[$i]}" || status=1
+# Two lanes, as many as there are cores: the fault tests (real processes, kill -9, deadlines) in one, the other
+# three projects one after another in the other.
+run_project() {
+  dotnet test "tests/$1" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$1.trx" --logger "console;verbosity=minimal" --results-directory "$results" \
+    >"$results/$1.log" 2>&1
+}
+show_log() {
   # Minimal verbosity: each failure with its message and output, then the project's summary line.
-  grep -v -E "^(Test run for|A total of|Results File:)" "$results/${projects[$i]}.log" | sed '/^\s*$/d' || true
+  grep -v -E "^(Test run for|A total of|Results File:)" "$results/$1.log" | sed '/^\s*$/d' || true
+}
+projects=(RenderFarm.Fault.Tests RenderFarm.Coordinator.Tests RenderFarm.Agent.Tests RenderFarm.Cli.Tests)
+run_project RenderFarm.Fault.Tests &
+fault=$!
+status=0
+for project in "${projects[@]:1}"; do
+  run_project "$project" || status=1
+  show_log "$project"
 done
+wait "$fault" || status=1
+show_log RenderFarm.Fault.Tests
 
 passed=0
 failed=0
