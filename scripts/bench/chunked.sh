@@ -55,7 +55,7 @@ args=" \$* "
 case "$tool:\$args" in
   ffmpeg:*" -f null "*) label="decode check" ;;
   ffmpeg:*" -f concat "*) label="stitch: join (copy)" ;;
-  ffmpeg:*" -copyts "*) label="chunk encode"; printf '%q ' "\$@" >"$work/chunk-cmd.\$\$" ;;
+  ffmpeg:*" -copyts "*) label="chunk encode"; printf '%q ' "\$@" >"$work/chunk-cmd.\$(cat "$work/run-name").\$\$" ;;
   ffmpeg:*" -vn "*) label="audio encode" ;;
   ffmpeg:*" -map 0:v:0 "*) label="whole encode" ;;
   ffmpeg:*) label="ffmpeg: other (capability checks)"; printf '%q ' "\$@" >>"$work/other-cmds" ;;
@@ -166,7 +166,8 @@ runs=(whole)
 for k in $agents_list; do run "chunked-$k" "$k" --chunk "$chunk"; runs+=("chunked-$k"); done
 
 # The same encode done whole: the first chunk's own command (it starts at 0), without its cut, over the whole clip.
-eval "chunk_args=($(grep -l -- '-ss 0 ' "$work"/chunk-cmd.* | head -1 | xargs cat))"
+# (A chunk of the measured runs, not of the warm-up, whose 1 s chunks are encoded with a shorter GOP.)
+eval "chunk_args=($(grep -l -- '-ss 0 ' "$work"/chunk-cmd.chunked-* | head -1 | xargs cat))"
 ref_args=(); skip=0
 for a in "${chunk_args[@]}"; do
   if [ "$skip" = 1 ]; then skip=0; continue; fi
