@@ -44,6 +44,21 @@ internal static class DbCommands
         }
     }
 
+    /// <summary>Runs <paramref name="sql"/> and hands its reader to <paramref name="read"/>.</summary>
+    public static async Task ReadAsync(this DbConnection connection, DbTransaction? transaction, string sql, Func<DbDataReader, Task> read, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        var (command, owned) = Rent(connection, sql, transaction, parameters);
+        try
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await read(reader);
+        }
+        finally
+        {
+            if (owned) await command.DisposeAsync();
+        }
+    }
+
     public static async Task<int> ExecuteAsync(this DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         var (command, owned) = Rent(connection, sql, transaction, parameters);

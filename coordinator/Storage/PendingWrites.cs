@@ -54,13 +54,6 @@ internal sealed class PendingWrites(DbConnection connection, DbTransaction trans
         string sql1, Func<DbDataReader, T1> read1, (string, object?)[] parameters1,
         string sql2, Func<DbDataReader, T2> read2, (string, object?)[] parameters2)
     {
-        if (!connection.CanCreateBatch)
-        {
-            await FlushAsync();
-            return (await connection.QueryAsync(transaction, sql1, read1, cancellationToken, parameters1),
-                await connection.QueryAsync(transaction, sql2, read2, cancellationToken, parameters2));
-        }
-
         (List<T1> First, List<T2> Second) rows = ([], []);
         await RunAsync([
             new Query(sql1, parameters1, async reader => rows.First = await ReadAllAsync(reader, read1)),
@@ -75,14 +68,6 @@ internal sealed class PendingWrites(DbConnection connection, DbTransaction trans
         (string Sql, Func<DbDataReader, T2> Read, (string, object?)[] Parameters) second,
         (string Sql, Func<DbDataReader, T3> Read, (string, object?)[] Parameters) third)
     {
-        if (!connection.CanCreateBatch)
-        {
-            await FlushAsync();
-            return (await connection.QueryAsync(transaction, first.Sql, first.Read, cancellationToken, first.Parameters),
-                await connection.QueryAsync(transaction, second.Sql, second.Read, cancellationToken, second.Parameters),
-                await connection.QueryAsync(transaction, third.Sql, third.Read, cancellationToken, third.Parameters));
-        }
-
         (List<T1> First, List<T2> Second, List<T3> Third) rows = ([], [], []);
         await RunAsync([
             new Query(first.Sql, first.Parameters, async reader => rows.First = await ReadAllAsync(reader, first.Read)),
@@ -94,6 +79,13 @@ internal sealed class PendingWrites(DbConnection connection, DbTransaction trans
 
     private async Task RunAsync(Query[] queries)
     {
+        if (!connection.CanCreateBatch)
+        {
+            await FlushAsync();
+            foreach (var query in queries) await connection.ReadAsync(transaction, query.Sql, query.ReadAsync, cancellationToken, query.Parameters);
+            return;
+        }
+
         var writes = Take();
         await using var batch = Batch(writes);
         foreach (var query in queries)
