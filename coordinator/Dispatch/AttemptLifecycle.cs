@@ -90,7 +90,7 @@ public sealed class AttemptLifecycle(
             }, cancellationToken);
         }
 
-        progress.Report(attempt.TaskId, new LiveProgress.Snapshot(
+        progress.Report(attempt.JobId, attempt.TaskId, new LiveProgress.Snapshot(
             Math.Clamp(report.Percent, 0, 100), report.Fps, report.Speed, (long)report.Frames, time.GetUtcNow()));
         events.Publish(attempt.JobId);
         return Fence.Accepted;

@@ -1,20 +1,31 @@
 using Google.Protobuf.WellKnownTypes;
+using RenderFarm.Coordinator.Cluster;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Dispatch;
 
-/// <summary>What operators read about the farm: its agents and its queue.</summary>
-public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgress progress, TimeProvider time)
+/// <summary>
+/// What operators read about the farm: its agents and its queue. The agents are this coordinator's and, with several
+/// coordinators, those the others hold (<see cref="IRemoteAgents"/>): an agent connected anywhere is listed as such.
+/// </summary>
+public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobStore store, LiveProgress progress, TimeProvider time)
 {
     public async Task<IReadOnlyList<AgentInfo>> ListAgentsAsync(CancellationToken cancellationToken)
     {
-        var running = await RunningAttemptsAsync(cancellationToken);
-        return agents.Connected.Select(a => ToInfo(a, connected: true, running))
-            .Concat(agents.Departed.Select(a => ToInfo(a, connected: false, running)))
-            .OrderBy(a => a.Name, StringComparer.Ordinal)
-            .ToList();
+        var (attempts, running) = await RunningAttemptsAsync(cancellationToken);
+        var listed = agents.Connected.Select(a => ToInfo(a, connected: true, running)).ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var others = await remote.ListAsync(cancellationToken);
+        if (others.Count > 0)
+        {
+            var drained = await store.GetDrainedAgentsAsync(cancellationToken);
+            foreach (var other in others.Where(o => o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.Connected(other.Info, attempts, running, drained));
+        }
+
+        foreach (var departed in agents.Departed) listed.TryAdd(departed.Id, ToInfo(departed, connected: false, running));
+        foreach (var other in others.Where(o => !o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.Disconnected(other.Info));
+        return listed.Values.OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>One agent, connected or departed; null when this coordinator has not seen it.</summary>
@@ -27,13 +38,15 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgre
         var stored = await store.GetQueueCountsAsync(ThroughputWindows.Select(w => now - w).ToList(), cancellationToken);
         var oldest = stored.OldestQueued;
         var connected = agents.Connected;
+        var local = connected.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        var others = (await remote.ListAsync(cancellationToken)).Where(o => o.Connected && !local.Contains(o.Info.Id)).ToList();
         var response = new GetQueueStatsResponse
         {
             OldestQueuedAge = Duration.FromTimeSpan(oldest is { } o ? Max(now - o.Since, TimeSpan.Zero) : TimeSpan.Zero),
             OldestQueuedJobId = oldest?.JobId ?? "",
-            ConnectedAgents = (uint)connected.Count,
-            TotalSlots = (uint)connected.Sum(a => a.Hello.Slots),
-            BusySlots = (uint)connected.Sum(a => a.RunningAttempts.Count),
+            ConnectedAgents = (uint)(connected.Count + others.Count),
+            TotalSlots = (uint)(connected.Sum(a => a.Hello.Slots) + others.Sum(o => o.Info.Slots)),
+            BusySlots = (uint)(connected.Sum(a => a.RunningAttempts.Count) + others.Sum(o => o.Info.RunningAttemptIds.Count)),
         };
         foreach (var state in System.Enum.GetValues<JobState>().Where(s => s != JobState.Unspecified))
         {
@@ -66,8 +79,8 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgre
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Every live attempt with its job's name and its task's latest progress, by attempt id.</summary>
-    private async Task<IReadOnlyDictionary<string, RunningAttempt>> RunningAttemptsAsync(CancellationToken cancellationToken)
+    /// <summary>Every live attempt, and each with its job's name and its task's latest progress, by attempt id.</summary>
+    private async Task<(IReadOnlyList<AttemptRecord> Attempts, IReadOnlyDictionary<string, RunningAttempt> Running)> RunningAttemptsAsync(CancellationToken cancellationToken)
     {
         var attempts = await store.GetRunningAttemptsAsync(cancellationToken);
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -76,7 +89,7 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgre
             names[jobId] = (await store.FindJobAsync(jobId, cancellationToken))?.Spec.Name ?? "";
         }
 
-        return attempts.ToDictionary(a => a.Id, a =>
+        return (attempts, attempts.ToDictionary(a => a.Id, a =>
         {
             var live = progress.Get(a.TaskId);
             return new RunningAttempt
@@ -90,10 +103,11 @@ public sealed class FarmStatus(AgentRegistry agents, IJobStore store, LiveProgre
                 Speed = live?.Speed ?? 0,
                 StartTime = Timestamp.FromDateTimeOffset(a.StartTime),
             };
-        });
+        }));
     }
 
-    private static AgentInfo ToInfo(AgentSession session, bool connected, IReadOnlyDictionary<string, RunningAttempt> attempts)
+    /// <summary>An agent this coordinator holds (or held), with its running attempts taken from <paramref name="attempts"/>.</summary>
+    internal static AgentInfo ToInfo(AgentSession session, bool connected, IReadOnlyDictionary<string, RunningAttempt> attempts)
     {
         var running = session.RunningAttempts;
         var info = new AgentInfo

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Api;
+using RenderFarm.Coordinator.Cluster;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
@@ -51,6 +52,7 @@ public static class CoordinatorExtensions
         services.AddHostedService<Chunking.WorkFolderCleaner>();
 
         services.AddFarmScheduling(options, store);
+        services.AddFarmCluster(configuration, store);
         services.AddFarmWatching(configuration);
         services.AddFarmObservability();
         services.AddFarmTransfer(configuration);

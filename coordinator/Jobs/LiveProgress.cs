@@ -12,9 +12,23 @@ public sealed class LiveProgress
 
     private readonly ConcurrentDictionary<string, Snapshot> _byTask = new();
 
+    /// <summary>Raised with each report an agent connected here made (job id, task id, snapshot).</summary>
+    public event Action<string, string, Snapshot>? Reported;
+
+    /// <summary>Progress an agent connected to this coordinator reported.</summary>
+    public void Report(string jobId, string taskId, Snapshot snapshot)
+    {
+        _byTask[taskId] = snapshot;
+        Reported?.Invoke(jobId, taskId, snapshot);
+    }
+
+    /// <summary>Progress heard from elsewhere (another coordinator's agent); not raised again.</summary>
     public void Report(string taskId, Snapshot snapshot) => _byTask[taskId] = snapshot;
 
     public Snapshot? Get(string taskId) => _byTask.TryGetValue(taskId, out var s) ? s : null;
 
     public void Clear(string taskId) => _byTask.TryRemove(taskId, out _);
+
+    /// <summary>Forgets the task's progress only if it is still <paramref name="snapshot"/> (nothing newer came).</summary>
+    public void Clear(string taskId, Snapshot snapshot) => _byTask.TryRemove(KeyValuePair.Create(taskId, snapshot));
 }

@@ -22,6 +22,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _listener;
+    private int _disposed;
 
     public PostgresJobStore(string connectionString, ILogger<PostgresJobStore> logger, int writers = DefaultWriters) : base(SqlDialect.Postgres, writers)
     {
@@ -152,8 +153,10 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
         else RaiseCommitted(new StoreCommit(notice.Jobs ?? [], notice.Queued));
     }
 
+    /// <summary>Idempotent: the service container disposes the store once as itself and once as <see cref="IJobStore"/>.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stopping.CancelAsync();
         if (_listener is not null)
         {

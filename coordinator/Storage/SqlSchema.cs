@@ -117,6 +117,7 @@ public static class SqlSchema
             "CREATE INDEX rf_agent_credentials_by_name ON rf_agent_credentials (agent_name)",
         ],
         StateCounts.Migration,
+        Cluster.AgentPresenceSchema.Migration,
     ];
 
     public static int Version => Migrations.Length;

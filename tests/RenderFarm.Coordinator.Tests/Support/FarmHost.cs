@@ -27,7 +27,7 @@ public sealed class FarmHost : IAsyncDisposable
     public string MediaDir => Path.Combine(Root, "media");
     public string DataDir => Path.Combine(Root, "data");
     /// <summary>The farm's enrollment token and operator key; <see cref="Channel"/> carries the operator key.</summary>
-    public FarmCredentials Credentials { get; } = new();
+    public FarmCredentials Credentials { get; private init; } = new();
 
     /// <summary>A channel to the coordinator whose calls carry the operator key.</summary>
     public GrpcChannel Channel { get; private set; } = null!;
@@ -39,9 +39,10 @@ public sealed class FarmHost : IAsyncDisposable
     public HttpClient CreateHttpClient() => _coordinator!.GetTestServer().CreateClient();
 
     /// <summary>Starts a coordinator; <paramref name="settings"/> add to or override its configuration.</summary>
-    public static async Task<FarmHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="credentials">Another host's credentials, for a second coordinator of the same farm.</param>
+    public static async Task<FarmHost> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, FarmCredentials? credentials = null)
     {
-        var host = new FarmHost();
+        var host = new FarmHost { Credentials = credentials ?? new FarmCredentials() };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) host._settings[key] = value;
         Directory.CreateDirectory(host.MediaDir);
         await host.StartCoordinatorAsync();

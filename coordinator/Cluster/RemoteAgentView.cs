@@ -1,0 +1,43 @@
+using RenderFarm.Coordinator.Dispatch;
+using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Protos.V1;
+
+namespace RenderFarm.Coordinator.Cluster;
+
+/// <summary>
+/// How an agent another coordinator holds is listed: as that coordinator wrote it, with what the database knows
+/// better: its running attempts (and so its state and free slots) and the operator's drain.
+/// </summary>
+public static class RemoteAgentView
+{
+    public static AgentInfo Connected(AgentInfo written, IReadOnlyList<AttemptRecord> attempts, IReadOnlyDictionary<string, RunningAttempt> running,
+        IReadOnlyDictionary<string, string> drained)
+    {
+        var info = written.Clone();
+        if (drained.TryGetValue(info.Id, out var reason))
+        {
+            info.Draining = true;
+            info.DrainReason = reason.Length == 0 ? AgentDrains.DefaultReason : reason;
+        }
+
+        var mine = attempts.Where(a => a.AgentId == info.Id).Select(a => a.Id).ToList();
+        info.RunningAttemptIds.Clear();
+        info.RunningAttemptIds.AddRange(mine);
+        info.Running.Clear();
+        info.Running.AddRange(mine.Select(id => running.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }));
+        info.FreeSlots = (uint)Math.Max(0, (int)info.Slots - mine.Count);
+        info.State = info.Draining ? (mine.Count > 0 ? AgentState.Draining : AgentState.Drained)
+            : mine.Count > 0 ? AgentState.Busy : AgentState.Idle;
+        return info;
+    }
+
+    public static AgentInfo Disconnected(AgentInfo written)
+    {
+        var info = written.Clone();
+        info.State = AgentState.Disconnected;
+        info.FreeSlots = 0;
+        info.RunningAttemptIds.Clear();
+        info.Running.Clear();
+        return info;
+    }
+}
