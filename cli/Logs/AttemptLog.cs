@@ -1,10 +1,15 @@
+using Grpc.Core;
 using RenderFarm.Cli.App;
+using RenderFarm.Cli.Connection;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Cli.Logs;
 
-/// <summary>Reads one attempt's ffmpeg log through GetTaskLog, a page at a time.</summary>
-internal sealed class AttemptLog(CommandContext context)
+/// <summary>
+/// Reads one attempt's ffmpeg log through GetTaskLog, a page at a time. A followed log outlives its coordinator
+/// (<see cref="Failover"/>): the next page is asked of the next coordinator from the same offset.
+/// </summary>
+internal sealed class AttemptLog(CommandContext context, Failover? failover = null)
 {
     /// <summary>Bytes asked for per page; the coordinator serves at most 1 MiB.</summary>
     public const uint PageSize = 256 * 1024;
@@ -22,7 +27,18 @@ internal sealed class AttemptLog(CommandContext context)
         request.PageSize = PageSize;
         while (true)
         {
-            var page = await context.Jobs.GetTaskLogAsync(request, cancellationToken: cancellationToken);
+            GetTaskLogResponse page;
+            try
+            {
+                page = await context.Jobs.GetTaskLogAsync(request, cancellationToken: cancellationToken);
+                failover?.Reached();
+            }
+            catch (RpcException e) when (follow && failover is not null)
+            {
+                if (!await failover.RetryAsync(e, cancellationToken)) throw;
+                continue;
+            }
+
             if (page.Text.Length > 0 || page.Complete)
             {
                 onPage(page);

@@ -1,4 +1,6 @@
+using Grpc.Core;
 using RenderFarm.Cli.App;
+using RenderFarm.Cli.Connection;
 using RenderFarm.Cli.Output;
 using RenderFarm.Cli.Watching;
 using RenderFarm.Protos.V1;
@@ -8,11 +10,23 @@ namespace RenderFarm.Cli.Logs;
 /// <summary>
 /// `farmctl logs --follow`: prints a task's log as it grows, moves on to the next attempt when the task is
 /// retried, and returns once the log is complete and the job has ended, with the job's exit code.
-/// Notes for people (which attempt, why it waits) go to stderr so stdout stays ffmpeg's log.
+/// Notes for people (which attempt, why it waits) go to stderr so stdout stays ffmpeg's log. Losing the coordinator
+/// does not end it (<see cref="Failover"/>): it carries on through the next one from where it was.
 /// </summary>
-internal sealed class LogFollower(CommandContext context, Action<GetTaskLogResponse> onPage)
+internal sealed class LogFollower
 {
-    private readonly AttemptLog _log = new(context);
+    private readonly CommandContext context;
+    private readonly Action<GetTaskLogResponse> onPage;
+    private readonly Failover _failover;
+    private readonly AttemptLog _log;
+
+    public LogFollower(CommandContext context, Action<GetTaskLogResponse> onPage)
+    {
+        this.context = context;
+        this.onPage = onPage;
+        _failover = new Failover(context);
+        _log = new AttemptLog(context, _failover);
+    }
 
     public async Task<int> FollowAsync(string jobId, string? taskId, string? attemptId, CancellationToken cancellationToken)
     {
@@ -20,7 +34,18 @@ internal sealed class LogFollower(CommandContext context, Action<GetTaskLogRespo
         string? lastNote = null;
         while (true)
         {
-            var job = (await context.Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken)).Job;
+            Job job;
+            try
+            {
+                job = (await context.Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken)).Job;
+                _failover.Reached();
+            }
+            catch (RpcException e)
+            {
+                if (!await _failover.RetryAsync(e, cancellationToken)) throw;
+                continue;
+            }
+
             var task = taskId is not null ? job.Tasks.FirstOrDefault(t => t.Id == taskId)
                 : job.Tasks.FirstOrDefault(t => t.Attempts.Any(a => a.Id == attemptId)) ?? job.Tasks.FirstOrDefault();
             if (taskId is not null && task is null)

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using RenderFarm.Cli.App;
+using RenderFarm.Cli.Connection;
 using RenderFarm.Cli.Output;
 using RenderFarm.Protos.V1;
 using Spectre.Console;
@@ -73,29 +74,47 @@ internal static class JobWatcher
         }, cancellationToken);
     }
 
-    /// <summary>Reads WatchJob until the job ends; watches again if a stream closes before that.</summary>
+    /// <summary>
+    /// Reads WatchJob until the job ends; watches again if a stream closes before that, and (through
+    /// <see cref="Failover"/>) if its coordinator goes away: the new stream starts from the job as it is now.
+    /// </summary>
     private static async Task<Job> FollowAsync(
         CommandContext context, string jobId, Action<Job> onUpdate, CancellationToken cancellationToken)
     {
+        var failover = new Failover(context);
         while (true)
         {
-            using (var call = context.Jobs.WatchJob(new WatchJobRequest { JobId = jobId }, cancellationToken: cancellationToken))
+            try
             {
-                await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
+                using (var call = context.Jobs.WatchJob(new WatchJobRequest { JobId = jobId }, cancellationToken: cancellationToken))
                 {
-                    onUpdate(update.Job);
-                    if (JobOutcome.IsFinished(update.Job.State))
+                    await foreach (var update in call.ResponseStream.ReadAllAsync(cancellationToken))
                     {
-                        return update.Job;
+                        failover.Reached();
+                        onUpdate(update.Job);
+                        if (JobOutcome.IsFinished(update.Job.State))
+                        {
+                            return update.Job;
+                        }
                     }
                 }
-            }
 
-            var job = (await context.Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken)).Job;
-            onUpdate(job);
-            if (JobOutcome.IsFinished(job.State))
+                var job = (await context.Jobs.GetJobAsync(new GetJobRequest { JobId = jobId }, cancellationToken: cancellationToken)).Job;
+                failover.Reached();
+                onUpdate(job);
+                if (JobOutcome.IsFinished(job.State))
+                {
+                    return job;
+                }
+            }
+            catch (RpcException e)
             {
-                return job;
+                if (!await failover.RetryAsync(e, cancellationToken))
+                {
+                    throw;
+                }
+
+                continue;
             }
 
             await Task.Delay(Rewatch, context.Environment.Time, cancellationToken);

@@ -49,6 +49,23 @@ public sealed class SeveralCoordinatorsTests(ITestOutputHelper output)
             Assert.Equal(["agent-a", "agent-b"], agentsOfLongJobs);
             var inFlight = running.Select(j => Attempts.Of(j)[0].Id).ToList();
 
+            // Agents are farm-wide: each coordinator lists the other's agent as connected.
+            await WaitForAgentsAsync(farmB, ["agent-a", "agent-b"]);
+            await WaitForAgentsAsync(new FarmService.FarmServiceClient(farm.Channel), ["agent-a", "agent-b"]);
+
+            // farmctl talks to the first coordinator (it lists both): watch, logs --follow and top must outlive it.
+            var farmctl = new Dictionary<string, string>(farm.Coordinator.Credentials.FarmctlEnvironment)
+            {
+                ["RENDERFARM_COORDINATOR"] = $"{farm.Coordinator.Address},{second.Address}",
+            };
+            using var watch = FarmctlProcess.Start("farmctl-watch", ["watch", running[0].Id], farmctl, farm.Log);
+            using var logs = FarmctlProcess.Start("farmctl-logs", ["logs", running[1].Id, "--follow"], farmctl, farm.Log);
+            using var top = FarmctlProcess.Start("farmctl-top", ["top", "--json"], farmctl, farm.Log);
+            await Eventually.UntilAsync(
+                () => watch.Output.Length > 0 && logs.Error.Contains("--- attempt", StringComparison.Ordinal) && Snapshots(top) >= 1,
+                TimeSpan.FromSeconds(60), "farmctl watch, logs --follow and top to be following the first coordinator");
+
+            var snapshotsBefore = Snapshots(top);
             var killedAt = Stopwatch.StartNew();
             farm.Coordinator.Kill();
             farm.Note($"killed the first coordinator; attempts in flight: {string.Join(", ", inFlight)}");
@@ -66,6 +83,15 @@ public sealed class SeveralCoordinatorsTests(ITestOutputHelper output)
                     return j.State is JobState.Succeeded or JobState.Failed or JobState.Canceled ? j : null;
                 }, TimeSpan.FromSeconds(120), $"{job.Id} to end"));
             }
+
+            Assert.Equal(0, await watch.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("lost the coordinator", watch.Error);
+            Assert.Contains("reconnected", watch.Error);
+            Assert.Equal(0, await logs.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+            Assert.Contains("lost the coordinator", logs.Error);
+            Assert.False(string.IsNullOrWhiteSpace(logs.Output), "logs --follow printed no log");
+            await Eventually.UntilAsync(() => Snapshots(top) > snapshotsBefore, TimeSpan.FromSeconds(30), "farmctl top to rejoin through the second coordinator");
+            Assert.False(top.HasExited, "farmctl top ended: " + top.Error);
 
             var listed = (await jobsB.ListJobsAsync(new ListJobsRequest { PageSize = 50 })).Jobs.Select(j => j.Id).Order().ToList();
             Assert.Equal(jobs.Select(j => j.Job.Id).Order(), listed);
@@ -90,6 +116,9 @@ public sealed class SeveralCoordinatorsTests(ITestOutputHelper output)
             }
         });
     }
+
+    private static int Snapshots(FarmctlProcess top) =>
+        top.Output.Split('\n').Count(line => line.Contains("\"snapshot\"", StringComparison.Ordinal));
 
     private static Task WaitForAgentsAsync(FarmService.FarmServiceClient farm, IReadOnlyCollection<string> names) =>
         Eventually.UntilAsync(async () =>

@@ -23,6 +23,9 @@ public static class BuildLayout
     /// <summary><c>agent/bin/&lt;Configuration&gt;/net10.0/renderfarm-agent.dll</c>.</summary>
     public static string AgentDll => Output("agent", "renderfarm-agent.dll");
 
+    /// <summary><c>cli/bin/&lt;Configuration&gt;/net10.0/farmctl.dll</c>.</summary>
+    public static string FarmctlDll => Output("cli", "farmctl.dll");
+
     private static string Output(string project, string dll)
     {
         var path = Path.Combine(RepositoryRoot, project, "bin", Configuration, "net10.0", dll);
