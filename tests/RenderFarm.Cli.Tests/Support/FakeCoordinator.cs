@@ -19,6 +19,11 @@ public sealed class FakeCoordinator
     /// <summary>What WatchJob streams, in order, before it ends.</summary>
     public List<Job> WatchUpdates { get; } = [];
 
+    /// <summary>
+    /// How many WatchJob calls, from the first, end with UNAVAILABLE (as when the coordinator dies) after their first update.
+    /// </summary>
+    public int WatchJobBreaks { get; set; }
+
     /// <summary>Pause between streamed WatchJob updates.</summary>
     public TimeSpan WatchInterval { get; set; } = TimeSpan.Zero;
 

@@ -89,9 +89,12 @@ public sealed class FakeJobService(FakeCoordinator farm) : JobService.JobService
     {
         farm.ThrowIfFailing();
         var updates = farm.WatchUpdates.Count > 0 ? farm.WatchUpdates : [farm.GetJob(request.JobId)];
+        var breaks = farm.WatchJobBreaks > 0;
+        if (breaks) farm.WatchJobBreaks--;
         foreach (var job in updates)
         {
             await responseStream.WriteAsync(new WatchJobResponse { Job = job });
+            if (breaks) throw new RpcException(new Status(StatusCode.Unavailable, "the coordinator went away"));
             await Task.Delay(farm.WatchInterval, context.CancellationToken);
         }
     }

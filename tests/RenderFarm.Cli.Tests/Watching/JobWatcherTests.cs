@@ -41,6 +41,22 @@ public sealed class JobWatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Watch_CoordinatorLostMidStream_WatchesAgainAndEndsWithTheResult()
+    {
+        _farmctl.Farm.WatchJobBreaks = 1;
+        _farmctl.Farm.WatchUpdates.AddRange([SampleJobs.Running("j1", 10, 30, 1), SampleJobs.Running("j1", 60, 30, 1), SampleJobs.Succeeded("j1")]);
+
+        var result = await _farmctl.RunAsync("watch", "j1");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("/media/out/j1.mp4", result.Out);
+        Assert.Contains("lost the coordinator (the coordinator went away)", result.Error);
+        Assert.Contains("reconnected", result.Error);
+        var stateLines = result.Out.Split('\n').Where(l => l.StartsWith("name-j1 ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["name-j1 running 10.0%", "name-j1 succeeded 100.0%"], stateLines);
+    }
+
+    [Fact]
     public async Task SubmitWait_JobFails_ExitCode1AndPrintsTheError()
     {
         _farmctl.Farm.WatchUpdates.AddRange([SampleJobs.Running("job-1", 5, 20, 0.8), SampleJobs.Failed("job-1", "input has no video stream")]);
