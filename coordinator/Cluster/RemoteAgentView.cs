@@ -1,5 +1,4 @@
 using RenderFarm.Coordinator.Dispatch;
-using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Cluster;
@@ -10,7 +9,8 @@ namespace RenderFarm.Coordinator.Cluster;
 /// </summary>
 public static class RemoteAgentView
 {
-    public static AgentInfo Connected(AgentInfo written, IReadOnlyList<AttemptRecord> attempts, IReadOnlyDictionary<string, RunningAttempt> running,
+    /// <param name="mine">The ids of the agent's live attempts, from the attempts table.</param>
+    public static AgentInfo Connected(AgentInfo written, IReadOnlyList<string> mine, IReadOnlyDictionary<string, RunningAttempt> running,
         IReadOnlyDictionary<string, string> drained)
     {
         var info = written.Clone();
@@ -20,7 +20,6 @@ public static class RemoteAgentView
             info.DrainReason = reason.Length == 0 ? AgentDrains.DefaultReason : reason;
         }
 
-        var mine = attempts.Where(a => a.AgentId == info.Id).Select(a => a.Id).ToList();
         info.RunningAttemptIds.Clear();
         info.RunningAttemptIds.AddRange(mine);
         info.Running.Clear();

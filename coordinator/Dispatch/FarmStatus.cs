@@ -20,7 +20,8 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
         if (others.Count > 0)
         {
             var drained = await store.GetDrainedAgentsAsync(cancellationToken);
-            foreach (var other in others.Where(o => o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.Connected(other.Info, attempts, running, drained));
+            var byAgent = attempts.ToLookup(a => a.AgentId, a => a.Id, StringComparer.Ordinal);
+            foreach (var other in others.Where(o => o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.Connected(other.Info, byAgent[other.Info.Id].ToList(), running, drained));
         }
 
         foreach (var departed in agents.Departed) listed.TryAdd(departed.Id, ToInfo(departed, connected: false, running));
@@ -28,7 +29,7 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
         return listed.Values.OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>One agent, connected or departed; null when this coordinator has not seen it.</summary>
+    /// <summary>One agent, connected or departed; null when no coordinator of the farm has seen it.</summary>
     public async Task<AgentInfo?> FindAgentAsync(string agentId, CancellationToken cancellationToken) =>
         (await ListAgentsAsync(cancellationToken)).FirstOrDefault(a => a.Id == agentId);
 
