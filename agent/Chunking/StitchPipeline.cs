@@ -156,7 +156,10 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
 
         args.AddRange(PresetEncoding.ContainerArguments(extension));
         var log = new FfmpegLog(_options.LogTailLines);
-        var arguments = FFMpegArguments.FromFileInput("chunks.ffconcat", verifyExists: false, o => o.WithCustomArgument("-f concat"));
+        // With proven chunks (one set of parameter sets, shared by all) the packets are copied as they are; the concat
+        // demuxer's automatic conversion would otherwise repeat the parameter sets inside each chunk's first packet.
+        var concat = JoinProof.Usable(request.Chunks, request.ChunkOutputs) ? "-auto_convert 0 -f concat" : "-f concat";
+        var arguments = FFMpegArguments.FromFileInput("chunks.ffconcat", verifyExists: false, o => o.WithCustomArgument(concat));
         if (audioName is not null) arguments = arguments.AddFileInput(audioName, verifyExists: false);
         var processor = arguments
             .OutputToFile(outputName, overwrite: true, o => o.WithCustomArgument(RenderCommand.Join(args)))
