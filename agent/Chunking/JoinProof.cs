@@ -29,7 +29,9 @@ public static class JoinProof
         var changed = new List<(uint Index, string Why)>();
         for (var i = 0; i < chunks.Count; i++)
         {
-            var size = new FileInfo(chunks[i]).Length;
+            // The file as read (a transfer agent's chunks are links into its cache: their target's size counts).
+            long size;
+            await using (var stream = File.OpenRead(chunks[i])) size = stream.Length;
             if ((ulong)size != outputs[i].SizeBytes)
             {
                 changed.Add(((uint)i, $"{size} bytes, verified {outputs[i].SizeBytes}"));

@@ -70,6 +70,7 @@ internal static class JobGraph
             audio.FinalOutput = probeTask.Work.Output;
             audio.Output = WorkFolders.File(folder, "audio" + AudioExtension(preset!, audio.Settings.AudioCodec));
             audio.Overwrite = true;
+            audio.WeightFrames = (ulong)Math.Max(0, Math.Round(probe.DurationSeconds * options.AudioFramesPerSecond));
             stitch.Audio = audio.Output;
             await tx.InsertTaskAsync(New(job.Id + "-audio", audio));
         }

@@ -60,6 +60,17 @@ public sealed class JobGraphTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProbeSucceeds_TheAudioWeighsItsDurationInChunkFrames_ForLongestFirstDispatch()
+    {
+        _h.Options.Chunking.AudioFramesPerSecond = 2;
+        var job = await PlannedJobAsync();
+
+        var tasks = await TasksAsync(job.Id);
+        Assert.Equal(24ul, tasks.Single(t => t.Kind == TaskKind.Audio).Work.WeightFrames); // 12 s: after the 120-frame chunks
+        Assert.All(tasks.Where(t => t.Kind == TaskKind.Chunk), c => Assert.True(c.Work.Chunk.FrameCount > 24));
+    }
+
+    [Fact]
     public async Task EveryChunkAndAudioSucceed_QueueTheStitchWithTheirFrames()
     {
         var job = await PlannedJobAsync();
