@@ -13,11 +13,14 @@ public static class ChunkVerifier
 
     /// <summary>
     /// The chunk has the settings' codec, size and colour and exactly its frames (the last chunk: about), counted from
-    /// its packets, as a whole-file render's output is checked. Whether it decodes cleanly is proven once, by the
-    /// stitch's full decode of the joined file, which names any damaged chunk so that it is rendered again.
+    /// its packets, as a whole-file render's output is checked; it starts with a keyframe and shows no frame before it
+    /// (a closed GOP, so it decodes on its own); and it decodes cleanly in full. The returned info carries the chunk's
+    /// <see cref="ChunkProof"/>: the stitch proves the joined file holds exactly these packets instead of decoding it again.
     /// </summary>
+    /// <param name="threads">Decoder threads, as the agent's renders use; 0 = ffmpeg's choice.</param>
     /// <exception cref="OutputVerificationException">It does not.</exception>
-    public static async Task<OutputInfo> VerifyChunkAsync(string path, RenderExpectations expect, ChunkRange chunk, CancellationToken cancellationToken, FFOptions? ffOptions = null)
+    public static async Task<OutputInfo> VerifyChunkAsync(
+        string path, RenderExpectations expect, ChunkRange chunk, CancellationToken cancellationToken, FFOptions? ffOptions = null, int threads = 0)
     {
         ArgumentNullException.ThrowIfNull(chunk);
         var info = await OutputVerifier.VerifyAsync(path, expect, cancellationToken, ffOptions).ConfigureAwait(false);
@@ -26,6 +29,29 @@ public static class ChunkVerifier
             throw new OutputVerificationException($"chunk {chunk.Index + 1} has {info.FrameCount} frames, expected {chunk.FrameCount}");
         }
 
+        VideoPackets packets;
+        try
+        {
+            packets = await VideoPackets.ReadAsync(path, cancellationToken, ffOptions).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new OutputVerificationException($"chunk {chunk.Index + 1}: {ex.Message}");
+        }
+
+        if ((ulong)packets.Pts.Count != info.FrameCount)
+        {
+            throw new OutputVerificationException($"chunk {chunk.Index + 1} has {packets.Pts.Count} video packets for {info.FrameCount} frames");
+        }
+
+        if (packets.NotSelfContained(0, packets.Pts.Count) is { } why)
+        {
+            throw new OutputVerificationException($"chunk {chunk.Index + 1} cannot be joined: {why}");
+        }
+
+        var errors = await StreamChecks.DecodeErrorsAsync(path, cancellationToken, ffOptions, threads).ConfigureAwait(false);
+        if (errors.Length > 0) throw new OutputVerificationException($"chunk {chunk.Index + 1} does not decode cleanly: {errors.Split('\n')[0]}");
+        info.ChunkProof = new ChunkProof { PacketDigest = packets.Digest(0, packets.Pts.Count), ParameterSetsSha256 = packets.ParameterSets };
         return info;
     }
 

@@ -9,10 +9,12 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Agent.Chunking;
 
 /// <summary>
-/// The STITCH task: joins the verified chunks with the concat demuxer and stream copy (no re-encoding), muxes the
-/// audio encoded once from the whole source, checks the result against what a whole-file render must be (codec,
-/// size, colour tags, frame count, duration within one frame, a clean decode, steady timestamps), then asks to
-/// publish and renames it into place, and removes the job's work folder.
+/// The STITCH task: proves each chunk file is the one its chunk task verified (and decoded in full), joins them with
+/// the concat demuxer and stream copy (no re-encoding), muxes the audio encoded once from the whole source, checks the
+/// result against what a whole-file render must be (codec, size, colour tags, frame count, duration within one frame,
+/// steady timestamps, audio) and proves its video packets are exactly the chunks' (<see cref="JoinProof"/>), so it
+/// decodes as they did; then asks to publish, renames it into place, and removes the job's work folder. A plan
+/// without chunk proofs (made by an older coordinator) has the joined file decoded in full instead.
 /// </summary>
 public sealed class StitchPipeline(RenderPipelineOptions? options = null)
 {
@@ -34,6 +36,13 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             if (!request.Overwrite && File.Exists(request.OutputPath))
             {
                 throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} already exists; set overwrite to replace it");
+            }
+
+            var proven = JoinProof.Usable(request.Chunks, request.ChunkOutputs);
+            if (proven)
+            {
+                await JoinProof.CheckChunkFilesAsync(request.Chunks, request.ChunkOutputs!, cancellationToken).ConfigureAwait(false);
+                Step($"{request.Chunks.Count} chunk file(s) are as verified (sha256, size, shared parameter sets)");
             }
 
             var expect = await ExpectAsync(request, ff, cancellationToken).ConfigureAwait(false);
@@ -66,7 +75,8 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             onProgress(new RenderProgress(50, 0, 0, 0));
             var rendered = Path.Combine(scratch, outputName);
             var info = await VerifyAsync(rendered, expect, sourceEnd, request, ff, _options.Threads, cancellationToken).ConfigureAwait(false);
-            Step($"verified {info.VideoCodec} {info.Width}x{info.Height}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, clean decode, steady timestamps");
+            Step($"verified {info.VideoCodec} {info.Width}x{info.Height}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, steady timestamps, " +
+                (proven ? "packets identical to the verified chunks" : "clean decode"));
             info.Sha256 = await RenderPipeline.Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
             cancellationToken.ThrowIfCancellationRequested();
@@ -110,7 +120,10 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     {
         try
         {
-            var source = await MediaProbe.ProbeAsync(request.SourcePath, cancellationToken, ffOptions: ff).ConfigureAwait(false);
+            // The probe's facts stand for the source unless it is no longer the file that was probed.
+            var source = request.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == new FileInfo(request.SourcePath).Length
+                ? probed.ToSourceInfo()
+                : await MediaProbe.ProbeAsync(request.SourcePath, cancellationToken, ffOptions: ff).ConfigureAwait(false);
             var settings = request.Settings;
             if (request.AudioPath is null)
             {
@@ -143,7 +156,10 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
 
         args.AddRange(PresetEncoding.ContainerArguments(extension));
         var log = new FfmpegLog(_options.LogTailLines);
-        var arguments = FFMpegArguments.FromFileInput("chunks.ffconcat", verifyExists: false, o => o.WithCustomArgument("-f concat"));
+        // With proven chunks (one set of parameter sets, shared by all) the packets are copied as they are; the concat
+        // demuxer's automatic conversion would otherwise repeat the parameter sets inside each chunk's first packet.
+        var concat = JoinProof.Usable(request.Chunks, request.ChunkOutputs) ? "-auto_convert 0 -f concat" : "-f concat";
+        var arguments = FFMpegArguments.FromFileInput("chunks.ffconcat", verifyExists: false, o => o.WithCustomArgument(concat));
         if (audioName is not null) arguments = arguments.AddFileInput(audioName, verifyExists: false);
         var processor = arguments
             .OutputToFile(outputName, overwrite: true, o => o.WithCustomArgument(RenderCommand.Join(args)))
@@ -195,23 +211,33 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                     $"the joined video lasts {info.DurationSeconds:0.####} s, the source {expect.SourceDuration.TotalSeconds:0.####} s: more than one frame apart"));
             }
 
-            var (pts, audio) = await StreamChecks.TimestampsAndAudioAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
-            var unsteady = StreamChecks.Unsteady(pts, expect.ConstantRate is not null);
+            var packets = await VideoPackets.ReadAsync(rendered, cancellationToken, ff).ConfigureAwait(false);
+            var unsteady = StreamChecks.Unsteady(packets.SortedPts(), expect.ConstantRate is not null);
             if (unsteady is not null) throw new OutputVerificationException($"the joined video's timestamps are not steady: {unsteady}");
-            if (expect.HasAudio && audio is { } a && Math.Abs(a.Seconds - expect.SourceDuration.TotalSeconds) > ChunkVerifier.AudioTolerance.TotalSeconds)
+            if (expect.HasAudio && packets.Audio is { } a && Math.Abs(a.Seconds - expect.SourceDuration.TotalSeconds) > ChunkVerifier.AudioTolerance.TotalSeconds)
             {
                 throw new OutputVerificationException(string.Create(CultureInfo.InvariantCulture, $"the audio lasts {a.Seconds:0.###} s, the video {info.DurationSeconds:0.###} s"));
             }
 
-            // The one full decode of the job's video: it proves every chunk decodes cleanly, and the seams too.
+            if (JoinProof.Usable(request.Chunks, request.ChunkOutputs))
+            {
+                // Every chunk decoded cleanly in its own task; the joined video is exactly their packets with the same
+                // parameter sets, each chunk starting at a keyframe of a closed GOP: it decodes as they did.
+                JoinProof.CheckPackets(packets, request.ChunkOutputs!);
+                return info;
+            }
+
+            // A plan without chunk proofs: the one full decode of the job's video proves every chunk and the seams.
             var errors = await StreamChecks.DecodeErrorsAsync(rendered, cancellationToken, ff, threads).ConfigureAwait(false);
             if (errors.Length > 0) throw new OutputVerificationException($"the joined file does not decode cleanly: {errors.Split('\n')[0]}");
             return info;
         }
         catch (OutputVerificationException ex)
         {
-            // A chunk damaged after its own check (it has its frames, but not all of them decode) shows up here as decode
-            // errors, missing frames or a short duration: decode each chunk to name it, so that it renders again.
+            // With proofs the chunk files were shown to be the verified ones before the join: the join is at fault, and
+            // the stitch retries. Without, a chunk damaged after its own check shows up here as decode errors, missing
+            // frames or a short duration: decode each chunk to name it, so that it renders again.
+            if (JoinProof.Usable(request.Chunks, request.ChunkOutputs)) throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
             var damaged = await DamagedChunksAsync(request.Chunks, ff, threads, cancellationToken).ConfigureAwait(false);
             if (damaged.Count > 0)
             {
@@ -227,8 +253,8 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     }
 
     /// <summary>
-    /// Decodes each chunk on its own (only when the joined file fails its checks) to name the damaged ones, with the
-    /// first complaint about the first of them.
+    /// Decodes each chunk on its own (only for a plan without chunk proofs, when the joined file fails its checks) to
+    /// name the damaged ones, with the first complaint about the first of them.
     /// </summary>
     private static async Task<List<(uint Index, string Error)>> DamagedChunksAsync(IReadOnlyList<string> chunks, FFOptions ff, int threads, CancellationToken cancellationToken)
     {

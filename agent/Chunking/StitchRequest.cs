@@ -17,6 +17,11 @@ namespace RenderFarm.Agent.Chunking;
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
 /// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
 /// <param name="SourceEnd">The source's last frame time and the step before it, as the probe found them; null to read them from the source.</param>
+/// <param name="ChunkOutputs">
+/// Each chunk's verified output with its <see cref="ChunkProof"/>, in order: the stitch proves the joined file holds
+/// exactly those chunks instead of decoding it. Null or incomplete: the joined file is decoded in full.
+/// </param>
+/// <param name="Source">The source's streams as the probe found them; null (or another size) to probe the source.</param>
 /// <param name="Deliver">
 /// When set, replaces the rename (transfer mode): given the verified joined file and its description, it uploads it to
 /// the coordinator, which publishes it, and returns where.
@@ -36,4 +41,6 @@ public sealed record StitchRequest(
     bool Overwrite,
     Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
     (double LastFrame, double LastStep)? SourceEnd = null,
-    Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null);
+    Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null,
+    IReadOnlyList<OutputInfo>? ChunkOutputs = null,
+    SourceFacts? Source = null);

@@ -44,52 +44,6 @@ public static class StreamChecks
         return odd < 0 ? null : $"the step after frame {odd} is {steps[odd]} ticks, the others {usual}";
     }
 
-    /// <summary>
-    /// One ffprobe pass over the packets: the first video stream's presentation timestamps (in stream time-base ticks,
-    /// sorted), and the first audio stream's codec and duration (null when there is none).
-    /// </summary>
-    public static async Task<(IReadOnlyList<long> SortedPts, (string Codec, double Seconds)? Audio)> TimestampsAndAudioAsync(
-        string path, CancellationToken cancellationToken, FFOptions? ffOptions = null)
-    {
-        var (output, errors) = await RunAsync(GlobalFFOptions.GetFFProbeBinaryPath(ffOptions ?? GlobalFFOptions.Current),
-            ["-v", "error", "-show_entries", "packet=stream_index,pts:stream=index,codec_type,codec_name,duration:format=duration", "-of", "json", path],
-            cancellationToken).ConfigureAwait(false);
-        using var doc = JsonDocument.Parse(output.Length > 0 ? output : "{}");
-        var root = doc.RootElement;
-        int? video = null;
-        (string Codec, double Seconds)? audio = null;
-        if (root.TryGetProperty("streams", out var streams))
-        {
-            foreach (var stream in streams.EnumerateArray())
-            {
-                var type = stream.TryGetProperty("codec_type", out var t) ? t.GetString() : null;
-                if (type == "video" && video is null) video = stream.GetProperty("index").GetInt32();
-                if (type == "audio" && audio is null)
-                {
-                    var seconds = Seconds(stream);
-                    if (seconds == 0 && root.TryGetProperty("format", out var format)) seconds = Seconds(format);
-                    audio = (stream.TryGetProperty("codec_name", out var c) ? c.GetString() ?? "" : "", seconds);
-                }
-            }
-        }
-
-        var pts = new List<long>();
-        if (video is { } v && root.TryGetProperty("packets", out var packets))
-        {
-            foreach (var packet in packets.EnumerateArray())
-            {
-                if (packet.TryGetProperty("stream_index", out var index) && index.GetInt32() == v && packet.TryGetProperty("pts", out var value)) pts.Add(value.GetInt64());
-            }
-        }
-
-        if (pts.Count == 0) throw new IOException($"ffprobe read no video timestamps: {errors.Trim()}");
-        pts.Sort();
-        return (pts, audio);
-
-        static double Seconds(JsonElement e) =>
-            e.TryGetProperty("duration", out var d) && double.TryParse(d.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 0;
-    }
-
     /// <summary>The first audio stream's codec name and duration, or null when the file has no audio.</summary>
     public static async Task<(string Codec, double Seconds)?> AudioAsync(string path, CancellationToken cancellationToken, FFOptions? ffOptions = null)
     {
@@ -132,7 +86,7 @@ public static class StreamChecks
         return frames;
     }
 
-    private static async Task<(string Output, string Errors)> RunAsync(string binary, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    internal static async Task<(string Output, string Errors)> RunAsync(string binary, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var info = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in args) info.ArgumentList.Add(arg);

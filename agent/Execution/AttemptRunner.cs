@@ -263,7 +263,8 @@ public sealed class AttemptRunner(
             plan.WorkFolder is { Root.Length: > 0 } ? Place(plan.WorkFolder) : null,
             work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, work.Overwrite,
             permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct),
-            plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null);
+            plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null,
+            ChunkOutputs: plan.ChunkOutputs, Source: plan.Source);
     }
 
     /// <summary>A media reference on this machine, re-checked against its roots.</summary>

@@ -72,7 +72,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
                 info = request switch
                 {
                     { AudioOnly: true } => await ChunkVerifier.VerifyAudioAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false),
-                    { Chunk: { } chunk } => await ChunkVerifier.VerifyChunkAsync(rendered, command.Expect, chunk, cancellationToken, ffOptions).ConfigureAwait(false),
+                    { Chunk: { } chunk } => await ChunkVerifier.VerifyChunkAsync(rendered, command.Expect, chunk, cancellationToken, ffOptions, _options.Threads).ConfigureAwait(false),
                     _ => await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false),
                 };
             }

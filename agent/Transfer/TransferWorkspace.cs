@@ -76,7 +76,8 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
                         InputPath = input,
                         Stitch = new StitchRequest(work.AttemptId, input, output, chunks, plan.ChunkDurations.ToList(), audio, (long)plan.ExpectedFrames,
                             WorkFolder: null, work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, Overwrite: true,
-                            Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct)),
+                            SourceEnd: plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null,
+                            Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct), ChunkOutputs: plan.ChunkOutputs, Source: plan.Source),
                     };
             }
 

@@ -45,7 +45,10 @@ internal static class JobGraph
         PieceBounds.Apply(chunks, probe!);
         PresetCatalog.TryGet(probeTask.Work.Settings.Preset, out var preset);
         var folder = WorkFolders.For(job.Id, probeTask.Work.Output);
-        var stitch = new StitchPlan { WorkFolder = folder, SourceLastFrameSeconds = probe!.LastFrameSeconds, SourceLastStepSeconds = probe.LastStepSeconds };
+        var stitch = new StitchPlan
+        {
+            WorkFolder = folder, SourceLastFrameSeconds = probe!.LastFrameSeconds, SourceLastStepSeconds = probe.LastStepSeconds, Source = probe.Source,
+        };
         foreach (var chunk in chunks)
         {
             var work = probeTask.Work.Clone();
@@ -67,6 +70,7 @@ internal static class JobGraph
             audio.FinalOutput = probeTask.Work.Output;
             audio.Output = WorkFolders.File(folder, "audio" + AudioExtension(preset!, audio.Settings.AudioCodec));
             audio.Overwrite = true;
+            audio.WeightFrames = (ulong)Math.Max(0, Math.Round(probe.DurationSeconds * options.AudioFramesPerSecond));
             stitch.Audio = audio.Output;
             await tx.InsertTaskAsync(New(job.Id + "-audio", audio));
         }
@@ -77,7 +81,10 @@ internal static class JobGraph
         await tx.InsertTaskAsync(New(job.Id + "-stitch", join, TaskState.Waiting, TaskWait.Tasks));
     }
 
-    /// <summary>A chunk or the audio succeeded: when all of them have, the stitch is queued with the frame count they add up to.</summary>
+    /// <summary>
+    /// A chunk or the audio succeeded: when all of them have, the stitch is queued with the chunks' verified outputs
+    /// (what it proves the joined file against) and the frame count they add up to.
+    /// </summary>
     public static async Task OnPartSucceededAsync(IJobTransaction tx, string jobId)
     {
         var tasks = await tx.GetTasksAsync(jobId);
@@ -85,13 +92,24 @@ internal static class JobGraph
         if (stitch is not { State: TaskState.Waiting, WaitingFor: TaskWait.Tasks }) return;
         var parts = tasks.Where(t => t.Kind is TaskKind.Chunk or TaskKind.Audio).ToList();
         if (parts.Any(t => t.State != TaskState.Succeeded)) return;
+        var work = stitch.Work.Clone();
+        work.Stitch.ChunkOutputs.Clear();
         long frames = 0;
-        foreach (var chunk in parts.Where(t => t.Kind == TaskKind.Chunk))
+        foreach (var chunk in parts.Where(t => t.Kind == TaskKind.Chunk).OrderBy(t => t.Work.Chunk.Index))
         {
+            if (chunk.Work.ChunkOutput is { } output)
+            {
+                work.Stitch.ChunkOutputs.Add(output);
+                frames += (long)output.FrameCount;
+                continue;
+            }
+
+            // A chunk finished before its task kept its output: its frames come from its attempt, and the plan carries
+            // no proofs (the stitch decodes the joined file in full).
             frames += (await tx.GetTaskAttemptsAsync(chunk.Id)).Where(a => a.Outcome == AttemptOutcome.Succeeded).Select(a => a.Frames).LastOrDefault();
         }
 
-        var work = stitch.Work.Clone();
+        if (work.Stitch.ChunkOutputs.Count != work.Stitch.Chunks.Count) work.Stitch.ChunkOutputs.Clear();
         work.Stitch.ExpectedFrames = (ulong)frames;
         await tx.UpdateTaskAsync(stitch.MoveTo(TaskState.Queued) with { Work = work, WaitingFor = TaskWait.None });
     }

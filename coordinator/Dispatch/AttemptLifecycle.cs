@@ -110,7 +110,16 @@ public sealed class AttemptLifecycle(
             // The stitch only copies frames the chunks rendered: counting them again would double the farm's throughput.
             var frames = task.Kind == TaskKind.Stitch ? 0 : (long)(report.Output?.FrameCount ?? 0);
             await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames });
-            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None });
+            var done = task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None };
+            if (task.Kind == TaskKind.Chunk && report.Output is { } chunkOutput)
+            {
+                // What the chunk task verified (sha256, size, frames, packet proof) is what the stitch must find again.
+                var work = task.Work.Clone();
+                work.ChunkOutput = chunkOutput;
+                done = done with { Work = work };
+            }
+
+            await tx.UpdateTaskAsync(done);
             succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, attempt.StartTime, (ulong)frames);
             switch (task.Kind)
             {

@@ -114,8 +114,9 @@ public sealed class Dispatcher(
     {
         var plan = new List<(TaskRecord Task, AgentSession Agent)>();
         var page = await store.GetQueuedTasksAsync(window, cancellationToken);
-        // The store orders by priority, then submission; the tasks of one job share both, and go longest chunk first.
-        var queued = page.OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? 0);
+        // The store orders by priority, then submission; the tasks of one job share both, and go longest first: chunks by
+        // their frames, the audio by its expected cost in frames (JobGraph), so neither trails the others when it is long.
+        var queued = page.OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? t.Work.WeightFrames);
         // Most queued tasks need the same encoder, filters and roots: which agents can run them is worked out once a pass.
         var capable = new Dictionary<string, List<AgentSession>>(StringComparer.Ordinal);
         var anyTransfers = open.Any(a => a.Transfers);

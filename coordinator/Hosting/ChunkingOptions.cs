@@ -14,4 +14,12 @@ public sealed class ChunkingOptions
 
     /// <summary>Most chunks one job is cut into (longer chunks are made instead). Default 500.</summary>
     public int MaxChunks { get; set; } = 500;
+
+    /// <summary>
+    /// What one second of the job's audio costs to encode, in video frames of a chunk, so that the dispatcher can hand a
+    /// job's tasks out longest first with the audio among them: the audio of a long film goes out before the chunks,
+    /// the audio of a short clip after them. Default 2 (measured: AAC about 0.03 CPU s per second, x264 medium 720p
+    /// about 0.025 CPU s per frame, so 1-2 frames; faster presets make a frame cheaper). 0 hands the audio out last.
+    /// </summary>
+    public double AudioFramesPerSecond { get; set; } = 2;
 }

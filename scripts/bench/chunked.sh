@@ -53,7 +53,7 @@ for tool in ffmpeg ffprobe; do
 #!/usr/bin/env bash
 args=" \$* "
 case "$tool:\$args" in
-  ffmpeg:*" -f null "*) label="decode check" ;;
+  ffmpeg:*" -f null "*) label="decode check (chunks; stitch without proofs)" ;;
   ffmpeg:*" -f concat "*) label="stitch: join (copy)" ;;
   ffmpeg:*" -copyts "*) label="chunk encode"; printf '%q ' "\$@" >"$work/chunk-cmd.\$(cat "$work/run-name").\$\$" ;;
   ffmpeg:*" -vn "*) label="audio encode" ;;
@@ -61,6 +61,7 @@ case "$tool:\$args" in
   ffmpeg:*) label="ffmpeg: other (capability checks)"; printf '%q ' "\$@" >>"$work/other-cmds" ;;
   ffprobe:*"-count_packets"*) label="ffprobe: streams + packet count" ;;
   ffprobe:*"packet=pts_time"*|ffprobe:*"format=start_time"*) label="ffprobe: source frames" ;;
+  ffprobe:*"-show_data_hash"*) label="ffprobe: packet hashes" ;;
   ffprobe:*"packet=stream_index"*) label="ffprobe: timestamps + audio" ;;
   ffprobe:*"stream=codec_name,duration"*) label="ffprobe: audio" ;;
   ffprobe:*) label="ffprobe: streams" ;;

@@ -9,8 +9,9 @@ using RenderFarm.Testing;
 namespace RenderFarm.Agent.Tests.Chunking;
 
 /// <summary>
-/// Chunks rendered by the real pipeline and joined by the real stitch: a chunk is checked by its packet count, and the
-/// stitch's single decode of the joined file names a damaged chunk so that nothing damaged is published.
+/// Chunks rendered by the real pipeline and joined by the real stitch: a chunk is checked by its packet count and a full
+/// decode in its own task; the stitch proves the joined file holds exactly the verified chunks (sha256, parameter sets,
+/// packets) and names a chunk that is not as verified, so that nothing damaged is published.
 /// </summary>
 public sealed class ChunkVerificationTests : IDisposable
 {
@@ -26,32 +27,47 @@ public sealed class ChunkVerificationTests : IDisposable
     };
 
     /// <summary>Renders the three chunks and the audio of the 6 s clip into the temp folder.</summary>
-    private async Task<(string Input, List<string> Chunks, string Audio)> RenderPartsAsync()
+    private async Task<(string Input, List<string> Chunks, string Audio, List<OutputInfo> Outputs)> RenderPartsAsync(OutputSettings? middle = null)
     {
         var input = await TestClips.CopyAsync(TestClips.ChunkableAsync(), _dir.File("reel.mp4"));
         var pipeline = new RenderPipeline(NullLogger<RenderPipeline>.Instance);
         var final = _dir.File("out.mp4");
         var chunks = new List<string>();
+        var outputs = new List<OutputInfo>();
         for (var i = 0; i < 3; i++)
         {
             var path = _dir.File($"chunk-{i}.mp4");
-            var info = await pipeline.RunAsync(new RenderRequest($"c{i}", input, path, null, Settings, null, true, Chunk: Chunk(i), FinalOutputPath: final), _ => { }, CancellationToken.None);
+            var settings = i == 1 && middle is not null ? middle : Settings;
+            var info = await pipeline.RunAsync(new RenderRequest($"c{i}", input, path, null, settings, null, true, Chunk: Chunk(i), FinalOutputPath: final), _ => { }, CancellationToken.None);
             Assert.Equal(60ul, info.FrameCount);
+            Assert.NotEmpty(info.ChunkProof.PacketDigest);
             chunks.Add(path);
+            outputs.Add(info);
         }
 
         var audio = _dir.File("audio.m4a");
         await pipeline.RunAsync(new RenderRequest("a", input, audio, null, Settings, null, true, AudioOnly: true, FinalOutputPath: final), _ => { }, CancellationToken.None);
-        return (input, chunks, audio);
+        return (input, chunks, audio, outputs);
     }
 
-    private StitchRequest Stitch(string input, List<string> chunks, string audio) =>
-        new("s1", input, _dir.File("out.mp4"), chunks, [2, 2, 0], audio, 180, null, Settings, null, false, false);
+    private StitchRequest Stitch(string input, List<string> chunks, string audio, List<OutputInfo>? outputs) =>
+        new("s1", input, _dir.File("out.mp4"), chunks, [2, 2, 0], audio, 180, null, Settings, null, false, false, ChunkOutputs: outputs);
+
+    /// <summary>Writes random bytes over the middle of the file, keeping its size and its packet table.</summary>
+    private static async Task DamageAsync(string path)
+    {
+        var bytes = await File.ReadAllBytesAsync(path);
+        var garbage = new byte[Math.Min(4096, bytes.Length / 4)];
+        new Random(7).NextBytes(garbage);
+        garbage.CopyTo(bytes, bytes.Length / 2);
+        await File.WriteAllBytesAsync(path, bytes);
+        Assert.Equal(60, (await MediaProbe.ProbeAsync(path, CancellationToken.None, countFrames: true)).FrameCount); // still 60 packets
+    }
 
     [Fact]
     public async Task VerifyChunk_FrameCountOtherThanPlanned_IsRefused()
     {
-        var (input, chunks, _) = await RenderPartsAsync();
+        var (input, chunks, _, _) = await RenderPartsAsync();
         var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
         PresetCatalog.TryGet(Settings.Preset, out var preset);
         var silent = Settings.Clone();
@@ -66,36 +82,106 @@ public sealed class ChunkVerificationTests : IDisposable
     }
 
     [Fact]
+    public async Task VerifyChunk_ChunkThatDoesNotDecodeCleanly_IsRefusedNamingIt()
+    {
+        var (input, chunks, _, _) = await RenderPartsAsync();
+        await DamageAsync(chunks[1]);
+        var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
+        PresetCatalog.TryGet(Settings.Preset, out var preset);
+        var silent = Settings.Clone();
+        silent.AudioCodec = AudioCodec.None;
+        var expect = ChunkCommands.ForChunk(RenderCommandBuilder.Build(silent, null, false, source, ".mp4"), Chunk(1), preset).Expect;
+
+        var refused = await Assert.ThrowsAsync<OutputVerificationException>(() => ChunkVerifier.VerifyChunkAsync(chunks[1], expect, Chunk(1), CancellationToken.None, threads: 1));
+
+        Assert.Contains("chunk 2 does not decode cleanly", refused.Message);
+    }
+
+    [Fact]
     public async Task Stitch_CleanChunks_PublishesEveryFrameWithAudio()
     {
-        var (input, chunks, audio) = await RenderPartsAsync();
+        var (input, chunks, audio, outputs) = await RenderPartsAsync();
+        var lines = new List<string>();
 
-        var info = await new StitchPipeline().RunAsync(Stitch(input, chunks, audio), _ => { }, _ => { }, CancellationToken.None);
+        var info = await new StitchPipeline().RunAsync(Stitch(input, chunks, audio, outputs), _ => { }, lines.Add, CancellationToken.None);
 
         Assert.Equal(180ul, info.FrameCount);
         Assert.Equal(180, await Ffprobe.CountFramesAsync(_dir.File("out.mp4")));
         Assert.NotNull(await Ffprobe.StreamAsync(_dir.File("out.mp4"), "a:0"));
         Assert.Equal("", await Measure.DecodeErrorsAsync(_dir.File("out.mp4")));
+        Assert.Contains(lines, l => l.Contains("packets identical to the verified chunks", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task Stitch_ChunkDamagedAfterItWasVerified_NamesThatChunkAndPublishesNothing()
+    public async Task Stitch_ChunkDamagedAfterItWasVerified_NamesThatChunkByItsSha256AndPublishesNothing()
     {
-        var (input, chunks, audio) = await RenderPartsAsync();
-        var bytes = await File.ReadAllBytesAsync(chunks[1]);
-        var garbage = new byte[Math.Min(4096, bytes.Length / 4)];
-        new Random(7).NextBytes(garbage);
-        garbage.CopyTo(bytes, bytes.Length / 2);
-        await File.WriteAllBytesAsync(chunks[1], bytes);
-        Assert.Equal(60, (await MediaProbe.ProbeAsync(chunks[1], CancellationToken.None, countFrames: true)).FrameCount); // still 60 packets
+        var (input, chunks, audio, outputs) = await RenderPartsAsync();
+        await DamageAsync(chunks[1]);
 
         var failed = await Assert.ThrowsAsync<RenderFailedException>(() =>
-            new StitchPipeline().RunAsync(Stitch(input, chunks, audio), _ => { }, _ => { }, CancellationToken.None));
+            new StitchPipeline().RunAsync(Stitch(input, chunks, audio, outputs), _ => { }, _ => { }, CancellationToken.None));
 
         Assert.True(failed.DamagedChunks.SequenceEqual([1u]), failed.Message);
         Assert.Equal(FailureClass.Transient, failed.FailureClass);
-        Assert.Contains("chunk(s) 2 do not decode cleanly", failed.Message);
+        Assert.Contains("chunk(s) 2 changed after they were verified (sha256 ", failed.Message);
         Assert.False(File.Exists(_dir.File("out.mp4")));
         Assert.Empty(Directory.GetFileSystemEntries(_dir.Path, ".renderfarm-*"));
+    }
+
+    [Fact]
+    public async Task Stitch_PlanWithoutChunkProofs_DecodesTheJoinedFileAndNamesADamagedChunk()
+    {
+        var (input, chunks, audio, _) = await RenderPartsAsync();
+        await DamageAsync(chunks[1]);
+
+        var failed = await Assert.ThrowsAsync<RenderFailedException>(() =>
+            new StitchPipeline().RunAsync(Stitch(input, chunks, audio, null), _ => { }, _ => { }, CancellationToken.None));
+
+        Assert.True(failed.DamagedChunks.SequenceEqual([1u]), failed.Message);
+        Assert.Contains("chunk(s) 2 do not decode cleanly", failed.Message);
+        Assert.False(File.Exists(_dir.File("out.mp4")));
+    }
+
+    [Fact]
+    public async Task Stitch_ChunkWithOtherParameterSets_IsRefusedNamingThatChunk()
+    {
+        var other = Settings.Clone();
+        other.Preset = Preset.H264Proxy540P; // x264 veryfast: one reference frame in the sequence parameter set, not medium's three
+        var (input, chunks, audio, outputs) = await RenderPartsAsync(middle: other);
+        Assert.NotEqual(outputs[0].ChunkProof.ParameterSetsSha256, outputs[1].ChunkProof.ParameterSetsSha256);
+        Assert.Equal(outputs[0].ChunkProof.ParameterSetsSha256, outputs[2].ChunkProof.ParameterSetsSha256);
+
+        var failed = await Assert.ThrowsAsync<RenderFailedException>(() =>
+            new StitchPipeline().RunAsync(Stitch(input, chunks, audio, outputs), _ => { }, _ => { }, CancellationToken.None));
+
+        Assert.True(failed.DamagedChunks.SequenceEqual([1u]), failed.Message);
+        Assert.Contains("chunk(s) 2 were encoded with other codec parameter sets (SPS/PPS) than chunk(s) 1, 3", failed.Message);
+        Assert.False(File.Exists(_dir.File("out.mp4")));
+    }
+
+    [Fact]
+    public async Task JoinProof_JoinThatReordersAltersOrDropsPackets_IsCaught()
+    {
+        var (_, chunks, _, outputs) = await RenderPartsAsync();
+        async Task<VideoPackets> JoinAsync(string name, IEnumerable<int> order, params string[] args)
+        {
+            var list = _dir.File(name + ".ffconcat");
+            await File.WriteAllLinesAsync(list, ["ffconcat version 1.0", .. order.Select(i => $"file {chunks[i]}")]);
+            var joined = _dir.File(name + ".mp4");
+            await ProcessRunner.FfmpegAsync(["-auto_convert", "0", "-f", "concat", "-safe", "0", "-i", list, "-map", "0:v", "-c", "copy", .. args, joined]);
+            return await VideoPackets.ReadAsync(joined, CancellationToken.None);
+        }
+
+        JoinProof.CheckPackets(await JoinAsync("good", [0, 1, 2]), outputs);
+        var reordered = await JoinAsync("swapped", [0, 2, 1]);
+        var swapped = Assert.Throws<OutputVerificationException>(() => JoinProof.CheckPackets(reordered, outputs));
+        Assert.Contains("packets 60-119 are not chunk 2's verified packets", swapped.Message);
+        var altered = await JoinAsync("altered", [0, 1, 2], "-bsf:v", "noise=amount=20000");
+        Assert.Equal(180, altered.Pts.Count);
+        Assert.Throws<OutputVerificationException>(() => JoinProof.CheckPackets(altered, outputs));
+        var dropped = await JoinAsync("dropped", [0, 1, 2], "-bsf:v", "noise=dropamount=40");
+        Assert.True(dropped.Pts.Count < 180);
+        var short_ = Assert.Throws<OutputVerificationException>(() => JoinProof.CheckPackets(dropped, outputs));
+        Assert.Contains($"the joined video has {dropped.Pts.Count} packets, its chunks 180", short_.Message);
     }
 }

@@ -60,6 +60,17 @@ public sealed class JobGraphTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ProbeSucceeds_TheAudioWeighsItsDurationInChunkFrames_ForLongestFirstDispatch()
+    {
+        _h.Options.Chunking.AudioFramesPerSecond = 2;
+        var job = await PlannedJobAsync();
+
+        var tasks = await TasksAsync(job.Id);
+        Assert.Equal(24ul, tasks.Single(t => t.Kind == TaskKind.Audio).Work.WeightFrames); // 12 s: after the 120-frame chunks
+        Assert.All(tasks.Where(t => t.Kind == TaskKind.Chunk), c => Assert.True(c.Work.Chunk.FrameCount > 24));
+    }
+
+    [Fact]
     public async Task EveryChunkAndAudioSucceed_QueueTheStitchWithTheirFrames()
     {
         var job = await PlannedJobAsync();
@@ -109,6 +120,41 @@ public sealed class JobGraphTests : IAsyncLifetime
 
         stitch = (await TasksAsync(job.Id)).Single(t => t.Kind == TaskKind.Stitch);
         Assert.Equal((TaskState.Queued, 360ul), (stitch.State, stitch.Work.Stitch.ExpectedFrames));
+    }
+
+    [Fact]
+    public async Task ChunksSucceedInAnyOrder_TheStitchCarriesTheirVerifiedOutputsInChunkOrder_AndARenderAgainReplacesOne()
+    {
+        var job = await PlannedJobAsync();
+        static OutputInfo Verified(TaskRecord chunk, string sha) => new()
+        {
+            FrameCount = chunk.Work.Chunk.FrameCount, Sha256 = sha, SizeBytes = 1000 + chunk.Work.Chunk.Index,
+            ChunkProof = new ChunkProof { PacketDigest = "digest-" + sha, ParameterSetsSha256 = "SHA256:sets" },
+        };
+        var parts = (await TasksAsync(job.Id)).Where(t => t.Kind is TaskKind.Chunk or TaskKind.Audio).OrderByDescending(t => t.Id).ToList();
+        foreach (var part in parts)
+        {
+            var attempt = await AssignAsync(part.Id, "agent-a");
+            var output = part.Kind == TaskKind.Chunk ? Verified(part, $"sha-{part.Work.Chunk.Index}") : new OutputInfo { DurationSeconds = 12 };
+            await _h.Attempts.CompleteAsync("agent-a", new TaskCompleted { AttemptId = attempt.Id, Output = output }, None);
+        }
+
+        var stitch = (await TasksAsync(job.Id)).Single(t => t.Kind == TaskKind.Stitch);
+        Assert.Equal(["sha-0", "sha-1", "sha-2"], stitch.Work.Stitch.ChunkOutputs.Select(o => o.Sha256));
+        Assert.Equal("digest-sha-1", stitch.Work.Stitch.ChunkOutputs[1].ChunkProof.PacketDigest);
+        Assert.Equal(360ul, stitch.Work.Stitch.ExpectedFrames);
+
+        var first = await AssignAsync(stitch.Id, "agent-b");
+        var failed = new TaskFailed { AttemptId = first.Id, FailureClass = FailureClass.Transient, Message = "chunk(s) 3 changed after they were verified" };
+        failed.DamagedChunks.Add(2);
+        await _h.Attempts.FailAsync("agent-b", failed, None);
+        var chunk = (await TasksAsync(job.Id)).Single(t => t.Kind == TaskKind.Chunk && t.Work.Chunk.Index == 2);
+        var again = await AssignAsync(chunk.Id, "agent-c");
+        await _h.Attempts.CompleteAsync("agent-c", new TaskCompleted { AttemptId = again.Id, Output = Verified(chunk, "sha-2-again") }, None);
+
+        stitch = (await TasksAsync(job.Id)).Single(t => t.Kind == TaskKind.Stitch);
+        Assert.Equal(TaskState.Queued, stitch.State);
+        Assert.Equal(["sha-0", "sha-1", "sha-2-again"], stitch.Work.Stitch.ChunkOutputs.Select(o => o.Sha256));
     }
 
     [Fact]
