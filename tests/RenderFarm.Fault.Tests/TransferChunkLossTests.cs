@@ -55,6 +55,7 @@ public sealed class TransferChunkLossTests(ITestOutputHelper output)
             await OutputFolder.AssertPublishedWholeAsync(target, LongFrames);
             Assert.Equal(done.Result.Sha256, await OutputFolder.Sha256Async(target));
             Assert.InRange(await Ffprobe.VideoDurationAsync(target), 20 - 1 / 30.0, 20 + 1 / 30.0);
-            Assert.False(Directory.Exists(farm.Media("out/.renderfarm-job-" + done.Id)), "the work folder is still there");
+            // The coordinator removes the job's work folder once the job's end is committed (and sweeps it again 5 s later).
+            await Eventually.UntilAsync(() => !Directory.Exists(farm.Media("out/.renderfarm-job-" + done.Id)), TimeSpan.FromSeconds(20), "the job's work folder to be removed");
         });
 }
