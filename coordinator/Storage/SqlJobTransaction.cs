@@ -57,6 +57,15 @@ internal sealed class SqlJobTransaction : IJobTransaction
 
     public async Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId) => Seen(await _reads.ClaimQueuedTaskAsync(taskId, cancellationToken));
 
+    public async Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds) =>
+        Seen(await _reads.ClaimQueuedTasksAsync(taskIds, cancellationToken));
+
+    public async Task<(AttemptRecord? Attempt, TaskRecord? Task)> FindAttemptWithTaskAsync(string attemptId)
+    {
+        var (attempt, task) = await _reads.FindAttemptWithTaskAsync(attemptId, cancellationToken);
+        return (Seen(attempt), Seen(task));
+    }
+
     public async Task<AttemptRecord?> FindAttemptAsync(string attemptId) => Seen(await _reads.FindAttemptAsync(attemptId, cancellationToken));
 
     public async Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId) => Seen(await _reads.GetTaskAttemptsAsync(taskId, cancellationToken));
