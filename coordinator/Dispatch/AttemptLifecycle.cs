@@ -49,11 +49,12 @@ public sealed class AttemptLifecycle(
         {
             waits.Clear();
             var claimed = new AttemptRecord?[claims.Count];
+            var queued = (await tx.ClaimQueuedTasksAsync(claims.Select(c => c.Task.Id).ToList())).ToDictionary(t => t.Id, StringComparer.Ordinal);
             for (var i = 0; i < claims.Count; i++)
             {
                 var (candidate, agentId) = claims[i];
-                var task = await tx.ClaimQueuedTaskAsync(candidate.Id);
-                if (task is null) continue;
+                // Each task is claimed once, even if it were listed twice.
+                if (!queued.Remove(candidate.Id, out var task)) continue;
                 var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
                     now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
                 await tx.InsertAttemptAsync(attempt);
@@ -102,14 +103,15 @@ public sealed class AttemptLifecycle(
         (Preset Preset, DateTimeOffset Start, ulong Frames) succeeded = default;
         var (fence, attempt) = await store.InTransactionAsync(async tx =>
         {
-            var attempt = await tx.FindAttemptAsync(report.AttemptId);
+            var (attempt, found) = await tx.FindAttemptWithTaskAsync(report.AttemptId);
             if (attempt is { Outcome: AttemptOutcome.Succeeded } && attempt.AgentId == agentId) return (Fence.Duplicate, attempt);
             if (!IsLiveLease(attempt, agentId)) return (Fence.Stale, attempt);
 
-            var task = await tx.FindTaskAsync(attempt!.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
+            var live = attempt!;
+            var task = found ?? throw new InvalidOperationException($"Task {live.TaskId} is missing.");
             // The stitch only copies frames the chunks rendered: counting them again would double the farm's throughput.
             var frames = task.Kind == TaskKind.Stitch ? 0 : (long)(report.Output?.FrameCount ?? 0);
-            await tx.UpdateAttemptAsync(attempt with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames });
+            await tx.UpdateAttemptAsync(live with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames });
             var done = task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None };
             if (task.Kind == TaskKind.Chunk && report.Output is { } chunkOutput)
             {
@@ -120,7 +122,7 @@ public sealed class AttemptLifecycle(
             }
 
             await tx.UpdateTaskAsync(done);
-            succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, attempt.StartTime, (ulong)frames);
+            succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, live.StartTime, (ulong)frames);
             switch (task.Kind)
             {
                 case TaskKind.Probe:
@@ -289,7 +291,7 @@ public sealed class AttemptLifecycle(
         {
             stop.Clear(); // the work may run again before it commits
             releaseAt = null;
-            var attempt = await tx.FindAttemptAsync(attemptId);
+            var (attempt, found) = await tx.FindAttemptWithTaskAsync(attemptId);
             if (attempt is not { Outcome: AttemptOutcome.Running } || !applies(attempt)) return null;
             await tx.UpdateAttemptAsync(attempt with
             {
@@ -300,7 +302,7 @@ public sealed class AttemptLifecycle(
                 ExitCode = exitCode,
                 LogTail = logTail is null ? attempt.LogTail : Truncate(logTail, 16000),
             });
-            var task = await tx.FindTaskAsync(attempt.TaskId) ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
+            var task = found ?? throw new InvalidOperationException($"Task {attempt.TaskId} is missing.");
             if (TaskStateMachine.IsTerminal(task.State)) return attempt;
             releaseAt = free || failureClass == FailureClass.Interrupted
                 ? await RequeueAsync(tx, task, attempt, failureClass, message, now, stop)

@@ -97,7 +97,16 @@ public interface IJobTransaction
     /// </summary>
     Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId);
 
+    /// <summary>
+    /// Of <paramref name="taskIds"/>, the tasks still QUEUED that no other coordinator is claiming, each locked as
+    /// <see cref="ClaimQueuedTaskAsync"/> would, read in one statement.
+    /// </summary>
+    Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds);
+
     Task<AttemptRecord?> FindAttemptAsync(string attemptId);
+
+    /// <summary>An attempt and its task, both locked as <see cref="FindAttemptAsync"/> and <see cref="FindTaskAsync"/> would, read in one statement; (null, null) when the attempt does not exist.</summary>
+    Task<(AttemptRecord? Attempt, TaskRecord? Task)> FindAttemptWithTaskAsync(string attemptId);
 
     Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId);
 

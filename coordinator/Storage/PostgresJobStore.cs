@@ -17,6 +17,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
     public const int DefaultWriters = 4;
 
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenerSource;
     private readonly ILogger<PostgresJobStore> _logger;
     private readonly string _origin = Guid.NewGuid().ToString("N");
     private readonly CancellationTokenSource _stopping = new();
@@ -27,7 +28,9 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
     public PostgresJobStore(string connectionString, ILogger<PostgresJobStore> logger, int writers = DefaultWriters) : base(SqlDialect.Postgres, writers)
     {
         ConnectionString = connectionString;
-        _dataSource = NpgsqlDataSource.Create(WithPreparedStatements(connectionString));
+        _dataSource = NpgsqlDataSource.Create(ForPool(connectionString));
+        // The notice connection holds a LISTEN: it is never handed back to the pool for other work.
+        _listenerSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         _logger = logger;
     }
 
@@ -62,13 +65,21 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
     }
 
     /// <summary>
-    /// The farm runs the same few dozen statements over and over: unless the connection string says otherwise,
-    /// Npgsql prepares them on each connection after their second use, so PostgreSQL parses and plans each once.
+    /// Unless the connection string says otherwise:
+    /// <list type="bullet">
+    /// <item>The farm runs the same few dozen statements over and over: Npgsql prepares them on each connection
+    /// after their second use, so PostgreSQL parses and plans each once.</item>
+    /// <item>A pooled connection is not reset when it goes back to the pool (<c>No Reset On Close</c>). The reset
+    /// is six statements (<c>RESET ALL</c>, <c>UNLISTEN *</c>, ...) that PostgreSQL runs before the next use, several
+    /// times per task; the store leaves no session state behind (no <c>SET</c>, no temporary tables; its advisory
+    /// locks are released explicitly or end with their transaction; the LISTEN connection is not pooled).</item>
+    /// </list>
     /// </summary>
-    private static string WithPreparedStatements(string connectionString)
+    private static string ForPool(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase) && builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 100;
+        if (!connectionString.Contains("Reset On Close", StringComparison.OrdinalIgnoreCase)) builder.NoResetOnClose = true;
         return builder.ConnectionString;
     }
 
@@ -114,7 +125,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
         {
             try
             {
-                await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+                await using var connection = await _listenerSource.OpenConnectionAsync(cancellationToken);
                 connection.Notification += (_, e) => OnNotice(e.Payload);
                 await connection.ExecuteAsync(null, $"LISTEN {PostgresNotices.Channel}", cancellationToken);
                 _listening.TrySetResult();
@@ -170,6 +181,7 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
         }
 
         await _dataSource.DisposeAsync();
+        await _listenerSource.DisposeAsync();
         _stopping.Dispose();
     }
 

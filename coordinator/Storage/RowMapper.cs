@@ -37,21 +37,24 @@ internal static class RowMapper
         r.IsDBNull(9) ? null : FromJson<Recurrence>(r.GetString(9)),
         r.IsDBNull(10) ? null : r.GetString(10));
 
-    public static TaskRecord ReadTask(DbDataReader r) => new(
-        r.GetString(0),
-        r.GetString(1),
-        (TaskState)r.GetInt32(2),
-        r.GetInt32(3),
-        r.GetInt64(4),
-        FromJson<Assignment>(r.GetString(5)),
-        TaskRequirements.Parse(r.GetString(6)),
-        r.GetInt32(7),
-        r.GetInt32(8),
-        r.GetInt32(9),
-        Time(r, 10),
-        (TaskWait)r.GetInt32(11),
-        new TaskLimits(TimeSpan.FromMilliseconds(r.GetInt64(12)), TimeSpan.FromMilliseconds(r.GetInt64(13))),
-        r.GetString(14).Length == 0 ? [] : r.GetString(14).Split(','));
+    public static TaskRecord ReadTask(DbDataReader r) => ReadTask(r, 0);
+
+    /// <summary>A task whose columns start at <paramref name="o"/> (after another table's, in a join).</summary>
+    public static TaskRecord ReadTask(DbDataReader r, int o) => new(
+        r.GetString(o + 0),
+        r.GetString(o + 1),
+        (TaskState)r.GetInt32(o + 2),
+        r.GetInt32(o + 3),
+        r.GetInt64(o + 4),
+        FromJson<Assignment>(r.GetString(o + 5)),
+        TaskRequirements.Parse(r.GetString(o + 6)),
+        r.GetInt32(o + 7),
+        r.GetInt32(o + 8),
+        r.GetInt32(o + 9),
+        Time(r, o + 10),
+        (TaskWait)r.GetInt32(o + 11),
+        new TaskLimits(TimeSpan.FromMilliseconds(r.GetInt64(o + 12)), TimeSpan.FromMilliseconds(r.GetInt64(o + 13))),
+        r.GetString(o + 14).Length == 0 ? [] : r.GetString(o + 14).Split(','));
 
     public static AttemptRecord ReadAttempt(DbDataReader r) => new(
         r.GetString(0),

@@ -7,6 +7,17 @@ namespace RenderFarm.Coordinator.Storage;
 /// </summary>
 public sealed record SqlDialect(string Name, string RowLock, string ClaimLock)
 {
+    /// <summary>
+    /// <c>column</c> is one of a list of ids given as one parameter (<see cref="IdList"/>), so the statement's text
+    /// and its prepared plan stay the same whatever the list's length: an array on PostgreSQL, a JSON array on SQLite.
+    /// </summary>
+    public string InIds(string column, string parameter) =>
+        Name == "postgres" ? $"{column} = ANY({parameter})" : $"{column} IN (SELECT value FROM json_each({parameter}))";
+
+    /// <summary>The value of the parameter <see cref="InIds"/> names.</summary>
+    public object IdList(IReadOnlyList<string> ids) =>
+        Name == "postgres" ? ids.ToArray() : System.Text.Json.JsonSerializer.Serialize(ids);
+
     /// <summary>Embedded: writers are serialised in-process, so reads inside a transaction need no lock.</summary>
     public static readonly SqlDialect Sqlite = new("sqlite", "", "");
 

@@ -210,7 +210,7 @@ public abstract class SqlJobStore : IJobStore
             return new QueueCounts(jobs, tasks, oldest, await q.GetFinishedSinceAsync(finishedSince, cancellationToken));
         }, cancellationToken);
 
-    public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken)
+    public virtual async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken)
     {
         var connection = await OpenReaderAsync(cancellationToken);
         var healthy = false;

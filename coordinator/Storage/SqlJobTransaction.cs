@@ -7,7 +7,8 @@ namespace RenderFarm.Coordinator.Storage;
 /// <summary>
 /// The writes of one store transaction, in portable SQL over any ADO.NET connection. Writes are held and sent
 /// with the transaction's next read, or when the piece of work that made them ends (<see cref="FlushAsync"/>):
-/// see <see cref="PendingWrites"/>.
+/// see <see cref="PendingWrites"/>. Every job, task and attempt row the transaction reads or writes is kept as last
+/// seen, so an update sets only the columns it changes (<see cref="RowChanges"/>).
 /// </summary>
 internal sealed class SqlJobTransaction : IJobTransaction
 {
@@ -19,6 +20,9 @@ internal sealed class SqlJobTransaction : IJobTransaction
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _endedJobs = new(StringComparer.Ordinal);
     private bool _tasksQueued;
+    private readonly Dictionary<string, JobRecord> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TaskRecord> _tasks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AttemptRecord> _attempts = new(StringComparer.Ordinal);
 
     public SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
     {
@@ -39,21 +43,64 @@ internal sealed class SqlJobTransaction : IJobTransaction
         _tasksQueued |= taskState == Protos.V1.TaskState.Queued;
     }
 
-    public Task<JobRecord?> FindJobAsync(string jobId) => _reads.FindJobAsync(jobId, cancellationToken);
+    public async Task<JobRecord?> FindJobAsync(string jobId) => Seen(await _reads.FindJobAsync(jobId, cancellationToken));
 
-    public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId) => _reads.GetTasksAsync(jobId, cancellationToken);
+    public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId) => Seen(await _reads.GetTasksAsync(jobId, cancellationToken));
 
-    public Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks)> FindJobWithTasksAsync(string jobId) => _reads.FindJobWithTasksAsync(jobId, cancellationToken);
+    public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks)> FindJobWithTasksAsync(string jobId)
+    {
+        var (job, tasks) = await _reads.FindJobWithTasksAsync(jobId, cancellationToken);
+        return (Seen(job), Seen(tasks));
+    }
 
-    public Task<TaskRecord?> FindTaskAsync(string taskId) => _reads.FindTaskAsync(taskId, cancellationToken);
+    public async Task<TaskRecord?> FindTaskAsync(string taskId) => Seen(await _reads.FindTaskAsync(taskId, cancellationToken));
 
-    public Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId) => _reads.ClaimQueuedTaskAsync(taskId, cancellationToken);
+    public async Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId) => Seen(await _reads.ClaimQueuedTaskAsync(taskId, cancellationToken));
 
-    public Task<AttemptRecord?> FindAttemptAsync(string attemptId) => _reads.FindAttemptAsync(attemptId, cancellationToken);
+    public async Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds) =>
+        Seen(await _reads.ClaimQueuedTasksAsync(taskIds, cancellationToken));
 
-    public Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId) => _reads.GetTaskAttemptsAsync(taskId, cancellationToken);
+    public async Task<(AttemptRecord? Attempt, TaskRecord? Task)> FindAttemptWithTaskAsync(string attemptId)
+    {
+        var (attempt, task) = await _reads.FindAttemptWithTaskAsync(attemptId, cancellationToken);
+        return (Seen(attempt), Seen(task));
+    }
 
-    public Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId) => _reads.GetRunningAttemptsAsync(taskId, cancellationToken);
+    public async Task<AttemptRecord?> FindAttemptAsync(string attemptId) => Seen(await _reads.FindAttemptAsync(attemptId, cancellationToken));
+
+    public async Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId) => Seen(await _reads.GetTaskAttemptsAsync(taskId, cancellationToken));
+
+    public async Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId) => Seen(await _reads.GetRunningAttemptsAsync(taskId, cancellationToken));
+
+    private JobRecord? Seen(JobRecord? job)
+    {
+        if (job is not null) _jobs[job.Id] = job;
+        return job;
+    }
+
+    private TaskRecord? Seen(TaskRecord? task)
+    {
+        if (task is not null) _tasks[task.Id] = task;
+        return task;
+    }
+
+    private AttemptRecord? Seen(AttemptRecord? attempt)
+    {
+        if (attempt is not null) _attempts[attempt.Id] = attempt;
+        return attempt;
+    }
+
+    private IReadOnlyList<TaskRecord> Seen(IReadOnlyList<TaskRecord> tasks)
+    {
+        foreach (var task in tasks) _tasks[task.Id] = task;
+        return tasks;
+    }
+
+    private IReadOnlyList<AttemptRecord> Seen(IReadOnlyList<AttemptRecord> attempts)
+    {
+        foreach (var attempt in attempts) _attempts[attempt.Id] = attempt;
+        return attempts;
+    }
 
     public Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId) => _reads.GetDependentJobIdsAsync(jobId, cancellationToken);
 
@@ -77,6 +124,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
         _writes.Add("INSERT INTO rf_attempt_logs (attempt_id, log_offset, length, text) VALUES (@id, @offset, @length, @text)",
             [("@id", attempt.Id), ("@offset", size), ("@length", take), ("@text", System.Text.Encoding.UTF8.GetString(text, skip, take))]);
         _writes.Add("UPDATE rf_attempts SET log_size = @size WHERE id = @id", [("@id", attempt.Id), ("@size", size + take)]);
+        if (_attempts.TryGetValue(attempt.Id, out var seen)) _attempts[attempt.Id] = seen with { LogSize = size + take };
         return Task.FromResult(size + take);
     }
 
@@ -86,12 +134,16 @@ internal sealed class SqlJobTransaction : IJobTransaction
         ON CONFLICT (id) DO UPDATE SET draining = @draining, drain_reason = @reason, update_time = @now
         """, ("@id", agentId), ("@draining", draining ? 1 : 0), ("@reason", reason), ("@now", ToMillis(now)));
 
-    public Task RenewLeaseAsync(string attemptId, DateTimeOffset until) => Defer(
-        "UPDATE rf_attempts SET lease_expiry = @until WHERE id = @id", ("@id", attemptId), ("@until", ToMillis(until)));
+    public Task RenewLeaseAsync(string attemptId, DateTimeOffset until)
+    {
+        if (_attempts.TryGetValue(attemptId, out var seen)) _attempts[attemptId] = seen with { LeaseExpiry = until };
+        return Defer("UPDATE rf_attempts SET lease_expiry = @until WHERE id = @id", ("@id", attemptId), ("@until", ToMillis(until)));
+    }
 
     public async Task<int> ExtendRunningLeasesAsync(DateTimeOffset until)
     {
         await _writes.FlushAsync();
+        _attempts.Clear();
         return await connection.ExecuteAsync(transaction,
             "UPDATE rf_attempts SET lease_expiry = @until WHERE outcome = @running AND lease_expiry < @until", cancellationToken,
             ("@until", ToMillis(until)), ("@running", (int)Protos.V1.AttemptOutcome.Running));
@@ -112,6 +164,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task InsertJobAsync(JobRecord job)
     {
         Changed(job.Id);
+        _jobs[job.Id] = job;
         return Defer($"INSERT INTO rf_jobs ({JobColumns}) VALUES (@id, @seq, @spec, @state, @create, @start, @end, @error, @result, @recurrence, @recurringJob)",
             JobParameters(job));
     }
@@ -120,6 +173,12 @@ internal sealed class SqlJobTransaction : IJobTransaction
     {
         Changed(job.Id);
         if (JobStateRollup.IsTerminal(job.State)) _endedJobs.Add(job.Id);
+        if (_jobs.TryGetValue(job.Id, out var before))
+        {
+            _jobs[job.Id] = job;
+            return Update("job", "rf_jobs", job.Id, RowChanges.Of(before, job));
+        }
+
         return DeferOne("job", job.Id, "UPDATE rf_jobs SET spec = @spec, state = @state, start_time = @start, end_time = @end, error = @error, result = @result, recurrence = @recurrence WHERE id = @id",
             JobParameters(job));
     }
@@ -127,6 +186,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task InsertTaskAsync(TaskRecord task)
     {
         Changed(task.JobId, task.State);
+        _tasks[task.Id] = task;
         return Defer($"INSERT INTO rf_tasks ({TaskColumns}) VALUES (@id, @job, @state, @priority, @seq, @work, @req, @failed, @lost, @max, @notBefore, @waitingFor, @maxRun, @stall, @blocked)",
             TaskParameters(task));
     }
@@ -134,6 +194,12 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task UpdateTaskAsync(TaskRecord task)
     {
         Changed(task.JobId, task.State);
+        if (_tasks.TryGetValue(task.Id, out var before))
+        {
+            _tasks[task.Id] = task;
+            return Update("task", "rf_tasks", task.Id, RowChanges.Of(before, task));
+        }
+
         return DeferOne("task", task.Id, "UPDATE rf_tasks SET state = @state, priority = @priority, work = @work, requirements = @req, failed_attempts = @failed, lost_attempts = @lost, max_retries = @max, not_before = @notBefore, waiting_for = @waitingFor, max_run_ms = @maxRun, stall_ms = @stall, blocked_agents = @blocked WHERE id = @id",
             TaskParameters(task));
     }
@@ -141,6 +207,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task InsertAttemptAsync(AttemptRecord attempt)
     {
         Changed(attempt.JobId);
+        _attempts[attempt.Id] = attempt;
         return Defer($"INSERT INTO rf_attempts ({AttemptColumns}) VALUES (@id, @task, @job, @agent, @outcome, @start, @lease, @end, @class, @error, @exit, @log, @frames, @logSize)",
             AttemptParameters(attempt));
     }
@@ -148,8 +215,22 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task UpdateAttemptAsync(AttemptRecord attempt)
     {
         Changed(attempt.JobId);
+        if (_attempts.TryGetValue(attempt.Id, out var before))
+        {
+            _attempts[attempt.Id] = attempt;
+            return Update("attempt", "rf_attempts", attempt.Id, RowChanges.Of(before, attempt));
+        }
+
         return DeferOne("attempt", attempt.Id, "UPDATE rf_attempts SET outcome = @outcome, lease_expiry = @lease, end_time = @end, failure_class = @class, error = @error, exit_code = @exit, log_tail = @log, frames = @frames WHERE id = @id",
             AttemptParameters(attempt));
+    }
+
+    /// <summary>Sets the changed columns of a row this transaction has seen (it exists: nothing to write when nothing changed).</summary>
+    private Task Update(string what, string table, string id, List<(string Column, object? Value)> set)
+    {
+        if (set.Count == 0) return Task.CompletedTask;
+        var (sql, parameters) = RowChanges.Update(table, id, set);
+        return DeferOne(what, id, sql, parameters);
     }
 
     private static (string, object?)[] JobParameters(JobRecord j) =>

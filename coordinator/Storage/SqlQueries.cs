@@ -39,6 +39,21 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id AND state = @queued{dialect.ClaimLock}", ReadTask, ct,
             ("@id", taskId), ("@queued", (int)TaskState.Queued))).FirstOrDefault();
 
+    /// <summary>Of <paramref name="taskIds"/>, the tasks still QUEUED that no other transaction is claiming, each locked as <see cref="ClaimQueuedTaskAsync"/>, in one statement.</summary>
+    public async Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds, CancellationToken ct) =>
+        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE {dialect.InIds("id", "@ids")} AND state = @queued ORDER BY id{dialect.ClaimLock}", ReadTask, ct,
+            ("@ids", dialect.IdList(taskIds)), ("@queued", (int)TaskState.Queued));
+
+    /// <summary>An attempt and its task, read (and locked inside a transaction) by one statement.</summary>
+    public async Task<(AttemptRecord? Attempt, TaskRecord? Task)> FindAttemptWithTaskAsync(string attemptId, CancellationToken ct)
+    {
+        var attemptColumns = AttemptColumns.Split(", ");
+        var columns = string.Join(", ", attemptColumns.Select(c => "a." + c).Concat(TaskColumns.Split(", ").Select(c => "t." + c)));
+        var rows = await Query($"SELECT {columns} FROM rf_attempts a JOIN rf_tasks t ON t.id = a.task_id WHERE a.id = @id{Lock}",
+            r => (ReadAttempt(r), ReadTask(r, attemptColumns.Length)), ct, ("@id", attemptId));
+        return rows.Count == 0 ? (null, null) : rows[0];
+    }
+
     public async Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken ct) =>
         (await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE id = @id{Lock}", ReadAttempt, ct, ("@id", attemptId))).FirstOrDefault();
 

@@ -5,6 +5,8 @@
 # the postmaster and its backends, per task drained), then with
 # every agent holding a task and Q more jobs queued: ListJobs / GetQueueStats p99 and the coordinator's memory.
 # usage: scripts/bench/dispatch.sh [agents=1000] [jobs=20000] [queue_jobs=100000] [stores="sqlite postgres"]
+# With RENDERFARM_PG_STATEMENTS=N, PostgreSQL loads pg_stat_statements (nested statements too, so trigger
+# bodies count) and the N statements with the most server time during the run are printed after its figures.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -35,12 +37,15 @@ for store in $stores; do
   db_pid=0
   if [ "$store" = postgres ]; then
     if [ -z "$pg_dir" ]; then
+      [ -n "${RENDERFARM_PG_STATEMENTS:-}" ] && export RENDERFARM_PG_OPTIONS="${RENDERFARM_PG_OPTIONS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
       pg=$(scripts/lib/ensure-postgres.sh start)
       pg_server=$(echo "$pg" | head -1)
       pg_dir=$(echo "$pg" | tail -1)
     fi
     db="bench_$RANDOM"
-    psql "postgresql://farm@127.0.0.1:$(echo "$pg_server" | sed 's/.*Port=\([0-9]*\).*/\1/')/postgres" -qc "CREATE DATABASE $db"
+    pg_url="postgresql://farm@127.0.0.1:$(echo "$pg_server" | sed 's/.*Port=\([0-9]*\).*/\1/')"
+    psql "$pg_url/postgres" -qc "CREATE DATABASE $db"
+    [ -n "${RENDERFARM_PG_STATEMENTS:-}" ] && psql "$pg_url/$db" -qc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"
     db_pid=$(head -1 "$pg_dir/data/postmaster.pid" 2>/dev/null || echo 0)
     store_args=(--Store:Provider=Postgres "--Store:ConnectionString=${pg_server/Database=postgres/Database=$db}")
   fi
@@ -65,6 +70,13 @@ for store in $stores; do
     --coordinator "http://127.0.0.1:$port" --pid "$coordinator" --db-pid "$db_pid" --media "$dir/media" \
     --agents "$agents" --jobs "$jobs" --queue-jobs "$queue_jobs" | tee "$dir/results.txt" | sed "s/^/$store /"
   echo "load=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$dir/results.txt"
+  if [ "$store" = postgres ] && [ -n "${RENDERFARM_PG_STATEMENTS:-}" ]; then
+    echo "-- PostgreSQL statements by server time (ms), all phases of the run --" >&2
+    psql "$pg_url/$db" -P pager=off -c "SELECT round(total_exec_time::numeric, 0) AS total_ms, calls, round((total_exec_time / calls)::numeric, 4) AS ms_per_call,
+      rows, toplevel AS top, left(regexp_replace(query, '\s+', ' ', 'g'), 150) AS query
+      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      ORDER BY total_exec_time DESC LIMIT ${RENDERFARM_PG_STATEMENTS}" >&2
+  fi
   kill "$coordinator" 2>/dev/null || true
   wait "$coordinator" 2>/dev/null || true
 done
