@@ -52,12 +52,11 @@ public sealed class AttemptLifecycle(
             for (var i = 0; i < claims.Count; i++)
             {
                 var (candidate, agentId) = claims[i];
-                var task = await tx.ClaimQueuedTaskAsync(candidate.Id);
+                var task = await tx.AssignQueuedTaskAsync(candidate.Id);
                 if (task is null) continue;
                 var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
                     now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
                 await tx.InsertAttemptAsync(attempt);
-                await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null, WaitingFor = TaskWait.None });
                 var job = await JobRollup.ApplyAsync(tx, task.JobId, now);
                 if (task.FailedAttempts + task.LostAttempts == 0) waits.Add(now - (job.Spec.StartTime?.ToDateTimeOffset() is { } start && start > job.CreateTime ? start : job.CreateTime));
                 claimed[i] = attempt;

@@ -97,6 +97,13 @@ public interface IJobTransaction
     /// </summary>
     Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId);
 
+    /// <summary>
+    /// Moves the task from QUEUED to ASSIGNED (no wait, no start time left) and returns it as it now is; null when it
+    /// is no longer QUEUED or another coordinator is claiming it (as <see cref="ClaimQueuedTaskAsync"/>). One statement
+    /// where the database allows it.
+    /// </summary>
+    Task<TaskRecord?> AssignQueuedTaskAsync(string taskId);
+
     Task<AttemptRecord?> FindAttemptAsync(string attemptId);
 
     Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId);

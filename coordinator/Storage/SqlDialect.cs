@@ -7,8 +7,17 @@ namespace RenderFarm.Coordinator.Storage;
 /// </summary>
 public sealed record SqlDialect(string Name, string RowLock, string ClaimLock)
 {
-    /// <summary>Embedded: writers are serialised in-process, so reads inside a transaction need no lock.</summary>
-    public static readonly SqlDialect Sqlite = new("sqlite", "", "");
+    /// <summary>
+    /// Embedded: writers are serialised in-process, so reads inside a transaction need no lock, and a QUEUED task is
+    /// assigned by one <c>UPDATE ... RETURNING</c>.
+    /// </summary>
+    public static readonly SqlDialect Sqlite = new("sqlite", "", "") { AssignsByUpdate = true };
+
+    /// <summary>
+    /// A QUEUED task moves to ASSIGNED in one statement that returns the row (<c>UPDATE ... WHERE state = QUEUED
+    /// RETURNING</c>); otherwise it is read with <see cref="ClaimLock"/> and then updated.
+    /// </summary>
+    public bool AssignsByUpdate { get; init; }
 
     /// <summary>
     /// Several coordinators: a row read in order to change it is locked (<c>FOR UPDATE</c>); a QUEUED task is

@@ -14,6 +14,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     private readonly DbConnection connection;
     private readonly DbTransaction transaction;
     private readonly CancellationToken cancellationToken;
+    private readonly SqlDialect _dialect;
     private readonly PendingWrites _writes;
     private readonly SqlQueries _reads;
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
@@ -22,7 +23,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
 
     public SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
     {
-        (this.connection, this.transaction, this.cancellationToken) = (connection, transaction, cancellationToken);
+        (this.connection, this.transaction, this.cancellationToken, _dialect) = (connection, transaction, cancellationToken, dialect);
         _writes = new PendingWrites(connection, transaction, cancellationToken);
         _reads = new SqlQueries(connection, transaction, dialect, _writes);
     }
@@ -48,6 +49,21 @@ internal sealed class SqlJobTransaction : IJobTransaction
     public Task<TaskRecord?> FindTaskAsync(string taskId) => _reads.FindTaskAsync(taskId, cancellationToken);
 
     public Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId) => _reads.ClaimQueuedTaskAsync(taskId, cancellationToken);
+
+    public async Task<TaskRecord?> AssignQueuedTaskAsync(string taskId)
+    {
+        if (_dialect.AssignsByUpdate)
+        {
+            var assigned = await _reads.AssignQueuedTaskAsync(taskId, cancellationToken);
+            if (assigned is not null) Changed(assigned.JobId, assigned.State);
+            return assigned;
+        }
+
+        if (await _reads.ClaimQueuedTaskAsync(taskId, cancellationToken) is not { } task) return null;
+        var moved = task.MoveTo(Protos.V1.TaskState.Assigned) with { NotBefore = null, WaitingFor = TaskWait.None };
+        await UpdateTaskAsync(moved);
+        return moved;
+    }
 
     public Task<AttemptRecord?> FindAttemptAsync(string attemptId) => _reads.FindAttemptAsync(attemptId, cancellationToken);
 

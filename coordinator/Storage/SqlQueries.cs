@@ -39,6 +39,15 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id AND state = @queued{dialect.ClaimLock}", ReadTask, ct,
             ("@id", taskId), ("@queued", (int)TaskState.Queued))).FirstOrDefault();
 
+    /// <summary>
+    /// Moves the task from QUEUED to ASSIGNED and returns its row as updated; null when it was not QUEUED. For a database
+    /// whose writers are serialised (<see cref="SqlDialect.AssignsByUpdate"/>): the statement neither waits for nor skips
+    /// another transaction's lock.
+    /// </summary>
+    public async Task<TaskRecord?> AssignQueuedTaskAsync(string taskId, CancellationToken ct) =>
+        (await Query($"UPDATE rf_tasks SET state = @assigned, not_before = NULL, waiting_for = @none WHERE id = @id AND state = @queued RETURNING {TaskColumns}",
+            ReadTask, ct, ("@id", taskId), ("@assigned", (int)TaskState.Assigned), ("@none", (int)TaskWait.None), ("@queued", (int)TaskState.Queued))).FirstOrDefault();
+
     public async Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken ct) =>
         (await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE id = @id{Lock}", ReadAttempt, ct, ("@id", attemptId))).FirstOrDefault();
 
