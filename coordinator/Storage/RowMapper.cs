@@ -16,12 +16,6 @@ internal static class RowMapper
 
     public static string ToJson(IMessage message) => Formatter.Format(message);
 
-    /// <summary>Texts of job specs and task assignments kept parsed: about the jobs in flight on a busy farm.</summary>
-    public const int ParsedCacheCapacity = 1024;
-
-    private static readonly ParsedJsonCache<JobSpec> Specs = new(ParsedCacheCapacity);
-    private static readonly ParsedJsonCache<Assignment> Assignments = new(ParsedCacheCapacity);
-
     public static T FromJson<T>(string json) where T : IMessage<T>, new() => JsonParser.Default.Parse<T>(json);
 
     public static long ToMillis(DateTimeOffset time) => time.ToUnixTimeMilliseconds();
@@ -32,7 +26,7 @@ internal static class RowMapper
 
     public static JobRecord ReadJob(DbDataReader r) => new(
         r.GetString(0),
-        Specs.Parse(r.GetString(2)),
+        FromJson<JobSpec>(r.GetString(2)),
         (JobState)r.GetInt32(3),
         r.GetInt64(1),
         Time(r, 4)!.Value,
@@ -49,7 +43,7 @@ internal static class RowMapper
         (TaskState)r.GetInt32(2),
         r.GetInt32(3),
         r.GetInt64(4),
-        Assignments.Parse(r.GetString(5)),
+        FromJson<Assignment>(r.GetString(5)),
         TaskRequirements.Parse(r.GetString(6)),
         r.GetInt32(7),
         r.GetInt32(8),
