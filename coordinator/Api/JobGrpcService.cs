@@ -64,13 +64,14 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
     {
         var jobId = RequireJobId(request.JobId);
         using var subscription = events.Subscribe(jobId);
-        var record = await catalog.GetAsync(jobId, context.CancellationToken);
+        var job = await view.BuildAsync(await catalog.GetAsync(jobId, context.CancellationToken), context.CancellationToken);
         while (true)
         {
-            await responseStream.WriteAsync(new WatchJobResponse { Job = await view.BuildAsync(record, context.CancellationToken) }, context.CancellationToken);
-            if (JobStateRollup.IsTerminal(record.State)) return;
+            await responseStream.WriteAsync(new WatchJobResponse { Job = job }, context.CancellationToken);
+            if (JobStateRollup.IsTerminal(job.State)) return;
             await subscription.WaitAsync(context.CancellationToken);
-            record = await catalog.GetAsync(jobId, context.CancellationToken);
+            // Read once per change: the job with its tasks and attempts, as of one commit.
+            job = (await view.FindAsync(jobId, context.CancellationToken))?.Job ?? throw new JobNotFoundException(jobId);
         }
     }
 

@@ -27,10 +27,11 @@ public sealed partial class WorkFolderCleaner(IJobStore store, MediaRoots roots,
             {
                 try
                 {
-                    var job = await store.FindJobAsync(jobId, stoppingToken);
-                    if (job is null || !JobStateRollup.IsTerminal(job.State)) continue;
+                    // Only a chunked job (one with a probe task) has a work folder: the tasks are read first, the job only then.
                     var output = (await store.GetTasksAsync(jobId, stoppingToken)).FirstOrDefault(t => t.Kind == TaskKind.Probe)?.Work.Output;
                     if (output is null) continue;
+                    var job = await store.FindJobAsync(jobId, stoppingToken);
+                    if (job is null || !JobStateRollup.IsTerminal(job.State)) continue;
                     var folder = roots.ToLocalPath(WorkFolders.For(jobId, output));
                     if (!Directory.Exists(folder)) continue;
                     Remove(jobId, folder);

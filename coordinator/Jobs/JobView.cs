@@ -11,7 +11,18 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
     {
         // One snapshot: the job, its tasks and their attempts as of the same commit, so states never disagree.
         var (stored, tasks, attempts) = await store.ReadJobAsync(record.Id, cancellationToken);
-        record = stored ?? record;
+        return await BuildAsync(stored ?? record, tasks, attempts, cancellationToken);
+    }
+
+    /// <summary>The job as <see cref="BuildAsync(JobRecord, CancellationToken)"/> shows it, read once by id; null when it does not exist.</summary>
+    public async Task<(Job Job, JobRecord Record)?> FindAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var (stored, tasks, attempts) = await store.ReadJobAsync(jobId, cancellationToken);
+        return stored is null ? null : (await BuildAsync(stored, tasks, attempts, cancellationToken), stored);
+    }
+
+    private async Task<Job> BuildAsync(JobRecord record, IReadOnlyList<TaskRecord> tasks, IReadOnlyList<AttemptRecord> attempts, CancellationToken cancellationToken)
+    {
         var job = Summary(record);
         var pending = tasks.Any(t => t.WaitingFor == TaskWait.Dependency) ? await PendingDependenciesAsync(record, cancellationToken) : [];
         foreach (var task in tasks.OrderBy(t => KindOrder(t.Kind)).ThenBy(t => t.Work.Chunk?.Index ?? 0))

@@ -15,6 +15,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     private readonly DbConnection connection;
     private readonly DbTransaction transaction;
     private readonly CancellationToken cancellationToken;
+    private readonly SqlDialect _dialect;
     private readonly PendingWrites _writes;
     private readonly SqlQueries _reads;
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
@@ -26,7 +27,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
 
     public SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
     {
-        (this.connection, this.transaction, this.cancellationToken) = (connection, transaction, cancellationToken);
+        (this.connection, this.transaction, this.cancellationToken, _dialect) = (connection, transaction, cancellationToken, dialect);
         _writes = new PendingWrites(connection, transaction, cancellationToken);
         _reads = new SqlQueries(connection, transaction, dialect, _writes);
     }

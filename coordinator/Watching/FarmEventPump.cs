@@ -85,9 +85,8 @@ public sealed class FarmEventPump(
 
     private async Task JobAsync(string jobId, CancellationToken cancellationToken)
     {
-        var record = await store.FindJobAsync(jobId, cancellationToken);
-        if (record is null) return;
-        var job = await view.BuildAsync(record, cancellationToken);
+        // One snapshot read: the job, its tasks and their attempts.
+        if (await view.FindAsync(jobId, cancellationToken) is not var (job, record)) return;
         var endAnnounced = _ended.Contains(jobId);
         var isNew = record.CreateTime >= _startTime;
         if (JobEventKinds.Classify(hub.FindJob(jobId), job, isNew, endAnnounced) is not { } kind) return;

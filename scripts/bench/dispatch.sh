@@ -7,6 +7,8 @@
 # usage: scripts/bench/dispatch.sh [agents=1000] [jobs=20000] [queue_jobs=100000] [stores="sqlite postgres"]
 # With RENDERFARM_PG_STATEMENTS=N, PostgreSQL loads pg_stat_statements (nested statements too, so trigger
 # bodies count) and the N statements with the most server time during the run are printed after its figures.
+# RENDERFARM_BENCH_COORDINATOR=path/to/renderfarm-coordinator.dll runs another build of the coordinator (to compare two
+# builds on the same machine state); the default is this tree's Release build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
@@ -26,7 +28,12 @@ cleanup() {
 trap cleanup EXIT
 
 scripts/lib/ensure-tools.sh >/dev/null
-dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
+# With RENDERFARM_BENCH_COORDINATOR the caller has built what it compares; only the load simulator is built here.
+if [ -n "${RENDERFARM_BENCH_COORDINATOR:-}" ]; then
+  [ -f tests/RenderFarm.LoadSim/bin/Release/net10.0/renderfarm-loadsim.dll ] || dotnet build tests/RenderFarm.LoadSim -c Release -nologo -v quiet >/dev/null
+else
+  dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 echo "machine: $(nproc) cores; $agents agents, $jobs jobs to drain, $queue_jobs jobs queued for the read test" >&2
 
@@ -56,7 +63,7 @@ for store in $stores; do
   Coordinator__Security__BootstrapOperatorKey=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
   export Coordinator__Security__EnrollmentToken Coordinator__Security__BootstrapOperatorKey
   export Agent__EnrollmentToken="$Coordinator__Security__EnrollmentToken" RENDERFARM_API_KEY="$Coordinator__Security__BootstrapOperatorKey"
-  dotnet "$repo/coordinator/bin/Release/net10.0/renderfarm-coordinator.dll" \
+  dotnet "${RENDERFARM_BENCH_COORDINATOR:-$repo/coordinator/bin/Release/net10.0/renderfarm-coordinator.dll}" \
     --Coordinator:Security:RequestsPerSecond=100000 --Coordinator:Security:RequestBurst=100000 \
     --Kestrel:Endpoints:Grpc:Url="http://127.0.0.1:$port" --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$(free_port)" \
     --Coordinator:DataDirectory="$dir/data" --Coordinator:MediaRoots:media="$dir/media" \
