@@ -1,3 +1,4 @@
+using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Tests.Support;
 using RenderFarm.Protos.V1;
 
