@@ -87,9 +87,10 @@ public sealed class SeveralCoordinatorsTests(ITestOutputHelper output)
             Assert.Equal(0, await watch.WaitForExitAsync(TimeSpan.FromSeconds(60)));
             Assert.Contains("lost the coordinator", watch.Error);
             Assert.Contains("reconnected", watch.Error);
+            // logs --follow polls: a poll in flight at the kill says "lost the coordinator", one sent after it simply
+            // reaches the second address. Either way it follows the render to its end.
             Assert.Equal(0, await logs.WaitForExitAsync(TimeSpan.FromSeconds(60)));
-            Assert.Contains("lost the coordinator", logs.Error);
-            Assert.False(string.IsNullOrWhiteSpace(logs.Output), "logs --follow printed no log");
+            Assert.Contains("[renderfarm] published", logs.Output);
             await Eventually.UntilAsync(() => Snapshots(top) > snapshotsBefore, TimeSpan.FromSeconds(30), "farmctl top to rejoin through the second coordinator");
             Assert.False(top.HasExited, "farmctl top ended: " + top.Error);
 
