@@ -8,7 +8,7 @@ namespace RenderFarm.Coordinator.Cluster;
 
 /// <summary>
 /// Writes this coordinator's agents to the shared database: at once (at most every 200 ms) when one joins, leaves or
-/// is drained, every <see cref="ClusterOptions.PresenceInterval"/> for the ones whose running work changed, and all of
+/// is drained, every <see cref="ClusterOptions.PresenceInterval"/> for the ones whose description changed, and all of
 /// them every <see cref="ClusterOptions.PresenceRefresh"/>; with each pass a heartbeat that says this coordinator is
 /// alive. When it stops, its agents are marked disconnected.
 /// </summary>
@@ -106,12 +106,21 @@ public sealed partial class AgentPresencePublisher(
         return info;
     }
 
-    /// <summary>What counts as a change: everything but the last-seen time and the load.</summary>
+    /// <summary>
+    /// What counts as a change: the agent's own description (name, slots, capabilities, versions, its drain), not its
+    /// running work, free slots or busy/idle state, which the other coordinators read from the attempts table
+    /// (<see cref="RemoteAgentView"/>); a busy farm would otherwise rewrite every agent's row at every pass. Nor the
+    /// last-seen time and the load, which a refresh brings up to date.
+    /// </summary>
     private static ByteString CompareKey(AgentInfo info)
     {
         var key = info.Clone();
         key.LastSeenTime = null;
         key.LoadAverage = 0;
+        key.RunningAttemptIds.Clear();
+        key.Running.Clear();
+        key.FreeSlots = 0;
+        key.State = AgentState.Unspecified;
         return key.ToByteString();
     }
 
