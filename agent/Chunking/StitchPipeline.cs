@@ -38,7 +38,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                 throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} already exists; set overwrite to replace it");
             }
 
-            var proven = JoinProof.Usable(request.Chunks, request.ChunkOutputs);
+            var proven = request.Proven;
             if (proven)
             {
                 await JoinProof.CheckChunkFilesAsync(request.Chunks, request.ChunkOutputs!, cancellationToken).ConfigureAwait(false);
@@ -158,7 +158,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
         var log = new FfmpegLog(_options.LogTailLines);
         // With proven chunks (one set of parameter sets, shared by all) the packets are copied as they are; the concat
         // demuxer's automatic conversion would otherwise repeat the parameter sets inside each chunk's first packet.
-        var concat = JoinProof.Usable(request.Chunks, request.ChunkOutputs) ? "-auto_convert 0 -f concat" : "-f concat";
+        var concat = request.Proven ? "-auto_convert 0 -f concat" : "-f concat";
         var arguments = FFMpegArguments.FromFileInput("chunks.ffconcat", verifyExists: false, o => o.WithCustomArgument(concat));
         if (audioName is not null) arguments = arguments.AddFileInput(audioName, verifyExists: false);
         var processor = arguments
@@ -219,7 +219,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                 throw new OutputVerificationException(string.Create(CultureInfo.InvariantCulture, $"the audio lasts {a.Seconds:0.###} s, the video {info.DurationSeconds:0.###} s"));
             }
 
-            if (JoinProof.Usable(request.Chunks, request.ChunkOutputs))
+            if (request.Proven)
             {
                 // Every chunk decoded cleanly in its own task; the joined video is exactly their packets with the same
                 // parameter sets, each chunk starting at a keyframe of a closed GOP: it decodes as they did.
@@ -237,7 +237,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             // With proofs the chunk files were shown to be the verified ones before the join: the join is at fault, and
             // the stitch retries. Without, a chunk damaged after its own check shows up here as decode errors, missing
             // frames or a short duration: decode each chunk to name it, so that it renders again.
-            if (JoinProof.Usable(request.Chunks, request.ChunkOutputs)) throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
+            if (request.Proven) throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
             var damaged = await DamagedChunksAsync(request.Chunks, ff, threads, cancellationToken).ConfigureAwait(false);
             if (damaged.Count > 0)
             {

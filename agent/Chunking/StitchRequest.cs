@@ -43,4 +43,8 @@ public sealed record StitchRequest(
     (double LastFrame, double LastStep)? SourceEnd = null,
     Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null,
     IReadOnlyList<OutputInfo>? ChunkOutputs = null,
-    SourceFacts? Source = null);
+    SourceFacts? Source = null)
+{
+    /// <summary>Whether every chunk comes with its proof, so the join is proven by packets rather than decoded.</summary>
+    public bool Proven => JoinProof.Usable(Chunks, ChunkOutputs);
+}

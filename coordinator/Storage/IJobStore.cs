@@ -92,14 +92,8 @@ public interface IJobTransaction
     Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks)> FindJobWithTasksAsync(string jobId);
 
     /// <summary>
-    /// The task when it is still QUEUED and no other coordinator is claiming it (PostgreSQL:
-    /// <c>FOR UPDATE SKIP LOCKED</c>); the row stays locked until this transaction ends.
-    /// </summary>
-    Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId);
-
-    /// <summary>
-    /// Of <paramref name="taskIds"/>, the tasks still QUEUED that no other coordinator is claiming, each locked as
-    /// <see cref="ClaimQueuedTaskAsync"/> would, read in one statement.
+    /// Of <paramref name="taskIds"/>, the tasks still QUEUED that no other coordinator is claiming (PostgreSQL:
+    /// <c>FOR UPDATE SKIP LOCKED</c>), read in one statement; their rows stay locked until this transaction ends.
     /// </summary>
     Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds);
 

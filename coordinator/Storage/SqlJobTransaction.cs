@@ -15,7 +15,6 @@ internal sealed class SqlJobTransaction : IJobTransaction
     private readonly DbConnection connection;
     private readonly DbTransaction transaction;
     private readonly CancellationToken cancellationToken;
-    private readonly SqlDialect _dialect;
     private readonly PendingWrites _writes;
     private readonly SqlQueries _reads;
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
@@ -27,7 +26,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
 
     public SqlJobTransaction(DbConnection connection, DbTransaction transaction, SqlDialect dialect, CancellationToken cancellationToken)
     {
-        (this.connection, this.transaction, this.cancellationToken, _dialect) = (connection, transaction, cancellationToken, dialect);
+        (this.connection, this.transaction, this.cancellationToken) = (connection, transaction, cancellationToken);
         _writes = new PendingWrites(connection, transaction, cancellationToken);
         _reads = new SqlQueries(connection, transaction, dialect, _writes);
     }
@@ -55,8 +54,6 @@ internal sealed class SqlJobTransaction : IJobTransaction
     }
 
     public async Task<TaskRecord?> FindTaskAsync(string taskId) => Seen(await _reads.FindTaskAsync(taskId, cancellationToken));
-
-    public async Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId) => Seen(await _reads.ClaimQueuedTaskAsync(taskId, cancellationToken));
 
     public async Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds) =>
         Seen(await _reads.ClaimQueuedTasksAsync(taskIds, cancellationToken));

@@ -34,12 +34,7 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken ct) =>
         (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id{Lock}", ReadTask, ct, ("@id", taskId))).FirstOrDefault();
 
-    /// <summary>The task if it is still QUEUED and no other transaction is claiming it; locked until the transaction ends.</summary>
-    public async Task<TaskRecord?> ClaimQueuedTaskAsync(string taskId, CancellationToken ct) =>
-        (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id AND state = @queued{dialect.ClaimLock}", ReadTask, ct,
-            ("@id", taskId), ("@queued", (int)TaskState.Queued))).FirstOrDefault();
-
-    /// <summary>Of <paramref name="taskIds"/>, the tasks still QUEUED that no other transaction is claiming, each locked as <see cref="ClaimQueuedTaskAsync"/>, in one statement.</summary>
+    /// <summary>Of <paramref name="taskIds"/>, the tasks still QUEUED that no other transaction is claiming, in one statement; locked until the transaction ends.</summary>
     public async Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds, CancellationToken ct) =>
         await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE {dialect.InIds("id", "@ids")} AND state = @queued ORDER BY id{dialect.ClaimLock}", ReadTask, ct,
             ("@ids", dialect.IdList(taskIds)), ("@queued", (int)TaskState.Queued));
