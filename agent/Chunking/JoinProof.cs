@@ -69,14 +69,21 @@ public static class JoinProof
     }
 
     /// <summary>
-    /// After the join: the joined video's packets are the chunks' verified packets, chunk after chunk, each chunk's run
-    /// starting with a keyframe.
+    /// After the join: the joined video carries the chunks' parameter sets, and its packets are the chunks' verified
+    /// packets, chunk after chunk, each chunk's run starting with a keyframe.
     /// </summary>
     /// <exception cref="OutputVerificationException">They are not.</exception>
     public static void CheckPackets(VideoPackets joined, IReadOnlyList<OutputInfo> outputs)
     {
         ArgumentNullException.ThrowIfNull(joined);
         ArgumentNullException.ThrowIfNull(outputs);
+        var parameterSets = outputs.Count > 0 ? outputs[0].ChunkProof.ParameterSetsSha256 : "";
+        if (!string.Equals(joined.ParameterSets, parameterSets, StringComparison.Ordinal))
+        {
+            throw new OutputVerificationException(
+                $"the joined video's codec parameter sets (SPS/PPS, {Shown(joined.ParameterSets)}) are not its chunks' ({Shown(parameterSets)})");
+        }
+
         var expected = outputs.Sum(o => (long)o.FrameCount);
         if (joined.Pts.Count != expected)
         {
@@ -101,6 +108,8 @@ public static class JoinProof
             start += count;
         }
     }
+
+    private static string Shown(string hash) => hash.Length == 0 ? "none" : hash;
 
     private static string Names(IEnumerable<uint> indexes) => string.Join(", ", indexes.Select(i => i + 1));
 }

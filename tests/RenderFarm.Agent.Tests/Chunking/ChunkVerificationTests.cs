@@ -160,7 +160,7 @@ public sealed class ChunkVerificationTests : IDisposable
     }
 
     [Fact]
-    public async Task JoinProof_JoinThatReordersAltersOrDropsPackets_IsCaught()
+    public async Task JoinProof_JoinWithOtherParameterSetsOrReorderedAlteredOrDroppedPackets_IsCaught()
     {
         var (_, chunks, _, outputs) = await RenderPartsAsync();
         async Task<VideoPackets> JoinAsync(string name, IEnumerable<int> order, params string[] args)
@@ -172,7 +172,11 @@ public sealed class ChunkVerificationTests : IDisposable
             return await VideoPackets.ReadAsync(joined, CancellationToken.None);
         }
 
-        JoinProof.CheckPackets(await JoinAsync("good", [0, 1, 2]), outputs);
+        var good = await JoinAsync("good", [0, 1, 2]);
+        Assert.Equal(outputs[0].ChunkProof.ParameterSetsSha256, good.ParameterSets);
+        JoinProof.CheckPackets(good, outputs);
+        var otherSets = Assert.Throws<OutputVerificationException>(() => JoinProof.CheckPackets(good with { ParameterSets = "SHA256:00" }, outputs));
+        Assert.Contains("the joined video's codec parameter sets (SPS/PPS, SHA256:00) are not its chunks'", otherSets.Message);
         var reordered = await JoinAsync("swapped", [0, 2, 1]);
         var swapped = Assert.Throws<OutputVerificationException>(() => JoinProof.CheckPackets(reordered, outputs));
         Assert.Contains("packets 60-119 are not chunk 2's verified packets", swapped.Message);
