@@ -10,7 +10,8 @@ public interface IRemoteAgents
 {
     /// <summary>
     /// Agents connected to other coordinators, and those last seen there. Each <see cref="AgentInfo"/> is as its
-    /// coordinator wrote it (running attempts by id only; the operator's drain is not part of it).
+    /// coordinator wrote it, with its state, free slots, running attempts (by id only) and the operator's drain as
+    /// the database has them.
     /// </summary>
     Task<IReadOnlyList<RemoteAgent>> ListAsync(CancellationToken cancellationToken);
 

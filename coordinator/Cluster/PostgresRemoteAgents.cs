@@ -1,15 +1,18 @@
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Cluster;
 
 /// <summary>
 /// The agents other coordinators wrote to the shared database. An agent whose coordinator's heartbeat is older than
-/// <see cref="ClusterOptions.PresenceTimeout"/> (or gone) is disconnected. Reads are shared for up to a second, so
-/// frequent callers (the farm event pump, GetQueueStats) cost one query a second between them.
+/// <see cref="ClusterOptions.PresenceTimeout"/> (or gone) is disconnected; a connected one shows its running attempts
+/// and the operator's drain as the database has them (<see cref="RemoteAgentView"/>). Reads are shared for up to a
+/// second, so frequent callers (the farm event pump, GetQueueStats, wait reasons) cost a few queries a second between them.
 /// </summary>
-public sealed class PostgresRemoteAgents(AgentPresenceStore presence, ClusterChannel channel, IOptions<ClusterOptions> options, TimeProvider time) : IRemoteAgents
+public sealed class PostgresRemoteAgents(
+    AgentPresenceStore presence, IJobStore store, ClusterChannel channel, IOptions<ClusterOptions> options, TimeProvider time) : IRemoteAgents
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -24,9 +27,22 @@ public sealed class PostgresRemoteAgents(AgentPresenceStore presence, ClusterCha
             if (Fresh() is { } shared) return shared;
             var now = time.GetUtcNow();
             var rows = await presence.ReadOthersAsync(channel.Origin, cancellationToken);
-            var agents = rows.Select(seen => new RemoteAgent(
-                AgentInfo.Parser.ParseFrom(ByteString.FromBase64(seen.Row.Info)),
-                seen.Row.Connected && seen.Heartbeat is { } beat && now - beat <= options.Value.PresenceTimeout)).ToList();
+            bool Live(AgentPresenceStore.Seen seen) => seen.Row.Connected && seen.Heartbeat is { } beat && now - beat <= options.Value.PresenceTimeout;
+            IReadOnlyDictionary<string, string> drained = NoDrains;
+            var byAgent = Array.Empty<string>().ToLookup(id => id);
+            if (rows.Any(Live))
+            {
+                drained = await store.GetDrainedAgentsAsync(cancellationToken);
+                byAgent = (await store.GetRunningAttemptsAsync(cancellationToken)).ToLookup(a => a.AgentId, a => a.Id, StringComparer.Ordinal);
+            }
+
+            var agents = rows.Select(seen =>
+            {
+                var written = AgentInfo.Parser.ParseFrom(ByteString.FromBase64(seen.Row.Info));
+                return Live(seen)
+                    ? new RemoteAgent(RemoteAgentView.Connected(written, byAgent[written.Id].ToList(), drained), true)
+                    : new RemoteAgent(RemoteAgentView.Disconnected(written), false);
+            }).ToList();
             _cached = (now, agents);
             return agents;
         }
@@ -41,6 +57,8 @@ public sealed class PostgresRemoteAgents(AgentPresenceStore presence, ClusterCha
         _cached = null;
         return channel.SendAsync([ClusterNotice.ForDrain(channel.Origin, agentId)], cancellationToken);
     }
+
+    private static readonly IReadOnlyDictionary<string, string> NoDrains = new Dictionary<string, string>();
 
     private IReadOnlyList<RemoteAgent>? Fresh() =>
         _cached is { } c && time.GetUtcNow() - c.At < CacheFor ? c.Agents : null;

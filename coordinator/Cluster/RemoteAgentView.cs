@@ -10,8 +10,8 @@ namespace RenderFarm.Coordinator.Cluster;
 public static class RemoteAgentView
 {
     /// <param name="mine">The ids of the agent's live attempts, from the attempts table.</param>
-    public static AgentInfo Connected(AgentInfo written, IReadOnlyList<string> mine, IReadOnlyDictionary<string, RunningAttempt> running,
-        IReadOnlyDictionary<string, string> drained)
+    /// <param name="drained">The operator's stored drains, by agent id.</param>
+    public static AgentInfo Connected(AgentInfo written, IReadOnlyList<string> mine, IReadOnlyDictionary<string, string> drained)
     {
         var info = written.Clone();
         if (drained.TryGetValue(info.Id, out var reason))
@@ -23,7 +23,7 @@ public static class RemoteAgentView
         info.RunningAttemptIds.Clear();
         info.RunningAttemptIds.AddRange(mine);
         info.Running.Clear();
-        info.Running.AddRange(mine.Select(id => running.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }));
+        info.Running.AddRange(mine.Select(id => new RunningAttempt { AttemptId = id }));
         info.FreeSlots = (uint)Math.Max(0, (int)info.Slots - mine.Count);
         info.State = info.Draining ? (mine.Count > 0 ? AgentState.Draining : AgentState.Drained)
             : mine.Count > 0 ? AgentState.Busy : AgentState.Idle;
@@ -37,6 +37,15 @@ public static class RemoteAgentView
         info.FreeSlots = 0;
         info.RunningAttemptIds.Clear();
         info.Running.Clear();
+        return info;
+    }
+
+    /// <summary>The agent with each running attempt's job, task and live progress, where this coordinator knows them.</summary>
+    public static AgentInfo WithDetails(AgentInfo listed, IReadOnlyDictionary<string, RunningAttempt> running)
+    {
+        var info = listed.Clone();
+        info.Running.Clear();
+        info.Running.AddRange(listed.RunningAttemptIds.Select(id => running.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }));
         return info;
     }
 }

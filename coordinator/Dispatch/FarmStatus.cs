@@ -14,18 +14,12 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
 {
     public async Task<IReadOnlyList<AgentInfo>> ListAgentsAsync(CancellationToken cancellationToken)
     {
-        var (attempts, running) = await RunningAttemptsAsync(cancellationToken);
+        var running = await RunningAttemptsAsync(cancellationToken);
         var listed = agents.Connected.Select(a => ToInfo(a, connected: true, running)).ToDictionary(a => a.Id, StringComparer.Ordinal);
         var others = await remote.ListAsync(cancellationToken);
-        if (others.Count > 0)
-        {
-            var drained = await store.GetDrainedAgentsAsync(cancellationToken);
-            var byAgent = attempts.ToLookup(a => a.AgentId, a => a.Id, StringComparer.Ordinal);
-            foreach (var other in others.Where(o => o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.Connected(other.Info, byAgent[other.Info.Id].ToList(), running, drained));
-        }
-
+        foreach (var other in others.Where(o => o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.WithDetails(other.Info, running));
         foreach (var departed in agents.Departed) listed.TryAdd(departed.Id, ToInfo(departed, connected: false, running));
-        foreach (var other in others.Where(o => !o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.Disconnected(other.Info));
+        foreach (var other in others.Where(o => !o.Connected)) listed.TryAdd(other.Info.Id, other.Info);
         return listed.Values.OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
     }
 
@@ -80,8 +74,8 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
-    /// <summary>Every live attempt, and each with its job's name and its task's latest progress, by attempt id.</summary>
-    private async Task<(IReadOnlyList<AttemptRecord> Attempts, IReadOnlyDictionary<string, RunningAttempt> Running)> RunningAttemptsAsync(CancellationToken cancellationToken)
+    /// <summary>Every live attempt with its job's name and its task's latest progress, by attempt id.</summary>
+    private async Task<IReadOnlyDictionary<string, RunningAttempt>> RunningAttemptsAsync(CancellationToken cancellationToken)
     {
         var attempts = await store.GetRunningAttemptsAsync(cancellationToken);
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -90,7 +84,7 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
             names[jobId] = (await store.FindJobAsync(jobId, cancellationToken))?.Spec.Name ?? "";
         }
 
-        return (attempts, attempts.ToDictionary(a => a.Id, a =>
+        return attempts.ToDictionary(a => a.Id, a =>
         {
             var live = progress.Get(a.TaskId);
             return new RunningAttempt
@@ -104,7 +98,7 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
                 Speed = live?.Speed ?? 0,
                 StartTime = Timestamp.FromDateTimeOffset(a.StartTime),
             };
-        }));
+        });
     }
 
     /// <summary>An agent this coordinator holds (or held), with its running attempts taken from <paramref name="attempts"/>.</summary>
@@ -135,6 +129,8 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
         info.Running.AddRange(connected ? running.Select(id => attempts.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }) : []);
         info.Tags.AddRange(session.Hello.Tags);
         info.Encoders.AddRange(session.Hello.Encoders);
+        info.Filters.AddRange(session.Hello.Filters);
+        info.MediaRoots.AddRange(session.Hello.MediaRoots);
         return info;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using RenderFarm.Coordinator.Cluster;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Protos.V1;
 using Kind = RenderFarm.Protos.V1.WaitReason.Types.Kind;
@@ -8,9 +9,10 @@ namespace RenderFarm.Coordinator.Dispatch;
 
 /// <summary>
 /// Answers "why is my job waiting": a WAITING task waits for a time or other jobs; a QUEUED one waits for an
-/// agent that has what it needs, is not draining, has not failed it too often, and has a free slot.
+/// agent that has what it needs, is not draining, has not failed it too often, and has a free slot. The agents are
+/// the whole farm's: this coordinator's and, with several coordinators, those the others hold.
 /// </summary>
-public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
+public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : IWaitExplainer
 {
     /// <summary>
     /// Busy or draining agents named in one reason. Every queued job carries its reason (in GetJob, ListJobs and
@@ -18,12 +20,24 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
     /// </summary>
     public const int MaxListedAgents = 10;
 
-    public WaitReason? Explain(TaskRecord task, IReadOnlyList<string> pendingDependencies) => task.State switch
+    public async ValueTask<WaitReason?> ExplainAsync(TaskRecord task, IReadOnlyList<string> pendingDependencies, CancellationToken cancellationToken) => task.State switch
     {
         TaskState.Waiting => ExplainWaiting(task, pendingDependencies),
-        TaskState.Queued => ExplainQueued(task),
+        TaskState.Queued => ExplainQueued(task, await CandidatesAsync(cancellationToken)),
         _ => null,
     };
+
+    /// <summary>Every connected agent of the farm; an agent that reconnected here counts once, as this coordinator's.</summary>
+    private async ValueTask<IReadOnlyList<WaitCandidate>> CandidatesAsync(CancellationToken cancellationToken)
+    {
+        var local = agents.Connected;
+        var candidates = local.Select(WaitCandidate.Of).ToList();
+        var others = await remote.ListAsync(cancellationToken);
+        if (others.Count == 0) return candidates;
+        var here = local.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+        candidates.AddRange(others.Where(o => o.Connected && !here.Contains(o.Info.Id)).Select(o => WaitCandidate.Of(o.Info)));
+        return candidates;
+    }
 
     private static WaitReason ExplainWaiting(TaskRecord task, IReadOnlyList<string> pending)
     {
@@ -44,9 +58,8 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
         }
     }
 
-    private WaitReason ExplainQueued(TaskRecord task)
+    private static WaitReason ExplainQueued(TaskRecord task, IReadOnlyList<WaitCandidate> connected)
     {
-        var connected = agents.Connected;
         if (connected.Count == 0) return Reason(Kind.NoAgents, "no agent is connected");
 
         var capable = connected.Where(a => a.CanRun(task.Requirements)).ToList();
@@ -72,7 +85,7 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
 
         if (open.All(a => a.FreeSlots <= 0))
         {
-            var busy = Reason(Kind.SlotsBusy, $"all {open.Sum(a => a.Hello.Slots)} slot(s) on {open.Count} capable agent(s) are busy");
+            var busy = Reason(Kind.SlotsBusy, $"all {open.Sum(a => a.Slots)} slot(s) on {open.Count} capable agent(s) are busy");
             busy.AgentIds.AddRange(open.Take(MaxListedAgents).Select(a => a.Id));
             return busy;
         }
@@ -80,12 +93,12 @@ public sealed class WaitExplainer(AgentRegistry agents) : IWaitExplainer
         return Reason(Kind.Dispatching, "a capable agent has a free slot; it is being handed over");
     }
 
-    private static string Missing(TaskRequirements needs, IReadOnlyCollection<AgentSession> connected)
+    private static string Missing(TaskRequirements needs, IReadOnlyList<WaitCandidate> connected)
     {
         var missing = new List<string>();
-        if (!connected.Any(a => a.Hello.Encoders.Contains(needs.Encoder))) missing.Add($"none has the encoder {needs.Encoder}");
-        missing.AddRange(needs.Filters.Where(f => !connected.Any(a => a.Hello.Filters.Contains(f))).Select(f => $"none has the filter {f}"));
-        missing.AddRange(needs.MediaRoots.Where(r => !connected.Any(a => a.Hello.MediaRoots.Contains(r))).Select(r => $"none reaches the media root '{r}'"));
+        if (!connected.Any(a => a.Encoders.Contains(needs.Encoder))) missing.Add($"none has the encoder {needs.Encoder}");
+        missing.AddRange(needs.Filters.Where(f => !connected.Any(a => a.Filters.Contains(f))).Select(f => $"none has the filter {f}"));
+        missing.AddRange(needs.MediaRoots.Where(r => !connected.Any(a => a.Transfers || a.MediaRoots.Contains(r))).Select(r => $"none reaches the media root '{r}'"));
         return missing.Count > 0 ? string.Join("; ", missing) : "no single agent has the encoder, filters and media roots together";
     }
 

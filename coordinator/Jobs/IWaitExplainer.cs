@@ -6,5 +6,5 @@ namespace RenderFarm.Coordinator.Jobs;
 public interface IWaitExplainer
 {
     /// <summary>Null for a task that is not QUEUED or WAITING.</summary>
-    WaitReason? Explain(TaskRecord task, IReadOnlyList<string> pendingDependencies);
+    ValueTask<WaitReason?> ExplainAsync(TaskRecord task, IReadOnlyList<string> pendingDependencies, CancellationToken cancellationToken);
 }

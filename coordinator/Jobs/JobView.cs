@@ -45,7 +45,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
                 view.Speed = live.Speed;
             }
 
-            view.WaitReason = waits.Explain(task, pending);
+            view.WaitReason = await waits.ExplainAsync(task, pending, cancellationToken);
             view.Attempts.AddRange(attempts.Where(a => a.TaskId == task.Id).Select(ToProto));
             job.Tasks.Add(view);
         }

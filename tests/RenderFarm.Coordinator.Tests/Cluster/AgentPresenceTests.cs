@@ -26,7 +26,7 @@ public sealed class AgentPresenceTests : IAsyncLifetime
         _dataSource = NpgsqlDataSource.Create(_store.ConnectionString);
         _presence = new AgentPresenceStore(_dataSource);
         _reader = new ClusterChannel(_dataSource, NullLogger<ClusterChannel>.Instance);
-        _remote = new PostgresRemoteAgents(_presence, _reader, Microsoft.Extensions.Options.Options.Create(new ClusterOptions { PresenceTimeout = TimeSpan.FromSeconds(15) }), _time);
+        _remote = new PostgresRemoteAgents(_presence, _store, _reader, Microsoft.Extensions.Options.Options.Create(new ClusterOptions { PresenceTimeout = TimeSpan.FromSeconds(15) }), _time);
     }
 
     public async Task DisposeAsync()

@@ -46,6 +46,8 @@ public sealed class FarmWideAgentsTests : IAsyncLifetime
             var agents = await WaitForAgentsAsync(farm, a => a.Count(x => x.State == AgentState.Idle) == 2);
             Assert.Equal(["agent-a", "agent-b"], agents.Select(a => a.Name));
             Assert.Equal([2u, 1u], agents.Select(a => a.FreeSlots));
+            Assert.All(agents, a => Assert.Equal(["media"], a.MediaRoots));
+            Assert.All(agents, a => Assert.Contains("libx264", a.Encoders));
             var stats = await farm.Farm.GetQueueStatsAsync(new GetQueueStatsRequest());
             Assert.Equal((2u, 3u, 0u), (stats.ConnectedAgents, stats.TotalSlots, stats.BusySlots));
         }
@@ -81,12 +83,40 @@ public sealed class FarmWideAgentsTests : IAsyncLifetime
         var waiting = await _a.WaitForJobAsync(job.Id, j => j.Tasks[0].WaitReason?.Kind == WaitReason.Types.Kind.AgentsDraining, TimeSpan.FromSeconds(20));
         Assert.Equal(JobState.Queued, waiting.State);
 
+        // The coordinator without agents explains the wait by the agent the other one holds, not "no agent is connected".
+        var reason = (await _b.Jobs.GetJobAsync(new GetJobRequest { JobId = job.Id })).Job.Tasks[0].WaitReason;
+        Assert.Equal(WaitReason.Types.Kind.AgentsDraining, reason.Kind);
+        Assert.Equal(["agent-a"], reason.AgentIds);
+        Assert.Contains("agent-a (swapping a disk)", reason.Message);
+
         var resumed = (await _b.Farm.ResumeAgentAsync(new ResumeAgentRequest { AgentId = "agent-a" })).Agent;
         Assert.False(resumed.Draining);
         var done = await _b.WaitForJobAsync(job.Id, j => j.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(90));
         Assert.True(done.State == JobState.Succeeded, done.Error);
         Assert.Equal("agent-a", done.Tasks[0].Attempts.Single().AgentId);
         Assert.Equal((long)done.Result.FrameCount, await Ffprobe.CountFramesAsync(done.Result.Path));
+    }
+
+    [Fact]
+    public async Task WaitReason_OnACoordinatorWithoutAgents_SaysTheOtherCoordinatorsAgentIsBusy()
+    {
+        await _a.StartAgentAsync("agent-a");
+        await WaitForAgentsAsync(_b, a => a.Any(x => x.Name == "agent-a" && x.State == AgentState.Idle));
+        // An HEVC delivery of 20 s keeps the only slot busy for longer than the checks below take.
+        var first = await SubmitAsync(_b, "long.mp4", TestClips.LongAsync(), Preset.HevcDelivery);
+        await _b.WaitForJobAsync(first.Id, j => j.State == JobState.Running, TimeSpan.FromSeconds(30));
+
+        var second = await SubmitAsync(_b, "short.mp4", TestClips.SdrAsync());
+        var waiting = await _b.WaitForJobAsync(second.Id, j => j.Tasks[0].WaitReason?.Kind == WaitReason.Types.Kind.SlotsBusy, TimeSpan.FromSeconds(20));
+
+        Assert.Equal(JobState.Queued, waiting.State);
+        Assert.Equal("all 1 slot(s) on 1 capable agent(s) are busy", waiting.Tasks[0].WaitReason.Message);
+        Assert.Equal(["agent-a"], waiting.Tasks[0].WaitReason.AgentIds);
+        var stats = await _b.Farm.GetQueueStatsAsync(new GetQueueStatsRequest());
+        Assert.Equal((1u, 1u, 1u), (stats.ConnectedAgents, stats.TotalSlots, stats.BusySlots));
+        await _b.Jobs.CancelJobAsync(new CancelJobRequest { JobId = first.Id });
+        var done = await _b.WaitForJobAsync(second.Id, j => j.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(90));
+        Assert.True(done.State == JobState.Succeeded, done.Error);
     }
 
     [Fact]
@@ -128,7 +158,7 @@ public sealed class FarmWideAgentsTests : IAsyncLifetime
         return agents;
     }
 
-    private static async Task<Job> SubmitAsync(FarmHost farm, string name, Task<string> clip)
+    private static async Task<Job> SubmitAsync(FarmHost farm, string name, Task<string> clip, Preset preset = Preset.H264Proxy540P)
     {
         var media = farm.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Coordinator:MediaRoots:media"]!;
         var input = Path.Combine(media, name);
@@ -140,7 +170,7 @@ public sealed class FarmWideAgentsTests : IAsyncLifetime
                 Name = name,
                 InputPath = input,
                 OutputPath = Path.Combine(media, "out-" + Path.GetFileNameWithoutExtension(name) + ".mp4"),
-                Output = new OutputSettings { Preset = Preset.H264Proxy540P },
+                Output = new OutputSettings { Preset = preset },
             },
         })).Job;
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Cluster;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Tests.Support;
@@ -72,7 +73,7 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
 
         var registry = new AgentRegistry();
         registry.Add(Agent("flaky"));
-        var reason = new WaitExplainer(registry).Explain(await _h.TaskOf(job.Id), []);
+        var reason = await new WaitExplainer(registry, new NoRemoteAgents()).ExplainAsync(await _h.TaskOf(job.Id), [], CancellationToken.None);
         Assert.Equal(WaitReason.Types.Kind.Blocklisted, reason!.Kind);
         Assert.Equal(["flaky"], reason.AgentIds);
     }
@@ -194,25 +195,62 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
         var job = await _h.SubmitAsync();
         var task = await _h.TaskOf(job.Id);
         var registry = new AgentRegistry();
-        var explainer = new WaitExplainer(registry);
+        var explainer = new WaitExplainer(registry, new NoRemoteAgents());
 
-        Assert.Equal(WaitReason.Types.Kind.NoAgents, explainer.Explain(task, [])!.Kind);
+        Assert.Equal(WaitReason.Types.Kind.NoAgents, (await explainer.ExplainAsync(task, [], CancellationToken.None))!.Kind);
 
         registry.Add(Agent("no-x264", encoders: ["libx265"]));
-        var noEncoder = explainer.Explain(task, [])!;
+        var noEncoder = (await explainer.ExplainAsync(task, [], CancellationToken.None))!;
         Assert.Equal(WaitReason.Types.Kind.NoCapableAgent, noEncoder.Kind);
         Assert.Contains("libx264", noEncoder.Message);
 
         var capable = Agent("capable");
         registry.Add(capable);
         capable.OperatorDrain = "disk swap";
-        Assert.Contains("disk swap", explainer.Explain(task, [])!.Message);
+        Assert.Contains("disk swap", (await explainer.ExplainAsync(task, [], CancellationToken.None))!.Message);
 
         capable.OperatorDrain = null;
-        Assert.Equal(WaitReason.Types.Kind.SlotsBusy, explainer.Explain(task, [])!.Kind);
+        Assert.Equal(WaitReason.Types.Kind.SlotsBusy, (await explainer.ExplainAsync(task, [], CancellationToken.None))!.Kind);
 
         capable.AddFreeSlots(1);
-        Assert.Equal(WaitReason.Types.Kind.Dispatching, explainer.Explain(task, [])!.Kind);
+        Assert.Equal(WaitReason.Types.Kind.Dispatching, (await explainer.ExplainAsync(task, [], CancellationToken.None))!.Kind);
+    }
+
+    [Fact]
+    public async Task WaitReasons_WeighTheAgentsOtherCoordinatorsHold()
+    {
+        var job = await _h.SubmitAsync();
+        var task = await _h.TaskOf(job.Id);
+        var remote = new FixedRemoteAgents();
+        var explainer = new WaitExplainer(new AgentRegistry(), remote);
+        async Task<WaitReason> Explain() => (await explainer.ExplainAsync(task, [], CancellationToken.None))!;
+
+        remote.Agents = [new RemoteAgent(Remote("gone", freeSlots: 1), Connected: false)];
+        Assert.Equal(WaitReason.Types.Kind.NoAgents, (await Explain()).Kind);
+
+        remote.Agents = [new RemoteAgent(Remote("hevc-only", freeSlots: 1, encoder: "libx265"), Connected: true)];
+        var noEncoder = await Explain();
+        Assert.Equal(WaitReason.Types.Kind.NoCapableAgent, noEncoder.Kind);
+        Assert.Contains("none has the encoder libx264", noEncoder.Message);
+
+        var elsewhere = Remote("elsewhere", freeSlots: 0);
+        remote.Agents = [new RemoteAgent(elsewhere, Connected: true)];
+        var busy = await Explain();
+        Assert.Equal((WaitReason.Types.Kind.SlotsBusy, "all 1 slot(s) on 1 capable agent(s) are busy"), (busy.Kind, busy.Message));
+        Assert.Equal(["elsewhere"], busy.AgentIds);
+
+        elsewhere.Draining = true;
+        elsewhere.DrainReason = "new GPU";
+        var draining = await Explain();
+        Assert.Equal(WaitReason.Types.Kind.AgentsDraining, draining.Kind);
+        Assert.Contains("elsewhere (new GPU)", draining.Message);
+
+        // A transfer agent needs no media root; one that is free takes the task.
+        var transfer = Remote("transfer", freeSlots: 1);
+        transfer.MediaRoots.Clear();
+        transfer.StorageMode = StorageMode.Transfer;
+        remote.Agents = [new RemoteAgent(elsewhere, Connected: true), new RemoteAgent(transfer, Connected: true)];
+        Assert.Equal(WaitReason.Types.Kind.Dispatching, (await Explain()).Kind);
     }
 
     [Fact]
@@ -223,7 +261,7 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
         var registry = new AgentRegistry();
         for (var i = 0; i < 1000; i++) registry.Add(Agent($"busy-{i:0000}"));
 
-        var busy = new WaitExplainer(registry).Explain(task, [])!;
+        var busy = (await new WaitExplainer(registry, new NoRemoteAgents()).ExplainAsync(task, [], CancellationToken.None))!;
 
         Assert.Equal(WaitReason.Types.Kind.SlotsBusy, busy.Kind);
         Assert.Equal("all 1000 slot(s) on 1000 capable agent(s) are busy", busy.Message);
@@ -235,6 +273,22 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
     {
         _h.Time.Advance(after);
         Assert.Empty(await _h.Attempts.RenewLeasesAsync(attempt.AgentId, [attempt.Id], None));
+    }
+
+    private static AgentInfo Remote(string name, uint freeSlots, string encoder = "libx264") => new()
+    {
+        Id = name, Name = name, Slots = 1, FreeSlots = freeSlots, Encoders = { encoder }, Filters = { "zscale" }, MediaRoots = { "media" },
+        StorageMode = StorageMode.Shared,
+    };
+
+    /// <summary>The agents another coordinator would list, as set by the test.</summary>
+    private sealed class FixedRemoteAgents : IRemoteAgents
+    {
+        public IReadOnlyList<RemoteAgent> Agents { get; set; } = [];
+
+        public Task<IReadOnlyList<RemoteAgent>> ListAsync(CancellationToken cancellationToken) => Task.FromResult(Agents);
+
+        public Task AnnounceDrainAsync(string agentId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private static AgentSession Agent(string name, string[]? encoders = null)
