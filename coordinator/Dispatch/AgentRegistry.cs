@@ -11,7 +11,7 @@ public sealed class AgentRegistry
     /// <summary>Raised with the agent's id when it joins, leaves, or is drained or resumed.</summary>
     public event Action<string>? Changed;
 
-    public IReadOnlyCollection<AgentSession> Connected => _connected.Values.ToList();
+    public IReadOnlyList<AgentSession> Connected => _connected.Values.ToList();
 
     public IReadOnlyCollection<AgentSession> Departed => _departed.Values.Where(d => !_connected.ContainsKey(d.Id)).ToList();
 

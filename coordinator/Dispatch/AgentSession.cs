@@ -8,7 +8,7 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// One connected agent: what it said in its hello, its free-slot credit, the attempts it runs, and the
 /// outbox that the single writer of its stream drains (a gRPC stream write is not thread-safe).
 /// </summary>
-public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
+public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) : IWaitCandidate
 {
     private readonly Channel<ConnectResponse> _outbox = Channel.CreateUnbounded<ConnectResponse>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, byte> _running = new();
@@ -89,10 +89,15 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime)
     /// kind of task: the files it reads come down as blobs and what it writes (an output, a chunk, the audio, the
     /// joined file) goes up into the coordinator's media roots.
     /// </summary>
-    public bool CanRun(Jobs.TaskRequirements requirements) =>
-        Hello.Encoders.Contains(requirements.Encoder)
-        && requirements.Filters.All(Hello.Filters.Contains)
-        && (Transfers || requirements.MediaRoots.All(Hello.MediaRoots.Contains));
+    public bool CanRun(Jobs.TaskRequirements requirements) => WaitCandidates.CanRun(this, requirements);
+
+    IReadOnlyCollection<string> IWaitCandidate.Encoders => Hello.Encoders;
+
+    IReadOnlyCollection<string> IWaitCandidate.Filters => Hello.Filters;
+
+    IReadOnlyCollection<string> IWaitCandidate.MediaRoots => Hello.MediaRoots;
+
+    int IWaitCandidate.Slots => (int)Hello.Slots;
 
     public void Send(ConnectResponse message) => _outbox.Writer.TryWrite(message);
 

@@ -4,30 +4,57 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Dispatch;
 
 /// <summary>
-/// A connected agent as the wait explainer weighs it, whether this coordinator holds its stream or another one does:
-/// what it can run, whether it is draining, and its slots.
+/// A connected agent as the wait explainer weighs it, whether this coordinator holds its stream
+/// (<see cref="AgentSession"/>) or another one does (<see cref="RemoteCandidate"/>): what it can run, whether it is
+/// draining, and its slots.
 /// </summary>
-public sealed record WaitCandidate(
-    string Id,
-    IReadOnlyCollection<string> Encoders,
-    IReadOnlyCollection<string> Filters,
-    IReadOnlyCollection<string> MediaRoots,
-    bool Transfers,
-    bool Draining,
-    string DrainReason,
-    int Slots,
-    int FreeSlots)
+public interface IWaitCandidate
 {
-    /// <summary>The same test the dispatcher applies (<see cref="AgentSession.CanRun"/>).</summary>
-    public bool CanRun(TaskRequirements needs) =>
-        Encoders.Contains(needs.Encoder) && needs.Filters.All(Filters.Contains) && (Transfers || needs.MediaRoots.All(MediaRoots.Contains));
+    string Id { get; }
 
-    public static WaitCandidate Of(AgentSession session) => new(
-        session.Id, session.Hello.Encoders, session.Hello.Filters, session.Hello.MediaRoots, session.Transfers,
-        session.Draining, session.DrainReason, (int)session.Hello.Slots, session.FreeSlots);
+    IReadOnlyCollection<string> Encoders { get; }
 
-    /// <summary>An agent another coordinator holds, as <see cref="Cluster.IRemoteAgents"/> lists it.</summary>
-    public static WaitCandidate Of(AgentInfo remote) => new(
-        remote.Id, remote.Encoders, remote.Filters, remote.MediaRoots, remote.StorageMode == StorageMode.Transfer,
-        remote.Draining, remote.DrainReason, (int)remote.Slots, (int)remote.FreeSlots);
+    IReadOnlyCollection<string> Filters { get; }
+
+    IReadOnlyCollection<string> MediaRoots { get; }
+
+    /// <summary>Its inputs and outputs travel over TransferService, so it needs no media root.</summary>
+    bool Transfers { get; }
+
+    bool Draining { get; }
+
+    string DrainReason { get; }
+
+    int Slots { get; }
+
+    int FreeSlots { get; }
+}
+
+public static class WaitCandidates
+{
+    /// <summary>The test the dispatcher applies: the encoder, every filter, and every media root unless it transfers.</summary>
+    public static bool CanRun(this IWaitCandidate agent, TaskRequirements needs) =>
+        agent.Encoders.Contains(needs.Encoder) && needs.Filters.All(agent.Filters.Contains) && (agent.Transfers || needs.MediaRoots.All(agent.MediaRoots.Contains));
+}
+
+/// <summary>An agent another coordinator holds, as <see cref="Cluster.IRemoteAgents"/> lists it.</summary>
+public sealed class RemoteCandidate(AgentInfo info) : IWaitCandidate
+{
+    public string Id => info.Id;
+
+    public IReadOnlyCollection<string> Encoders => info.Encoders;
+
+    public IReadOnlyCollection<string> Filters => info.Filters;
+
+    public IReadOnlyCollection<string> MediaRoots => info.MediaRoots;
+
+    public bool Transfers => info.StorageMode == StorageMode.Transfer;
+
+    public bool Draining => info.Draining;
+
+    public string DrainReason => info.DrainReason;
+
+    public int Slots => (int)info.Slots;
+
+    public int FreeSlots => (int)info.FreeSlots;
 }

@@ -28,15 +28,13 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
     };
 
     /// <summary>Every connected agent of the farm; an agent that reconnected here counts once, as this coordinator's.</summary>
-    private async ValueTask<IReadOnlyList<WaitCandidate>> CandidatesAsync(CancellationToken cancellationToken)
+    private async ValueTask<IReadOnlyList<IWaitCandidate>> CandidatesAsync(CancellationToken cancellationToken)
     {
         var local = agents.Connected;
-        var candidates = local.Select(WaitCandidate.Of).ToList();
         var others = await remote.ListAsync(cancellationToken);
-        if (others.Count == 0) return candidates;
+        if (others.Count == 0) return local;
         var here = local.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
-        candidates.AddRange(others.Where(o => o.Connected && !here.Contains(o.Info.Id)).Select(o => WaitCandidate.Of(o.Info)));
-        return candidates;
+        return [.. local, .. others.Where(o => o.Connected && !here.Contains(o.Info.Id)).Select(o => new RemoteCandidate(o.Info))];
     }
 
     private static WaitReason ExplainWaiting(TaskRecord task, IReadOnlyList<string> pending)
@@ -58,7 +56,7 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
         }
     }
 
-    private static WaitReason ExplainQueued(TaskRecord task, IReadOnlyList<WaitCandidate> connected)
+    private static WaitReason ExplainQueued(TaskRecord task, IReadOnlyList<IWaitCandidate> connected)
     {
         if (connected.Count == 0) return Reason(Kind.NoAgents, "no agent is connected");
 
@@ -93,7 +91,7 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
         return Reason(Kind.Dispatching, "a capable agent has a free slot; it is being handed over");
     }
 
-    private static string Missing(TaskRequirements needs, IReadOnlyList<WaitCandidate> connected)
+    private static string Missing(TaskRequirements needs, IReadOnlyList<IWaitCandidate> connected)
     {
         var missing = new List<string>();
         if (!connected.Any(a => a.Encoders.Contains(needs.Encoder))) missing.Add($"none has the encoder {needs.Encoder}");
