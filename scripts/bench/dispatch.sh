@@ -91,7 +91,7 @@ done
 # One table, a column per store (the figures above, side by side).
 echo
 printf '%-22s' figure; for store in $stores; do printf ' | %-48s' "$store"; done; echo
-for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu dispatch_cpu dispatch_cpu_warm loadsim_cpu dispatch_db_cpu submit_to_start_p50 submit_to_start_p99 \
+for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu dispatch_cpu dispatch_cpu_warm loadsim_cpu dispatch_db_cpu submit_to_start_p50 submit_to_start_p90 submit_to_start_p99 submit_to_start_max \
   queue_submit_rate queue_submit_cpu queued_jobs list_jobs_p99 list_queued_jobs_p99 queue_stats_p99 coordinator_rss coordinator_peak_rss load; do
   printf '%-22s' "$key"
   for store in $stores; do
