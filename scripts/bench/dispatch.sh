@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dispatch load: a coordinator and N simulated agents (real Connect streams that complete no-op tasks at once),
 # on SQLite and on PostgreSQL. For each store it prints dispatch throughput (tasks/s) while N agents drain a
-# queue of M tiny jobs, submit-to-start latency p50/p99 with idle agents, the coordinator's CPU (and PostgreSQL's:
+# queue of M tiny jobs, submit-to-start latency with idle agents (1,000 samples: p50/p90/p99/max, each split at the
+# SubmitJob answer, the slowest with their offsets, CPU second by second), the coordinator's CPU (and PostgreSQL's:
 # the postmaster and its backends, per task drained), then with
 # every agent holding a task and Q more jobs queued: ListJobs / GetQueueStats p99 and the coordinator's memory.
 # usage: scripts/bench/dispatch.sh [agents=1000] [jobs=20000] [queue_jobs=100000] [stores="sqlite postgres"]
