@@ -83,13 +83,13 @@ public sealed partial class PostgresJobStore : SqlJobStore, IClusterLink, IAsync
         return builder.ConnectionString;
     }
 
-    protected override async Task BeforeCommitAsync(DbConnection connection, DbTransaction transaction, StoreCommit summary)
+    /// <summary>The commit's notices, sent with the transaction's last writes (a notice is delivered only if the commit succeeds).</summary>
+    protected override IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> BeforeCommit(StoreCommit summary)
     {
-        if (summary.ChangedJobs.Count == 0 && !summary.TasksQueued) return;
+        if (summary.ChangedJobs.Count == 0 && !summary.TasksQueued) yield break;
         foreach (var payload in PostgresNotices.ForCommit(_origin, summary))
         {
-            await connection.ExecuteAsync(transaction, "SELECT pg_notify(@channel, @payload)", CancellationToken.None,
-                ("@channel", PostgresNotices.Channel), ("@payload", payload));
+            yield return ("SELECT pg_notify(@channel, @payload)", [("@channel", PostgresNotices.Channel), ("@payload", payload)]);
         }
     }
 

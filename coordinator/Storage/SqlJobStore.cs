@@ -58,8 +58,12 @@ public abstract class SqlJobStore : IJobStore
     /// <summary>Done with a read's connection; <paramref name="healthy"/> is false when the read failed.</summary>
     protected virtual ValueTask ReleaseReaderAsync(DbConnection connection, bool healthy) => connection.DisposeAsync();
 
-    /// <summary>Called inside the transaction, after all its work and before the commit (PostgreSQL announces the change there).</summary>
-    protected virtual Task BeforeCommitAsync(DbConnection connection, DbTransaction transaction, StoreCommit summary) => Task.CompletedTask;
+    /// <summary>
+    /// Statements that end every transaction, after all its work and before the commit (PostgreSQL announces the
+    /// change there). They are sent in the same batch as the last piece of work's writes, not in a round trip of
+    /// their own; a failure among them fails that piece of work, like its own writes.
+    /// </summary>
+    protected virtual IEnumerable<(string Sql, (string Name, object? Value)[] Parameters)> BeforeCommit(StoreCommit summary) => [];
 
     /// <summary>True for a failure that says nothing about the work but about its timing (a deadlock): the group runs again.</summary>
     protected virtual bool IsTransient(Exception exception) => false;
@@ -93,6 +97,11 @@ public abstract class SqlJobStore : IJobStore
                     try
                     {
                         await remaining[i].RunAsync(tx);
+                        if (i == remaining.Count - 1)
+                        {
+                            foreach (var (sql, parameters) in BeforeCommit(tx.Summary)) tx.AddStatement(sql, parameters);
+                        }
+
                         await tx.FlushAsync();
                     }
                     catch (Exception ex) when (!IsTransient(ex))
@@ -112,7 +121,6 @@ public abstract class SqlJobStore : IJobStore
                 }
 
                 var summary = tx.Summary;
-                await BeforeCommitAsync(connection, transaction, summary);
                 await transaction.CommitAsync(CancellationToken.None);
                 healthy = true;
                 try

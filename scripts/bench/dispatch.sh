@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dispatch load: a coordinator and N simulated agents (real Connect streams that complete no-op tasks at once),
 # on SQLite and on PostgreSQL. For each store it prints dispatch throughput (tasks/s) while N agents drain a
-# queue of M tiny jobs, submit-to-start latency p50/p99 with idle agents, the coordinator's CPU (and PostgreSQL's:
+# queue of M tiny jobs, submit-to-start latency with idle agents (1,000 samples: p50/p90/p99/max, each split at the
+# SubmitJob answer, the slowest with their offsets, CPU second by second), the coordinator's CPU (and PostgreSQL's:
 # the postmaster and its backends, per task drained), then with
 # every agent holding a task and Q more jobs queued: ListJobs / GetQueueStats p99 and the coordinator's memory.
 # usage: scripts/bench/dispatch.sh [agents=1000] [jobs=20000] [queue_jobs=100000] [stores="sqlite postgres"]
@@ -91,7 +92,7 @@ done
 # One table, a column per store (the figures above, side by side).
 echo
 printf '%-22s' figure; for store in $stores; do printf ' | %-48s' "$store"; done; echo
-for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu dispatch_cpu dispatch_cpu_warm loadsim_cpu dispatch_db_cpu submit_to_start_p50 submit_to_start_p99 \
+for key in agents_connected submit_rate submit_cpu dispatch_rate coordinator_cpu dispatch_cpu dispatch_cpu_warm loadsim_cpu dispatch_db_cpu submit_to_start_p50 submit_to_start_p90 submit_to_start_p99 submit_to_start_max \
   queue_submit_rate queue_submit_cpu queued_jobs list_jobs_p99 list_queued_jobs_p99 queue_stats_p99 coordinator_rss coordinator_peak_rss load; do
   printf '%-22s' "$key"
   for store in $stores; do

@@ -7,7 +7,7 @@ using Grpc.Net.Client;
 using RenderFarm.LoadSim;
 using RenderFarm.Protos.V1;
 
-// renderfarm-loadsim --coordinator URL --pid PID [--db-pid POSTMASTER_PID] --media DIR [--agents 1000] [--jobs 20000] [--latency-jobs 300] [--queue-jobs 100000]
+// renderfarm-loadsim --coordinator URL --pid PID [--db-pid POSTMASTER_PID] --media DIR [--agents 1000] [--jobs 20000] [--latency-jobs 1000] [--queue-jobs 100000]
 var options = Args.Parse(args);
 var coordinator = options.Get("coordinator", "http://127.0.0.1:7400");
 var pid = int.Parse(options.Get("pid", "0"), CultureInfo.InvariantCulture);
@@ -15,7 +15,7 @@ var dbPid = int.Parse(options.Get("db-pid", "0"), CultureInfo.InvariantCulture);
 var media = options.Get("media", "media");
 var agentCount = options.Int("agents", 1000);
 var jobCount = options.Int("jobs", 20000);
-var latencyJobs = options.Int("latency-jobs", 300);
+var latencyJobs = options.Int("latency-jobs", 1000);
 var queueJobs = options.Int("queue-jobs", 100000);
 
 Directory.CreateDirectory(Path.Combine(media, "out"));
@@ -118,20 +118,51 @@ if (dbPid > 0)
 // The simulated agents share the machine with the coordinator: what they cost is CPU the coordinator did not get.
 Print("loadsim_cpu", (Process.GetCurrentProcess().TotalProcessorTime - simDrainCpu).TotalMilliseconds / jobCount, "ms of load-simulator CPU per task");
 
-// 2. Submit-to-start with idle agents: one job at a time, from the SubmitJob call to the assignment arriving.
+// 2. Submit-to-start with idle agents: one job at a time, from the SubmitJob call to the assignment arriving. Each
+// sample is split at the SubmitJob answer (the submit's commit) and the rest (waking the dispatcher, the claim, the
+// stream write); the slowest samples are printed with their offset into the phase, to tie a spike to its cause.
 var latencies = new List<double>();
+var submits = new List<double>();
+var dispatches = new List<double>();
+var offsets = new List<double>();
+var phase = Stopwatch.GetTimestamp();
+// CPU of the coordinator and the database in each second of the phase: what else runs when a sample is slow.
+var cpuBySecond = new List<(double Coordinator, double Database)>();
+var lastCpu = (Coordinator: pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero, Database: dbPid > 0 ? ProcessStats.TreeCpuTime(dbPid) : TimeSpan.Zero);
+void SampleCpu()
+{
+    while (Ms(phase, Stopwatch.GetTimestamp()) >= 1000 * (cpuBySecond.Count + 1))
+    {
+        var now = (Coordinator: pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero, Database: dbPid > 0 ? ProcessStats.TreeCpuTime(dbPid) : TimeSpan.Zero);
+        cpuBySecond.Add(((now.Coordinator - lastCpu.Coordinator).TotalMilliseconds / 10, (now.Database - lastCpu.Database).TotalMilliseconds / 10));
+        lastCpu = now;
+    }
+}
+
 for (var i = 0; i < latencyJobs; i++)
 {
+    SampleCpu();
     var started = Stopwatch.GetTimestamp();
     var id = (await SubmitAsync(1, 1))[0];
+    var answered = Stopwatch.GetTimestamp();
     long at;
     while (!assignedAt.TryGetValue(id, out at)) await Task.Delay(1);
     latencies.Add(Ms(started, at));
+    submits.Add(Ms(started, answered));
+    dispatches.Add(Ms(answered, at));
+    offsets.Add(Ms(phase, started) / 1000);
     await Task.Delay(10);
 }
 
 Print("submit_to_start_p50", Percentiles.Of(latencies, 50), "ms");
+Print("submit_to_start_p90", Percentiles.Of(latencies, 90), "ms");
 Print("submit_to_start_p99", Percentiles.Of(latencies, 99), "ms");
+Print("submit_to_start_max", latencies.DefaultIfEmpty(double.NaN).Max(), "ms");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"submit_to_start_split=SubmitJob answered p50 {Percentiles.Of(submits, 50):0.0} / p99 {Percentiles.Of(submits, 99):0.0} ms; answer to assignment p50 {Percentiles.Of(dispatches, 50):0.0} / p99 {Percentiles.Of(dispatches, 99):0.0} ms"));
+Console.WriteLine("submit_to_start_cpu=coordinator / database % of one core, second by second: " + string.Join(" ", cpuBySecond.Take(12).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Coordinator:0}/{c.Database:0}"))));
+Console.WriteLine("submit_to_start_worst=" + string.Join("; ", Enumerable.Range(0, latencies.Count).OrderByDescending(i => latencies[i]).Take(6)
+    .Select(i => string.Create(CultureInfo.InvariantCulture, $"{latencies[i]:0.0} ms at {offsets[i]:0.00} s (submit {submits[i]:0.0} + dispatch {dispatches[i]:0.0})"))));
 
 // 3. A deep queue: every agent holds one task, the rest wait; reads must stay fast.
 foreach (var agent in agents) agent.Hold = true;

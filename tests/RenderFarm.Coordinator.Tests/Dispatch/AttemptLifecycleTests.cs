@@ -172,6 +172,22 @@ public sealed class AttemptLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RenewLeases_IdleAgentHeartbeat_CommitsNoTransaction()
+    {
+        var job = await _h.SubmitAsync();
+        await _h.AssignAsync(job.Id);
+        var commits = 0;
+        _h.Store.Committed += _ => Interlocked.Increment(ref commits);
+
+        var stale = await _h.Attempts.RenewLeasesAsync("agent-b", [], None);
+        await _h.Store.InTransactionAsync(_ => Task.FromResult(true), None);
+
+        Assert.Empty(stale);
+        // Only the transaction this test ran itself committed.
+        Assert.Equal(1, commits);
+    }
+
+    [Fact]
     public async Task Expire_MoreLossesThanFree_CountsAsFailedTry()
     {
         var job = await _h.SubmitAsync();

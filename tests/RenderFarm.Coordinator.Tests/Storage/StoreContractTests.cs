@@ -131,4 +131,51 @@ public sealed class StoreContractTests
         var commit = await heard.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal((job.Id, true), (Assert.Single(commit.ChangedJobs), commit.TasksQueued));
     }
+
+    [Fact]
+    public async Task FailingLastWorkOfAGroup_ItsChangesAreNotAnnounced_TheOthersAre()
+    {
+        await using var farm = await DomainHarness.ForAsync("postgres");
+        await using var other = await DomainHarness.NewPostgresStoreAsync(((PostgresJobStore)farm.Store).ConnectionString);
+        await other.InitializeAsync(CancellationToken.None);
+        var heard = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var heardGood = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var earlier = await farm.SubmitAsync("earlier");
+        other.Committed += c =>
+        {
+            foreach (var id in c.ChangedJobs) heard.Enqueue(id);
+            if (c.ChangedJobs.Contains("job-good-one")) heardGood.TrySetResult();
+        };
+
+        // Held, so the two pieces of work below share the next transaction, the broken one last: the notices of a
+        // transaction travel with its last piece of work's writes.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = farm.Store.InTransactionAsync(async _ =>
+        {
+            started.SetResult();
+            await release.Task;
+            return true;
+        }, CancellationToken.None);
+        await started.Task;
+        var good = farm.Store.InTransactionAsync(async tx =>
+        {
+            await tx.InsertJobAsync(earlier with { Id = "job-good-one", Seq = earlier.Seq + 1000 });
+            return true;
+        }, CancellationToken.None);
+        var broken = farm.Store.InTransactionAsync(async tx =>
+        {
+            // Fails when its batch runs: the row does not exist.
+            await tx.UpdateJobAsync(earlier with { Id = "job-never-stored", Error = "x" });
+            return true;
+        }, CancellationToken.None);
+        release.SetResult();
+
+        Assert.True(await held);
+        Assert.True(await good);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => broken);
+        await heardGood.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.NotNull(await farm.Store.FindJobAsync("job-good-one", CancellationToken.None));
+        Assert.DoesNotContain("job-never-stored", heard);
+    }
 }
