@@ -2,6 +2,7 @@ using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Security;
 
 if (KeysCommand.Matches(args)) return await KeysCommand.RunAsync(args);
+MallocArenas.Limit();
 
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.Services.AddCoordinator(builder.Configuration);
