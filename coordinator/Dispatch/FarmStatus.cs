@@ -78,11 +78,8 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
     private async Task<IReadOnlyDictionary<string, RunningAttempt>> RunningAttemptsAsync(CancellationToken cancellationToken)
     {
         var attempts = await store.GetRunningAttemptsAsync(cancellationToken);
-        var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var jobId in attempts.Select(a => a.JobId).Distinct())
-        {
-            names[jobId] = (await store.FindJobAsync(jobId, cancellationToken))?.Spec.Name ?? "";
-        }
+        var jobs = await store.FindJobsAsync(attempts.Select(a => a.JobId).Distinct().ToList(), cancellationToken);
+        var names = jobs.ToDictionary(j => j.Id, j => j.Spec.Name, StringComparer.Ordinal);
 
         return attempts.ToDictionary(a => a.Id, a =>
         {
@@ -92,7 +89,7 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
                 AttemptId = a.Id,
                 JobId = a.JobId,
                 TaskId = a.TaskId,
-                JobName = names[a.JobId],
+                JobName = names.GetValueOrDefault(a.JobId, ""),
                 Percent = live?.Percent ?? 0,
                 Fps = live?.Fps ?? 0,
                 Speed = live?.Speed ?? 0,

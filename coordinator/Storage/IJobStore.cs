@@ -19,6 +19,9 @@ public interface IJobStore
 
     Task<JobRecord?> FindJobAsync(string jobId, CancellationToken cancellationToken);
 
+    /// <summary>The jobs of <paramref name="jobIds"/> that exist, in one read (in no particular order).</summary>
+    Task<IReadOnlyList<JobRecord>> FindJobsAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken cancellationToken);

@@ -157,6 +157,9 @@ public abstract class SqlJobStore : IJobStore
     public Task<JobRecord?> FindJobAsync(string jobId, CancellationToken cancellationToken) =>
         Read(q => q.FindJobAsync(jobId, cancellationToken), cancellationToken);
 
+    public async Task<IReadOnlyList<JobRecord>> FindJobsAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        jobIds.Count == 0 ? [] : await Read(q => q.FindJobsAsync(jobIds, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken cancellationToken) =>
         Read(q => q.GetTasksAsync(jobId, cancellationToken), cancellationToken);
 

@@ -18,6 +18,9 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<JobRecord?> FindJobAsync(string jobId, CancellationToken ct) =>
         (await Query($"SELECT {JobColumns} FROM rf_jobs WHERE id = @id{Lock}", ReadJob, ct, ("@id", jobId))).FirstOrDefault();
 
+    public async Task<IReadOnlyList<JobRecord>> FindJobsAsync(IReadOnlyList<string> jobIds, CancellationToken ct) =>
+        await Query($"SELECT {JobColumns} FROM rf_jobs WHERE {dialect.InIds("id", "@ids")}", ReadJob, ct, ("@ids", dialect.IdList(jobIds)));
+
     public async Task<IReadOnlyList<TaskRecord>> GetTasksAsync(string jobId, CancellationToken ct) =>
         await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", ReadTask, ct, ("@id", jobId));
 

@@ -62,6 +62,21 @@ public sealed class StoreContractTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task FindJobs_ReadsTheExistingOnesOfAListInOneCall(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var jobs = new List<JobRecord>();
+        for (var i = 0; i < 3; i++) jobs.Add(await farm.SubmitAsync($"clip{i}"));
+
+        var found = await farm.Store.FindJobsAsync([jobs[2].Id, "job-missing", jobs[0].Id], CancellationToken.None);
+
+        Assert.Equal(new[] { jobs[0].Id, jobs[2].Id }.Order(), found.Select(j => j.Id).Order());
+        Assert.Equal("clip2", found.Single(j => j.Id == jobs[2].Id).Spec.Name);
+        Assert.Empty(await farm.Store.FindJobsAsync([], CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task TransientFailure_WaitsOutABackoff_KeepsItsLogAndDrainSurvives(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
