@@ -28,13 +28,11 @@ public sealed class PostgresRemoteAgents(
             var now = time.GetUtcNow();
             var rows = await presence.ReadOthersAsync(channel.Origin, cancellationToken);
             bool Live(AgentPresenceStore.Seen seen) => seen.Row.Connected && seen.Heartbeat is { } beat && now - beat <= options.Value.PresenceTimeout;
-            IReadOnlyDictionary<string, string> drained = NoDrains;
-            var byAgent = Array.Empty<string>().ToLookup(id => id);
-            if (rows.Any(Live))
-            {
-                drained = await store.GetDrainedAgentsAsync(cancellationToken);
-                byAgent = (await store.GetRunningAttemptsAsync(cancellationToken)).ToLookup(a => a.AgentId, a => a.Id, StringComparer.Ordinal);
-            }
+            // Drains and running attempts are read only when another coordinator holds a connected agent.
+            var anyLive = rows.Any(Live);
+            var drained = anyLive ? await store.GetDrainedAgentsAsync(cancellationToken) : NoDrains;
+            var byAgent = (anyLive ? await store.GetRunningAttemptsAsync(cancellationToken) : [])
+                .ToLookup(a => a.AgentId, a => a.Id, StringComparer.Ordinal);
 
             var agents = rows.Select(seen =>
             {

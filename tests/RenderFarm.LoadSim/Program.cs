@@ -128,12 +128,14 @@ var offsets = new List<double>();
 var phase = Stopwatch.GetTimestamp();
 // CPU of the coordinator and the database in each second of the phase: what else runs when a sample is slow.
 var cpuBySecond = new List<(double Coordinator, double Database)>();
-var lastCpu = (Coordinator: pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero, Database: dbPid > 0 ? ProcessStats.TreeCpuTime(dbPid) : TimeSpan.Zero);
+(TimeSpan Coordinator, TimeSpan Database) CpuNow() =>
+    (pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero, dbPid > 0 ? ProcessStats.TreeCpuTime(dbPid) : TimeSpan.Zero);
+var lastCpu = CpuNow();
 void SampleCpu()
 {
     while (Ms(phase, Stopwatch.GetTimestamp()) >= 1000 * (cpuBySecond.Count + 1))
     {
-        var now = (Coordinator: pid > 0 ? ProcessStats.CpuTime(pid) : TimeSpan.Zero, Database: dbPid > 0 ? ProcessStats.TreeCpuTime(dbPid) : TimeSpan.Zero);
+        var now = CpuNow();
         cpuBySecond.Add(((now.Coordinator - lastCpu.Coordinator).TotalMilliseconds / 10, (now.Database - lastCpu.Database).TotalMilliseconds / 10));
         lastCpu = now;
     }
