@@ -21,6 +21,21 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
         return stored is null ? null : (await BuildAsync(stored, tasks, attempts, cancellationToken), stored);
     }
 
+    /// <summary>
+    /// The jobs of <paramref name="jobIds"/> that exist, each as <see cref="FindAsync"/> shows it, all from one snapshot read
+    /// (watchers load every job that changed: a busy farm changes hundreds a second).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, (Job Job, JobRecord Record)>> FindManyAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
+    {
+        var found = new Dictionary<string, (Job Job, JobRecord Record)>(StringComparer.Ordinal);
+        foreach (var snapshot in await store.ReadJobsAsync(jobIds, cancellationToken))
+        {
+            found[snapshot.Job.Id] = (await BuildAsync(snapshot.Job, snapshot.Tasks, snapshot.Attempts, cancellationToken), snapshot.Job);
+        }
+
+        return found;
+    }
+
     private async Task<Job> BuildAsync(JobRecord record, IReadOnlyList<TaskRecord> tasks, IReadOnlyList<AttemptRecord> attempts, CancellationToken cancellationToken)
     {
         var job = Summary(record);

@@ -29,6 +29,13 @@ public interface IJobStore
     /// <summary>A job, its tasks and their attempts as of one commit (a read-only snapshot transaction); a null job when it does not exist.</summary>
     Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The jobs of <paramref name="jobIds"/> that exist, each with its tasks and their attempts, all as of one commit and in
+    /// three queries whatever their number (watchers load every job that changed; one read each was three queries a job).
+    /// In no particular order.
+    /// </summary>
+    Task<IReadOnlyList<JobSnapshot>> ReadJobsAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken);
+
     /// <summary>WAITING tasks that wait for a time (start time or backoff) and recurring jobs that still run.</summary>
     Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken);
 

@@ -221,21 +221,26 @@ public abstract class SqlJobStore : IJobStore
             return new QueueCounts(jobs, tasks, oldest, await q.GetFinishedSinceAsync(finishedSince, cancellationToken));
         }, cancellationToken);
 
-    public virtual async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken)
+    public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken) =>
+        (await ReadJobsAsync([jobId], cancellationToken)) is [var found] ? (found.Job, found.Tasks, found.Attempts) : (null, [], []);
+
+    public virtual async Task<IReadOnlyList<JobSnapshot>> ReadJobsAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
     {
+        if (jobIds.Count == 0) return [];
         var connection = await OpenReaderAsync(cancellationToken);
         var healthy = false;
         try
         {
             await using var transaction = await BeginSnapshotAsync(connection, cancellationToken);
             var reads = new PendingWrites(connection, transaction, cancellationToken);
+            var ids = _dialect.IdList(jobIds);
             var (jobs, tasks, attempts) = await reads.QueryAsync(
-                ($"SELECT {RowMapper.JobColumns} FROM rf_jobs WHERE id = @id", RowMapper.ReadJob, [("@id", jobId)]),
-                ($"SELECT {RowMapper.TaskColumns} FROM rf_tasks WHERE job_id = @id ORDER BY id", RowMapper.ReadTask, [("@id", jobId)]),
-                ($"SELECT {RowMapper.AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", RowMapper.ReadAttempt, [("@id", jobId)]));
+                ($"SELECT {RowMapper.JobColumns} FROM rf_jobs WHERE {_dialect.InIds("id", "@ids")}", RowMapper.ReadJob, [("@ids", ids)]),
+                ($"SELECT {RowMapper.TaskColumns} FROM rf_tasks WHERE {_dialect.InIds("job_id", "@ids")}", RowMapper.ReadTask, [("@ids", ids)]),
+                ($"SELECT {RowMapper.AttemptColumns} FROM rf_attempts WHERE {_dialect.InIds("job_id", "@ids")} ORDER BY start_time, id", RowMapper.ReadAttempt, [("@ids", ids)]));
             await transaction.CommitAsync(cancellationToken);
             healthy = true;
-            return (jobs.FirstOrDefault(), tasks, attempts);
+            return JobSnapshot.Assemble(jobs, tasks, attempts);
         }
         finally
         {

@@ -11,6 +11,7 @@ namespace RenderFarm.Coordinator.Watching;
 /// state and live progress, as JobService shows it) at most once per <see cref="FarmWatchOptions.JobEventInterval"/>;
 /// notes that arrive meanwhile are folded into that one load, so a busy render yields at most a few
 /// PROGRESSED events a second while a state change is never lost, only delayed by that interval at most.
+/// The jobs due at one moment are loaded together, in one snapshot read (three queries) per 200 jobs.
 /// Agents are compared with what the log last carried every <see cref="FarmWatchOptions.AgentPollInterval"/>,
 /// and at once when one joins, leaves or is nudged through <see cref="FarmEventHub.AgentChanged"/>.
 /// </summary>
@@ -24,6 +25,9 @@ public sealed class FarmEventPump(
     ILogger<FarmEventPump> logger) : BackgroundService
 {
     private const int SeedPageSize = 500;
+
+    /// <summary>The most jobs loaded in one snapshot read (a drain of tiny jobs changes hundreds in one pass).</summary>
+    private const int LoadBatch = 200;
     private static readonly JobState[] ActiveStates = [JobState.Waiting, JobState.Queued, JobState.Running];
 
     private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
@@ -46,11 +50,15 @@ public sealed class FarmEventPump(
                 else if (!_due.ContainsKey(change.Id)) _due[change.Id] = _lastLoad.TryGetValue(change.Id, out var last) ? Max(now, last + Interval) : now;
             }
 
-            foreach (var (jobId, _) in _due.Where(d => d.Value <= now).OrderBy(d => d.Value).ToList())
+            foreach (var jobIds in _due.Where(d => d.Value <= now).OrderBy(d => d.Value).Select(d => d.Key).Chunk(LoadBatch))
             {
-                _due.Remove(jobId);
-                _lastLoad[jobId] = now;
-                await GuardAsync(() => JobAsync(jobId, stoppingToken), jobId);
+                foreach (var jobId in jobIds)
+                {
+                    _due.Remove(jobId);
+                    _lastLoad[jobId] = now;
+                }
+
+                await GuardAsync(() => JobsAsync(jobIds, stoppingToken), jobIds.Length == 1 ? jobIds[0] : $"{jobIds.Length} jobs from {jobIds[0]}");
             }
 
             if (nextAgentPass <= now)
@@ -74,7 +82,8 @@ public sealed class FarmEventPump(
         while (true)
         {
             var page = await store.ListJobsAsync(ActiveStates, before, SeedPageSize, cancellationToken);
-            foreach (var record in page) jobs.Add(await view.BuildAsync(record, cancellationToken));
+            var found = await view.FindManyAsync(page.Select(r => r.Id).ToList(), cancellationToken);
+            jobs.AddRange(page.Where(r => found.ContainsKey(r.Id)).Select(r => found[r.Id].Job));
             if (page.Count < SeedPageSize) break;
             before = page[^1].Seq;
         }
@@ -83,15 +92,20 @@ public sealed class FarmEventPump(
         Log.Seeded(logger, jobs.Count);
     }
 
-    private async Task JobAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>Loads the jobs in one snapshot read and appends their events in the order given.</summary>
+    private async Task JobsAsync(string[] jobIds, CancellationToken cancellationToken)
     {
-        // One snapshot read: the job, its tasks and their attempts.
-        if (await view.FindAsync(jobId, cancellationToken) is not var (job, record)) return;
-        var endAnnounced = _ended.Contains(jobId);
-        var isNew = record.CreateTime >= _startTime;
-        if (JobEventKinds.Classify(hub.FindJob(jobId), job, isNew, endAnnounced) is not { } kind) return;
-        if (kind == JobEvent.Types.Kind.Finished) _ended.Add(jobId);
-        hub.Append(new JobEvent { Kind = kind, Job = job });
+        var found = await view.FindManyAsync(jobIds, cancellationToken);
+        foreach (var jobId in jobIds)
+        {
+            if (!found.TryGetValue(jobId, out var loaded)) continue;
+            var (job, record) = loaded;
+            var endAnnounced = _ended.Contains(jobId);
+            var isNew = record.CreateTime >= _startTime;
+            if (JobEventKinds.Classify(hub.FindJob(jobId), job, isNew, endAnnounced) is not { } kind) continue;
+            if (kind == JobEvent.Types.Kind.Finished) _ended.Add(jobId);
+            hub.Append(new JobEvent { Kind = kind, Job = job });
+        }
     }
 
     private async Task AgentsAsync(CancellationToken cancellationToken)

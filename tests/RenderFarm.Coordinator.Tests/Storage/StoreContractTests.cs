@@ -77,6 +77,31 @@ public sealed class StoreContractTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task ReadJobs_GivesEachExistingJobItsOwnTasksAndAttempts(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var jobs = new List<JobRecord>();
+        for (var i = 0; i < 3; i++) jobs.Add(await farm.SubmitAsync($"clip{i}"));
+        var first = await farm.AssignAsync(jobs[0].Id);
+        var third = await farm.AssignAsync(jobs[2].Id);
+
+        var read = await farm.Store.ReadJobsAsync([jobs[2].Id, "job-missing", jobs[1].Id, jobs[0].Id], CancellationToken.None);
+
+        Assert.Equal(jobs.Select(j => j.Id).Order(), read.Select(s => s.Job.Id).Order());
+        foreach (var (job, attempt) in new[] { (jobs[0], first), (jobs[1], null), (jobs[2], third) })
+        {
+            var snapshot = read.Single(s => s.Job.Id == job.Id);
+            Assert.Equal((await farm.TaskOf(job.Id)).Id, Assert.Single(snapshot.Tasks).Id);
+            Assert.Equal(attempt is null ? [] : [attempt.Id], snapshot.Attempts.Select(a => a.Id));
+        }
+
+        Assert.Equal((JobState.Running, JobState.Queued), (read.Single(s => s.Job.Id == jobs[0].Id).Job.State, read.Single(s => s.Job.Id == jobs[1].Id).Job.State));
+        Assert.Empty(await farm.Store.ReadJobsAsync([], CancellationToken.None));
+        Assert.Null((await farm.Store.ReadJobAsync("job-missing", CancellationToken.None)).Job);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task TransientFailure_WaitsOutABackoff_KeepsItsLogAndDrainSurvives(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
