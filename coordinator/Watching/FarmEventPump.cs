@@ -50,7 +50,7 @@ public sealed class FarmEventPump(
                 else if (!_due.ContainsKey(change.Id)) _due[change.Id] = _lastLoad.TryGetValue(change.Id, out var last) ? Max(now, last + Interval) : now;
             }
 
-            foreach (var jobIds in _due.Where(d => d.Value <= now).OrderBy(d => d.Value).Select(d => d.Key).Chunk(LoadBatch))
+            foreach (var jobIds in _due.Where(d => d.Value <= now).OrderBy(d => d.Value).Select(d => d.Key).ToList().Chunk(LoadBatch))
             {
                 foreach (var jobId in jobIds)
                 {
