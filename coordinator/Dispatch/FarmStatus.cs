@@ -10,7 +10,7 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// What operators read about the farm: its agents and its queue. The agents are this coordinator's and, with several
 /// coordinators, those the others hold (<see cref="IRemoteAgents"/>): an agent connected anywhere is listed as such.
 /// </summary>
-public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobStore store, LiveProgress progress, TimeProvider time)
+public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobStore store, RecentThroughput throughput, LiveProgress progress, TimeProvider time)
 {
     public async Task<IReadOnlyList<AgentInfo>> ListAgentsAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +30,8 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
     public async Task<GetQueueStatsResponse> GetQueueStatsAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var stored = await store.GetQueueCountsAsync(ThroughputWindows.Select(w => now - w).ToList(), cancellationToken);
+        var stored = await store.GetQueueCountsAsync(cancellationToken);
+        var finished = await throughput.GetAsync(cancellationToken);
         var oldest = stored.OldestQueued;
         var connected = agents.Connected;
         var local = connected.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
@@ -53,9 +54,9 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
             response.Tasks.Add(new TaskStateCount { State = state, Count = (uint)stored.Tasks.GetValueOrDefault(state) });
         }
 
-        for (var i = 0; i < ThroughputWindows.Length; i++)
+        for (var i = 0; i < RecentThroughput.Windows.Length; i++)
         {
-            var (window, (succeeded, failed, frames)) = (ThroughputWindows[i], stored.Finished[i]);
+            var (window, (succeeded, failed, frames)) = (RecentThroughput.Windows[i], finished[i]);
             response.Throughput.Add(new Throughput
             {
                 Window = Duration.FromTimeSpan(window),
@@ -70,7 +71,6 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
         return response;
     }
 
-    private static readonly TimeSpan[] ThroughputWindows = [TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(15)];
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

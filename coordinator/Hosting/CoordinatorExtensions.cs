@@ -47,6 +47,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<AgentDrains>();
         services.AddSingleton<IWaitExplainer, WaitExplainer>();
         services.AddSingleton<AgentConnection>();
+        services.AddSingleton<RecentThroughput>();
         services.AddSingleton<FarmStatus>();
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<Chunking.WorkFolderCleaner>();

@@ -60,15 +60,17 @@ public interface IJobStore
     /// <summary>The job whose task has been QUEUED the longest, and since when it was created.</summary>
     Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken);
 
-    /// <summary>Attempts that ended since a time: how many succeeded and failed, and the frames the successes rendered.</summary>
-    Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken);
+    /// <summary>
+    /// For each time of <paramref name="since"/>, the attempts that ended since then: how many succeeded and failed, and the
+    /// frames the successes rendered (one scan of the widest window).
+    /// </summary>
+    Task<IReadOnlyList<(int Succeeded, int Failed, long Frames)>> GetFinishedSinceAsync(IReadOnlyList<DateTimeOffset> since, CancellationToken cancellationToken);
 
     /// <summary>
     /// What queue statistics show, read on one connection: jobs and tasks by state (exact at the last commit, from
-    /// counters the database keeps), the oldest QUEUED task's job, and for each time in <paramref name="finishedSince"/>
-    /// the attempts that ended since then.
+    /// counters the database keeps) and the oldest QUEUED task's job.
     /// </summary>
-    Task<QueueCounts> GetQueueCountsAsync(IReadOnlyList<DateTimeOffset> finishedSince, CancellationToken cancellationToken);
+    Task<QueueCounts> GetQueueCountsAsync(CancellationToken cancellationToken);
 
     /// <summary>Up to <paramref name="maxBytes"/> bytes of an attempt's ffmpeg log from byte <paramref name="from"/>.</summary>
     Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken);
@@ -155,5 +157,4 @@ public sealed record StoreCommit(IReadOnlyCollection<string> ChangedJobs, bool T
 public sealed record QueueCounts(
     IReadOnlyDictionary<JobState, int> Jobs,
     IReadOnlyDictionary<TaskState, int> Tasks,
-    (string JobId, DateTimeOffset Since)? OldestQueued,
-    IReadOnlyList<(int Succeeded, int Failed, long Frames)> Finished);
+    (string JobId, DateTimeOffset Since)? OldestQueued);

@@ -210,15 +210,14 @@ public abstract class SqlJobStore : IJobStore
     public Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken cancellationToken) =>
         Read(q => q.FindOldestQueuedAsync(cancellationToken), cancellationToken);
 
-    public Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<(int Succeeded, int Failed, long Frames)>> GetFinishedSinceAsync(IReadOnlyList<DateTimeOffset> since, CancellationToken cancellationToken) =>
         Read(q => q.GetFinishedSinceAsync(since, cancellationToken), cancellationToken);
 
-    public Task<QueueCounts> GetQueueCountsAsync(IReadOnlyList<DateTimeOffset> finishedSince, CancellationToken cancellationToken) =>
+    public Task<QueueCounts> GetQueueCountsAsync(CancellationToken cancellationToken) =>
         Read(async q =>
         {
             var (jobs, tasks) = await CountStatesAsync(q, cancellationToken);
-            var oldest = await q.FindOldestQueuedAsync(cancellationToken);
-            return new QueueCounts(jobs, tasks, oldest, await q.GetFinishedSinceAsync(finishedSince, cancellationToken));
+            return new QueueCounts(jobs, tasks, await q.FindOldestQueuedAsync(cancellationToken));
         }, cancellationToken);
 
     public async Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks, IReadOnlyList<AttemptRecord> Attempts)> ReadJobAsync(string jobId, CancellationToken cancellationToken) =>

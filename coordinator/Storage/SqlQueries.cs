@@ -129,10 +129,6 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId, CancellationToken ct) =>
         await Query("SELECT job_id FROM rf_job_deps WHERE depends_on = @id ORDER BY job_id", r => r.GetString(0), ct, ("@id", jobId));
 
-    /// <summary>Attempts that ended since <paramref name="since"/>: succeeded, failed, and frames of the successes.</summary>
-    public async Task<(int Succeeded, int Failed, long Frames)> GetFinishedSinceAsync(DateTimeOffset since, CancellationToken ct) =>
-        (await GetFinishedSinceAsync([since], ct))[0];
-
     /// <summary>For each time, attempts that ended since then (one scan of the widest window).</summary>
     public async Task<IReadOnlyList<(int Succeeded, int Failed, long Frames)>> GetFinishedSinceAsync(IReadOnlyList<DateTimeOffset> since, CancellationToken ct)
     {

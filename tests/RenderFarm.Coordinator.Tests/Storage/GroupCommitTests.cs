@@ -35,7 +35,7 @@ public sealed class GroupCommitTests
         }
 
         Assert.Equal(attempts.Count, (await farm.Store.CountJobsByStateAsync(CancellationToken.None))[JobState.Succeeded]);
-        Assert.Equal((attempts.Count, 0, 24L * attempts.Count), await farm.Store.GetFinishedSinceAsync(farm.Time.GetUtcNow().AddMinutes(-1), CancellationToken.None));
+        Assert.Equal((attempts.Count, 0, 24L * attempts.Count), (await farm.Store.GetFinishedSinceAsync([farm.Time.GetUtcNow().AddMinutes(-1)], CancellationToken.None))[0]);
     }
 
     [Theory]

@@ -39,7 +39,7 @@ public sealed class StoreContractTests
         Assert.Equal((AttemptOutcome.Succeeded, "agent-a", 120L), (stored.Outcome, stored.AgentId, stored.Frames));
         Assert.Equal(1, (await farm.Store.CountJobsByStateAsync(CancellationToken.None))[JobState.Succeeded]);
         Assert.Equal(1, (await farm.Store.CountTasksByStateAsync(CancellationToken.None))[TaskState.Queued]);
-        Assert.Equal((1, 0, 120L), await farm.Store.GetFinishedSinceAsync(farm.Time.GetUtcNow().AddMinutes(-1), CancellationToken.None));
+        Assert.Equal((1, 0, 120L), (await farm.Store.GetFinishedSinceAsync([farm.Time.GetUtcNow().AddMinutes(-1)], CancellationToken.None))[0]);
         Assert.Equal(low.Id, (await farm.Store.FindOldestQueuedAsync(CancellationToken.None))!.Value.JobId);
         Assert.Equal(high.Seq, await farm.Store.GetMaxSeqAsync(CancellationToken.None));
     }
