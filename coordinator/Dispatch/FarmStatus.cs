@@ -71,7 +71,6 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
         return response;
     }
 
-
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Every live attempt with its job's name and its task's latest progress, by attempt id.</summary>

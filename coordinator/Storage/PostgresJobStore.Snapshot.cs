@@ -22,16 +22,16 @@ public sealed partial class PostgresJobStore
     public override async Task<IReadOnlyList<JobSnapshot>> ReadJobsAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) => jobIds.Count switch
     {
         0 => [],
-        1 => await SnapshotAsync(jobIds[0], "= $1", [], cancellationToken),
-        _ => await SnapshotAsync(jobIds.ToArray(), "= ANY($1)", [new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan")], cancellationToken),
+        1 => await SnapshotAsync(jobIds[0], "= $1", planEach: false, cancellationToken),
+        _ => await SnapshotAsync(jobIds.ToArray(), "= ANY($1)", planEach: true, cancellationToken),
     };
 
-    private async Task<IReadOnlyList<JobSnapshot>> SnapshotAsync(object ids, string match, NpgsqlBatchCommand[] settings, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<JobSnapshot>> SnapshotAsync(object ids, string match, bool planEach, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-        foreach (var setting in settings) batch.BatchCommands.Add(setting);
+        if (planEach) batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL plan_cache_mode = force_custom_plan"));
         batch.BatchCommands.Add(Read($"SELECT {RowMapper.JobColumns} FROM rf_jobs WHERE id {match}", ids));
         batch.BatchCommands.Add(Read($"SELECT {RowMapper.TaskColumns} FROM rf_tasks WHERE job_id {match}", ids));
         batch.BatchCommands.Add(Read($"SELECT {RowMapper.AttemptColumns} FROM rf_attempts WHERE job_id {match} ORDER BY start_time, id", ids));
