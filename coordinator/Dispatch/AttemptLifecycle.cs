@@ -49,6 +49,7 @@ public sealed class AttemptLifecycle(
         {
             waits.Clear();
             var claimed = new AttemptRecord?[claims.Count];
+            var firstTries = new List<string>();
             var queued = (await tx.ClaimQueuedTasksAsync(claims.Select(c => c.Task.Id).ToList())).ToDictionary(t => t.Id, StringComparer.Ordinal);
             for (var i = 0; i < claims.Count; i++)
             {
@@ -59,9 +60,15 @@ public sealed class AttemptLifecycle(
                     now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
                 await tx.InsertAttemptAsync(attempt);
                 await tx.UpdateTaskAsync(task.MoveTo(TaskState.Assigned) with { NotBefore = null, WaitingFor = TaskWait.None });
-                var job = await JobRollup.ApplyAsync(tx, task.JobId, now);
-                if (task.FailedAttempts + task.LostAttempts == 0) waits.Add(now - (job.Spec.StartTime?.ToDateTimeOffset() is { } start && start > job.CreateTime ? start : job.CreateTime));
+                if (task.FailedAttempts + task.LostAttempts == 0) firstTries.Add(task.JobId);
                 claimed[i] = attempt;
+            }
+
+            // Every job claimed from is rolled up from one read of them all, not one read each.
+            var jobs = await JobRollup.ApplyManyAsync(tx, claimed.OfType<AttemptRecord>().Select(a => a.JobId).ToList(), now);
+            foreach (var job in firstTries.Select(id => jobs[id]))
+            {
+                waits.Add(now - (job.Spec.StartTime?.ToDateTimeOffset() is { } start && start > job.CreateTime ? start : job.CreateTime));
             }
 
             return claimed;

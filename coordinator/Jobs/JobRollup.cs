@@ -12,7 +12,21 @@ internal static class JobRollup
     public static async Task<JobRecord> ApplyAsync(IJobTransaction tx, string jobId, DateTimeOffset now, string? error = null, OutputInfo? result = null)
     {
         var (found, tasks) = await tx.FindJobWithTasksAsync(jobId);
-        var job = found ?? throw new JobNotFoundException(jobId);
+        return await SaveAsync(tx, found ?? throw new JobNotFoundException(jobId), tasks, now, error, result);
+    }
+
+    /// <summary>Rolls up several jobs (no error or result to record) from one read of them all; answers each job as updated, by id.</summary>
+    public static async Task<IReadOnlyDictionary<string, JobRecord>> ApplyManyAsync(IJobTransaction tx, IReadOnlyCollection<string> jobIds, DateTimeOffset now)
+    {
+        var found = await tx.FindJobsWithTasksAsync(jobIds.Distinct(StringComparer.Ordinal).ToList());
+        var updated = new Dictionary<string, JobRecord>(StringComparer.Ordinal);
+        foreach (var (job, tasks) in found) updated[job.Id] = await SaveAsync(tx, job, tasks, now);
+        if (jobIds.FirstOrDefault(id => !updated.ContainsKey(id)) is { } missing) throw new JobNotFoundException(missing);
+        return updated;
+    }
+
+    private static async Task<JobRecord> SaveAsync(IJobTransaction tx, JobRecord job, IReadOnlyList<TaskRecord> tasks, DateTimeOffset now, string? error = null, OutputInfo? result = null)
+    {
         var state = JobStateRollup.From(tasks.Select(t => t.State).ToList());
         var updated = job with
         {

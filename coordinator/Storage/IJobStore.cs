@@ -104,6 +104,12 @@ public interface IJobTransaction
     Task<(JobRecord? Job, IReadOnlyList<TaskRecord> Tasks)> FindJobWithTasksAsync(string jobId);
 
     /// <summary>
+    /// The jobs of <paramref name="jobIds"/> that exist, locked as <see cref="FindJobAsync"/> would (in id order), each with its
+    /// tasks by id: two statements in one round trip whatever their number (a dispatch pass rolls up every job it claimed from).
+    /// </summary>
+    Task<IReadOnlyList<(JobRecord Job, IReadOnlyList<TaskRecord> Tasks)>> FindJobsWithTasksAsync(IReadOnlyList<string> jobIds);
+
+    /// <summary>
     /// Of <paramref name="taskIds"/>, the tasks still QUEUED that no other coordinator is claiming (PostgreSQL:
     /// <c>FOR UPDATE SKIP LOCKED</c>), read in one statement; their rows stay locked until this transaction ends.
     /// </summary>

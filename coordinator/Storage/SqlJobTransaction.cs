@@ -56,6 +56,14 @@ internal sealed class SqlJobTransaction : IJobTransaction
         return (Seen(job), Seen(tasks));
     }
 
+    public async Task<IReadOnlyList<(JobRecord Job, IReadOnlyList<TaskRecord> Tasks)>> FindJobsWithTasksAsync(IReadOnlyList<string> jobIds)
+    {
+        if (jobIds.Count == 0) return [];
+        var (jobs, tasks) = await _reads.FindJobsWithTasksAsync(jobIds, cancellationToken);
+        var byJob = Seen(tasks).ToLookup(t => t.JobId, StringComparer.Ordinal);
+        return jobs.Select(j => (Seen(j)!, (IReadOnlyList<TaskRecord>)byJob[j.Id].OrderBy(t => t.Id, StringComparer.Ordinal).ToList())).ToList();
+    }
+
     public async Task<TaskRecord?> FindTaskAsync(string taskId) => Seen(await _reads.FindTaskAsync(taskId, cancellationToken));
 
     public async Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds) =>

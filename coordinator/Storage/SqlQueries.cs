@@ -34,6 +34,16 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         return (jobs.FirstOrDefault(), tasks);
     }
 
+    /// <summary>Jobs (locked, in id order, inside a transaction) and all their tasks, in one round trip where the database batches.</summary>
+    public async Task<(IReadOnlyList<JobRecord> Jobs, IReadOnlyList<TaskRecord> Tasks)> FindJobsWithTasksAsync(IReadOnlyList<string> jobIds, CancellationToken ct)
+    {
+        var ids = dialect.IdList(jobIds);
+        var jobs = $"SELECT {JobColumns} FROM rf_jobs WHERE {dialect.InIds("id", "@ids")} ORDER BY id{Lock}";
+        var tasks = $"SELECT {TaskColumns} FROM rf_tasks WHERE {dialect.InIds("job_id", "@ids")}";
+        if (pending is null) return (await Query(jobs, ReadJob, ct, ("@ids", ids)), await Query(tasks, ReadTask, ct, ("@ids", ids)));
+        return await pending.QueryAsync(jobs, ReadJob, [("@ids", ids)], tasks, ReadTask, [("@ids", ids)]);
+    }
+
     public async Task<TaskRecord?> FindTaskAsync(string taskId, CancellationToken ct) =>
         (await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE id = @id{Lock}", ReadTask, ct, ("@id", taskId))).FirstOrDefault();
 

@@ -102,6 +102,28 @@ public sealed class StoreContractTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task OneDispatchPass_RollsUpEveryJobItClaimedFrom_AndOnlyThose(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var jobs = new List<JobRecord>();
+        for (var i = 0; i < 4; i++) jobs.Add(await farm.SubmitAsync($"clip{i}"));
+        var tasks = new List<TaskRecord>();
+        foreach (var job in jobs.Take(3)) tasks.Add(await farm.TaskOf(job.Id));
+
+        var claimed = await farm.Attempts.TryAssignManyAsync([(tasks[2], "agent-a"), (tasks[0], "agent-b"), (tasks[2], "agent-c"), (tasks[1], "agent-d")], CancellationToken.None);
+
+        Assert.Equal([true, true, false, true], claimed.Select(a => a is not null));
+        var read = await farm.Store.InTransactionAsync(tx => tx.FindJobsWithTasksAsync([jobs[3].Id, "job-missing", jobs[0].Id, jobs[2].Id, jobs[1].Id]), CancellationToken.None);
+        Assert.Equal(jobs.Select(j => j.Id).Order(StringComparer.Ordinal), read.Select(r => r.Job.Id));
+        foreach (var (job, jobTasks) in read)
+        {
+            var expected = job.Id == jobs[3].Id ? (JobState.Queued, TaskState.Queued, (DateTimeOffset?)null) : (JobState.Running, TaskState.Assigned, farm.Time.GetUtcNow());
+            Assert.Equal(expected, (job.State, Assert.Single(jobTasks).State, job.StartTime));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task TransientFailure_WaitsOutABackoff_KeepsItsLogAndDrainSurvives(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
