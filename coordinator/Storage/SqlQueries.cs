@@ -97,8 +97,8 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     }
 
     public async Task<IReadOnlyList<TaskRecord>> GetQueuedTasksAsync(int limit, CancellationToken ct) =>
-        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = @queued ORDER BY priority DESC, seq ASC LIMIT @limit",
-            ReadTask, ct, ("@queued", (int)TaskState.Queued), ("@limit", limit));
+        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = {SqlSchema.Queued} ORDER BY priority DESC, seq ASC LIMIT @limit",
+            ReadTask, ct, ("@limit", limit));
 
     public async Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken ct) => (await CountStatesAsync(ct)).Jobs;
 
@@ -119,15 +119,14 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<(string JobId, DateTimeOffset Since)?> FindOldestQueuedAsync(CancellationToken ct)
     {
         var rows = await Query(
-            "SELECT j.id, j.create_time FROM rf_tasks t JOIN rf_jobs j ON j.id = t.job_id WHERE t.state = @queued ORDER BY t.seq ASC LIMIT 1",
-            r => (r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))), ct, ("@queued", (int)TaskState.Queued));
+            $"SELECT j.id, j.create_time FROM rf_tasks t JOIN rf_jobs j ON j.id = t.job_id WHERE t.state = {SqlSchema.Queued} ORDER BY t.seq ASC LIMIT 1",
+            r => (r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))), ct);
         return rows.Count == 0 ? null : rows[0];
     }
 
     public async Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken ct)
     {
-        var tasks = await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = @waiting AND not_before IS NOT NULL", ReadTask, ct,
-            ("@waiting", (int)TaskState.Waiting));
+        var tasks = await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = {SqlSchema.Waiting} AND not_before IS NOT NULL", ReadTask, ct);
         var jobs = await Query($"SELECT {JobColumns} FROM rf_jobs WHERE state = @waiting AND recurrence IS NOT NULL", ReadJob, ct,
             ("@waiting", (int)JobState.Waiting));
         return (tasks, jobs);
