@@ -7,7 +7,8 @@
 # every agent holding a task and Q more jobs queued: ListJobs / GetQueueStats p99 and the coordinator's memory.
 # usage: scripts/bench/dispatch.sh [agents=1000] [jobs=20000] [queue_jobs=100000] [stores="sqlite postgres"]
 # With RENDERFARM_PG_STATEMENTS=N, PostgreSQL loads pg_stat_statements (nested statements too, so trigger
-# bodies count) and the N statements with the most server time during the drain are printed after its figures.
+# bodies count) and the N statements with the most server time during the drain, and during the submit-to-start
+# phase, are printed after its figures.
 # RENDERFARM_BENCH_COORDINATOR=path/to/renderfarm-coordinator.dll runs another build of the coordinator (to compare two
 # builds on the same machine state); the default is this tree's Release build.
 set -euo pipefail
@@ -82,17 +83,20 @@ for store in $stores; do
       if [ "$store" = postgres ] && [ -n "${RENDERFARM_PG_STATEMENTS:-}" ]; then
         case "$line" in
           agents_connected=*) psql "$pg_url/$db" -qAtc "SELECT pg_stat_statements_reset()" >/dev/null ;;
-          drain_time=*) psql "$pg_url/$db" -qc "CREATE TABLE bench_drain_statements AS SELECT * FROM pg_stat_statements" ;;
+          drain_time=*) psql "$pg_url/$db" -qc "CREATE TABLE bench_drain_statements AS SELECT * FROM pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null ;;
+          submit_to_start_worst=*) psql "$pg_url/$db" -qc "CREATE TABLE bench_latency_statements AS SELECT * FROM pg_stat_statements" ;;
         esac
       fi
     done
   echo "load=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$dir/results.txt"
   if [ "$store" = postgres ] && [ -n "${RENDERFARM_PG_STATEMENTS:-}" ]; then
-    echo "-- PostgreSQL statements by server time (ms) during the drain --" >&2
-    psql "$pg_url/$db" -P pager=off -c "SELECT round(total_exec_time::numeric, 0) AS total_ms, calls, round((total_exec_time / calls)::numeric, 4) AS ms_per_call,
-      rows, toplevel AS top, left(regexp_replace(query, '\s+', ' ', 'g'), 150) AS query
-      FROM bench_drain_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-      ORDER BY total_exec_time DESC LIMIT ${RENDERFARM_PG_STATEMENTS}" >&2
+    for phase in drain latency; do
+      echo "-- PostgreSQL statements by server time (ms) during the $phase phase --" >&2
+      psql "$pg_url/$db" -P pager=off -c "SELECT round(total_exec_time::numeric, 0) AS total_ms, calls, round((total_exec_time / calls)::numeric, 4) AS ms_per_call,
+        rows, toplevel AS top, left(regexp_replace(query, '\s+', ' ', 'g'), 150) AS query
+        FROM bench_${phase}_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT ${RENDERFARM_PG_STATEMENTS}" >&2
+    done
   fi
   kill "$coordinator" 2>/dev/null || true
   wait "$coordinator" 2>/dev/null || true
