@@ -8,8 +8,12 @@ public sealed record JobSnapshot(JobRecord Job, IReadOnlyList<TaskRecord> Tasks,
     /// <summary>Groups the rows of one snapshot read by job: its tasks by id, its attempts in the order read.</summary>
     public static IReadOnlyList<JobSnapshot> Assemble(List<JobRecord> jobs, List<TaskRecord> tasks, List<AttemptRecord> attempts)
     {
-        var tasksByJob = tasks.ToLookup(t => t.JobId, StringComparer.Ordinal);
+        var tasksByJob = TasksByJob(tasks);
         var attemptsByJob = attempts.ToLookup(a => a.JobId, StringComparer.Ordinal);
-        return jobs.Select(j => new JobSnapshot(j, tasksByJob[j.Id].OrderBy(t => t.Id, StringComparer.Ordinal).ToList(), attemptsByJob[j.Id].ToList())).ToList();
+        return jobs.Select(j => new JobSnapshot(j, tasksByJob[j.Id].ToList(), attemptsByJob[j.Id].ToList())).ToList();
     }
+
+    /// <summary>Tasks read for several jobs, grouped by job, each job's in id order (a list read leaves the order to the caller).</summary>
+    public static ILookup<string, TaskRecord> TasksByJob(IEnumerable<TaskRecord> tasks) =>
+        tasks.OrderBy(t => t.Id, StringComparer.Ordinal).ToLookup(t => t.JobId, StringComparer.Ordinal);
 }

@@ -60,8 +60,8 @@ internal sealed class SqlJobTransaction : IJobTransaction
     {
         if (jobIds.Count == 0) return [];
         var (jobs, tasks) = await _reads.FindJobsWithTasksAsync(jobIds, cancellationToken);
-        var byJob = Seen(tasks).ToLookup(t => t.JobId, StringComparer.Ordinal);
-        return jobs.Select(j => (Seen(j)!, (IReadOnlyList<TaskRecord>)byJob[j.Id].OrderBy(t => t.Id, StringComparer.Ordinal).ToList())).ToList();
+        var byJob = JobSnapshot.TasksByJob(Seen(tasks));
+        return jobs.Select(j => (Seen(j)!, (IReadOnlyList<TaskRecord>)byJob[j.Id].ToList())).ToList();
     }
 
     public async Task<TaskRecord?> FindTaskAsync(string taskId) => Seen(await _reads.FindTaskAsync(taskId, cancellationToken));
