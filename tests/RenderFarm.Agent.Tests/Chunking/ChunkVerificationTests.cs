@@ -13,7 +13,7 @@ namespace RenderFarm.Agent.Tests.Chunking;
 /// decode in its own task; the stitch proves the joined file holds exactly the verified chunks (sha256, parameter sets,
 /// packets) and names a chunk that is not as verified, so that nothing damaged is published.
 /// </summary>
-public sealed class ChunkVerificationTests : IDisposable
+public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts parts) : IClassFixture<ChunkVerificationTests.RenderedParts>, IDisposable
 {
     private static readonly OutputSettings Settings = new() { Preset = Preset.H264Delivery, FrameRateMode = FrameRateMode.Constant, FrameRate = "30" };
     private readonly TempDir _dir = new("chunks");
@@ -26,28 +26,72 @@ public sealed class ChunkVerificationTests : IDisposable
         StartSeconds = 2 * index, DurationSeconds = 2, SeekSeconds = 2 * index, FrameRate = "30/1", GopFrames = 60,
     };
 
-    /// <summary>Renders the three chunks and the audio of the 6 s clip into the temp folder.</summary>
+    /// <summary>
+    /// The three chunks and the audio of the 6 s clip, rendered once for the class by the real pipeline (each
+    /// test damages or joins its own copies).
+    /// </summary>
+    public sealed class RenderedParts : IAsyncLifetime
+    {
+        private readonly TempDir _dir = new("chunk-parts");
+
+        public string Input { get; private set; } = "";
+
+        public List<string> Chunks { get; } = [];
+
+        public string Audio { get; private set; } = "";
+
+        public List<OutputInfo> Outputs { get; } = [];
+
+        public async Task InitializeAsync()
+        {
+            Input = await TestClips.CopyAsync(TestClips.ChunkableAsync(), _dir.File("reel.mp4"));
+            for (var i = 0; i < 3; i++)
+            {
+                var (path, info) = await RenderChunkAsync(Input, _dir.File($"chunk-{i}.mp4"), i, Settings, _dir.File("out.mp4"));
+                Chunks.Add(path);
+                Outputs.Add(info);
+            }
+
+            Audio = _dir.File("audio.m4a");
+            await new RenderPipeline(NullLogger<RenderPipeline>.Instance).RunAsync(
+                new RenderRequest("a", Input, Audio, null, Settings, null, true, AudioOnly: true, FinalOutputPath: _dir.File("out.mp4")), _ => { }, CancellationToken.None);
+        }
+
+        public Task DisposeAsync()
+        {
+            _dir.Dispose();
+            return Task.CompletedTask;
+        }
+    }
+
+    private static async Task<(string Path, OutputInfo Info)> RenderChunkAsync(string input, string path, int index, OutputSettings settings, string final)
+    {
+        var pipeline = new RenderPipeline(NullLogger<RenderPipeline>.Instance);
+        var info = await pipeline.RunAsync(new RenderRequest($"c{index}", input, path, null, settings, null, true, Chunk: Chunk(index), FinalOutputPath: final), _ => { }, CancellationToken.None);
+        Assert.Equal(60ul, info.FrameCount);
+        Assert.NotEmpty(info.ChunkProof.PacketDigest);
+        return (path, info);
+    }
+
+    /// <summary>
+    /// This test's copies of the class's chunks and audio, in its own temp folder; with <paramref name="middle"/>, the
+    /// middle chunk is rendered again with those settings.
+    /// </summary>
     private async Task<(string Input, List<string> Chunks, string Audio, List<OutputInfo> Outputs)> RenderPartsAsync(OutputSettings? middle = null)
     {
-        var input = await TestClips.CopyAsync(TestClips.ChunkableAsync(), _dir.File("reel.mp4"));
-        var pipeline = new RenderPipeline(NullLogger<RenderPipeline>.Instance);
-        var final = _dir.File("out.mp4");
         var chunks = new List<string>();
-        var outputs = new List<OutputInfo>();
+        var outputs = new List<OutputInfo>(parts.Outputs);
         for (var i = 0; i < 3; i++)
         {
             var path = _dir.File($"chunk-{i}.mp4");
-            var settings = i == 1 && middle is not null ? middle : Settings;
-            var info = await pipeline.RunAsync(new RenderRequest($"c{i}", input, path, null, settings, null, true, Chunk: Chunk(i), FinalOutputPath: final), _ => { }, CancellationToken.None);
-            Assert.Equal(60ul, info.FrameCount);
-            Assert.NotEmpty(info.ChunkProof.PacketDigest);
+            if (i == 1 && middle is not null) outputs[i] = (await RenderChunkAsync(parts.Input, path, i, middle, _dir.File("out.mp4"))).Info;
+            else File.Copy(parts.Chunks[i], path);
             chunks.Add(path);
-            outputs.Add(info);
         }
 
         var audio = _dir.File("audio.m4a");
-        await pipeline.RunAsync(new RenderRequest("a", input, audio, null, Settings, null, true, AudioOnly: true, FinalOutputPath: final), _ => { }, CancellationToken.None);
-        return (input, chunks, audio, outputs);
+        File.Copy(parts.Audio, audio);
+        return (parts.Input, chunks, audio, outputs);
     }
 
     private StitchRequest Stitch(string input, List<string> chunks, string audio, List<OutputInfo>? outputs) =>
