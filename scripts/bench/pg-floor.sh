@@ -41,6 +41,7 @@ Coordinator__Security__BootstrapOperatorKey=$(head -c 32 /dev/urandom | base64 |
   --Kestrel:Endpoints:Metrics:Url="http://127.0.0.1:$(free_port)" >"$work/coordinator.log" 2>&1 &
 coordinator=$!
 for _ in $(seq 1 150); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "the coordinator did not start; its log:" >&2; cat "$work/coordinator.log" >&2; exit 1; }
 kill "$coordinator"; wait "$coordinator" 2>/dev/null || true
 coordinator=0
 

@@ -77,10 +77,10 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     /// This test's copies of the class's chunks and audio, in its own temp folder; with <paramref name="middle"/>, the
     /// middle chunk is rendered again with those settings.
     /// </summary>
-    private async Task<(string Input, List<string> Chunks, string Audio, List<OutputInfo> Outputs)> RenderPartsAsync(OutputSettings? middle = null)
+    private async Task<(string Input, List<string> Chunks, string Audio, List<OutputInfo> Outputs)> PartsAsync(OutputSettings? middle = null)
     {
         var chunks = new List<string>();
-        var outputs = new List<OutputInfo>(parts.Outputs);
+        var outputs = parts.Outputs.Select(o => o.Clone()).ToList();
         for (var i = 0; i < 3; i++)
         {
             var path = _dir.File($"chunk-{i}.mp4");
@@ -111,7 +111,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     [Fact]
     public async Task VerifyChunk_FrameCountOtherThanPlanned_IsRefused()
     {
-        var (input, chunks, _, _) = await RenderPartsAsync();
+        var (input, chunks, _, _) = await PartsAsync();
         var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
         PresetCatalog.TryGet(Settings.Preset, out var preset);
         var silent = Settings.Clone();
@@ -128,7 +128,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     [Fact]
     public async Task VerifyChunk_ChunkThatDoesNotDecodeCleanly_IsRefusedNamingIt()
     {
-        var (input, chunks, _, _) = await RenderPartsAsync();
+        var (input, chunks, _, _) = await PartsAsync();
         await DamageAsync(chunks[1]);
         var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
         PresetCatalog.TryGet(Settings.Preset, out var preset);
@@ -144,7 +144,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     [Fact]
     public async Task Stitch_CleanChunks_PublishesEveryFrameWithAudio()
     {
-        var (input, chunks, audio, outputs) = await RenderPartsAsync();
+        var (input, chunks, audio, outputs) = await PartsAsync();
         var lines = new List<string>();
 
         var info = await new StitchPipeline().RunAsync(Stitch(input, chunks, audio, outputs), _ => { }, lines.Add, CancellationToken.None);
@@ -159,7 +159,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     [Fact]
     public async Task Stitch_ChunkDamagedAfterItWasVerified_NamesThatChunkByItsSha256AndPublishesNothing()
     {
-        var (input, chunks, audio, outputs) = await RenderPartsAsync();
+        var (input, chunks, audio, outputs) = await PartsAsync();
         await DamageAsync(chunks[1]);
 
         var failed = await Assert.ThrowsAsync<RenderFailedException>(() =>
@@ -175,7 +175,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     [Fact]
     public async Task Stitch_PlanWithoutChunkProofs_DecodesTheJoinedFileAndNamesADamagedChunk()
     {
-        var (input, chunks, audio, _) = await RenderPartsAsync();
+        var (input, chunks, audio, _) = await PartsAsync();
         await DamageAsync(chunks[1]);
 
         var failed = await Assert.ThrowsAsync<RenderFailedException>(() =>
@@ -191,7 +191,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     {
         var other = Settings.Clone();
         other.Preset = Preset.H264Proxy540P; // x264 veryfast: one reference frame in the sequence parameter set, not medium's three
-        var (input, chunks, audio, outputs) = await RenderPartsAsync(middle: other);
+        var (input, chunks, audio, outputs) = await PartsAsync(middle: other);
         Assert.NotEqual(outputs[0].ChunkProof.ParameterSetsSha256, outputs[1].ChunkProof.ParameterSetsSha256);
         Assert.Equal(outputs[0].ChunkProof.ParameterSetsSha256, outputs[2].ChunkProof.ParameterSetsSha256);
 
@@ -206,7 +206,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     [Fact]
     public async Task JoinProof_JoinWithOtherParameterSetsOrReorderedAlteredOrDroppedPackets_IsCaught()
     {
-        var (_, chunks, _, outputs) = await RenderPartsAsync();
+        var (_, chunks, _, outputs) = await PartsAsync();
         async Task<VideoPackets> JoinAsync(string name, IEnumerable<int> order, params string[] args)
         {
             var list = _dir.File(name + ".ffconcat");
