@@ -16,7 +16,7 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// inside that work: a report about an attempt that is not the agent's live lease changes nothing. Watchers hear of committed changes from the store's <see cref="IJobStore.Committed"/>;
 /// only live progress, which is not stored, is published here.
 /// </summary>
-public sealed class AttemptLifecycle(
+public sealed partial class AttemptLifecycle(
     IJobStore store,
     IOptions<CoordinatorOptions> options,
     IReleaseScheduler releases,
@@ -102,57 +102,6 @@ public sealed class AttemptLifecycle(
             Math.Clamp(report.Percent, 0, 100), report.Fps, report.Speed, (long)report.Frames, time.GetUtcNow()));
         events.Publish(attempt.JobId);
         return Fence.Accepted;
-    }
-
-    public async Task<Fence> CompleteAsync(string agentId, TaskCompleted report, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        (Preset Preset, DateTimeOffset Start, ulong Frames) succeeded = default;
-        var (fence, attempt) = await store.InTransactionAsync(async tx =>
-        {
-            var (attempt, found) = await tx.FindAttemptWithTaskAsync(report.AttemptId);
-            if (attempt is { Outcome: AttemptOutcome.Succeeded } && attempt.AgentId == agentId) return (Fence.Duplicate, attempt);
-            if (!IsLiveLease(attempt, agentId)) return (Fence.Stale, attempt);
-
-            var live = attempt!;
-            var task = found ?? throw new InvalidOperationException($"Task {live.TaskId} is missing.");
-            // The stitch only copies frames the chunks rendered: counting them again would double the farm's throughput.
-            var frames = task.Kind == TaskKind.Stitch ? 0 : (long)(report.Output?.FrameCount ?? 0);
-            await tx.UpdateAttemptAsync(live with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames });
-            var done = task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None };
-            if (task.Kind == TaskKind.Chunk && report.Output is { } chunkOutput)
-            {
-                // What the chunk task verified (sha256, size, frames, packet proof) is what the stitch must find again.
-                var work = task.Work.Clone();
-                work.ChunkOutput = chunkOutput;
-                done = done with { Work = work };
-            }
-
-            await tx.UpdateTaskAsync(done);
-            succeeded = (task.Work.Settings?.Preset ?? Preset.Unspecified, live.StartTime, (ulong)frames);
-            switch (task.Kind)
-            {
-                case TaskKind.Probe:
-                    await JobGraph.PlanAsync(tx, task, report.Probe, options.Value.Chunking);
-                    break;
-                case TaskKind.Chunk or TaskKind.Audio:
-                    await JobGraph.OnPartSucceededAsync(tx, task.JobId);
-                    break;
-            }
-
-            await JobRollup.ApplyAsync(tx, task.JobId, now, result: task.Kind is TaskKind.Render or TaskKind.Stitch ? report.Output : null);
-            return (Fence.Accepted, attempt);
-        }, cancellationToken);
-
-        if (fence == Fence.Accepted)
-        {
-            _started.TryRemove(report.AttemptId, out _);
-            progress.Clear(attempt!.TaskId);
-            metrics.AttemptSucceeded(succeeded.Preset, now - succeeded.Start, succeeded.Frames);
-            signals.WorkAvailable();
-        }
-
-        return fence;
     }
 
     public async Task<Fence> FailAsync(string agentId, TaskFailed report, CancellationToken cancellationToken)

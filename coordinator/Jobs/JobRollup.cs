@@ -15,12 +15,16 @@ internal static class JobRollup
         return await SaveAsync(tx, found ?? throw new JobNotFoundException(jobId), tasks, now, error, result);
     }
 
-    /// <summary>Rolls up several jobs (no error or result to record) from one read of them all; answers each job as updated, by id.</summary>
-    public static async Task<IReadOnlyDictionary<string, JobRecord>> ApplyManyAsync(IJobTransaction tx, IReadOnlyCollection<string> jobIds, DateTimeOffset now)
+    /// <summary>
+    /// Rolls up several jobs (no error to record; <paramref name="results"/> holds the outputs of those whose render or stitch
+    /// just succeeded) from one read of them all; answers each job as updated, by id.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, JobRecord>> ApplyManyAsync(
+        IJobTransaction tx, IReadOnlyCollection<string> jobIds, DateTimeOffset now, IReadOnlyDictionary<string, OutputInfo>? results = null)
     {
         var found = await tx.FindJobsWithTasksAsync(jobIds.Distinct(StringComparer.Ordinal).ToList());
         var updated = new Dictionary<string, JobRecord>(StringComparer.Ordinal);
-        foreach (var (job, tasks) in found) updated[job.Id] = await SaveAsync(tx, job, tasks, now);
+        foreach (var (job, tasks) in found) updated[job.Id] = await SaveAsync(tx, job, tasks, now, result: results?.GetValueOrDefault(job.Id));
         if (jobIds.FirstOrDefault(id => !updated.ContainsKey(id)) is { } missing) throw new JobNotFoundException(missing);
         return updated;
     }

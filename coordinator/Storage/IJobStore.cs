@@ -120,6 +120,12 @@ public interface IJobTransaction
     /// <summary>An attempt and its task, both locked as <see cref="FindAttemptAsync"/> and <see cref="FindTaskAsync"/> would, read in one statement; (null, null) when the attempt does not exist.</summary>
     Task<(AttemptRecord? Attempt, TaskRecord? Task)> FindAttemptWithTaskAsync(string attemptId);
 
+    /// <summary>
+    /// The attempts of <paramref name="attemptIds"/> that exist, by id, each with its task, locked as <see cref="FindAttemptWithTaskAsync"/>
+    /// would (in attempt id order): one statement whatever their number (agents' completions are committed together).
+    /// </summary>
+    Task<IReadOnlyDictionary<string, (AttemptRecord Attempt, TaskRecord Task)>> FindAttemptsWithTasksAsync(IReadOnlyList<string> attemptIds);
+
     Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId);
 
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId);

@@ -75,6 +75,13 @@ internal sealed class SqlJobTransaction : IJobTransaction
         return (Seen(attempt), Seen(task));
     }
 
+    public async Task<IReadOnlyDictionary<string, (AttemptRecord Attempt, TaskRecord Task)>> FindAttemptsWithTasksAsync(IReadOnlyList<string> attemptIds)
+    {
+        if (attemptIds.Count == 0) return new Dictionary<string, (AttemptRecord, TaskRecord)>();
+        var rows = await _reads.FindAttemptsWithTasksAsync(attemptIds.Distinct(StringComparer.Ordinal).ToList(), cancellationToken);
+        return rows.ToDictionary(r => r.Attempt.Id, r => (Seen(r.Attempt)!, Seen(r.Task)!), StringComparer.Ordinal);
+    }
+
     public async Task<AttemptRecord?> FindAttemptAsync(string attemptId) => Seen(await _reads.FindAttemptAsync(attemptId, cancellationToken));
 
     public async Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId) => Seen(await _reads.GetTaskAttemptsAsync(taskId, cancellationToken));

@@ -62,6 +62,15 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         return rows.Count == 0 ? (null, null) : rows[0];
     }
 
+    /// <summary>The attempts of <paramref name="attemptIds"/> that exist, each with its task, locked in attempt id order, in one statement.</summary>
+    public async Task<IReadOnlyList<(AttemptRecord Attempt, TaskRecord Task)>> FindAttemptsWithTasksAsync(IReadOnlyList<string> attemptIds, CancellationToken ct)
+    {
+        var attemptColumns = AttemptColumns.Split(", ");
+        var columns = string.Join(", ", attemptColumns.Select(c => "a." + c).Concat(TaskColumns.Split(", ").Select(c => "t." + c)));
+        return await Query($"SELECT {columns} FROM rf_attempts a JOIN rf_tasks t ON t.id = a.task_id WHERE {dialect.InIds("a.id", "@ids")} ORDER BY a.id{Lock}",
+            r => (ReadAttempt(r), ReadTask(r, attemptColumns.Length)), ct, ("@ids", dialect.IdList(attemptIds)));
+    }
+
     public async Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken ct) =>
         (await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE id = @id{Lock}", ReadAttempt, ct, ("@id", attemptId))).FirstOrDefault();
 

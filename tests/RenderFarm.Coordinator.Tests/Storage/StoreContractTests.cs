@@ -124,6 +124,46 @@ public sealed class StoreContractTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task CompletionsReportedTogether_EachIsFencedOnItsOwn_AndEveryJobIsRolledUp(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var jobs = new List<JobRecord>();
+        var attempts = new List<AttemptRecord>();
+        for (var i = 0; i < 4; i++)
+        {
+            jobs.Add(await farm.SubmitAsync($"clip{i}"));
+            attempts.Add(await farm.AssignAsync(jobs[i].Id, $"agent-{i}"));
+        }
+
+        farm.Time.Advance(TimeSpan.FromSeconds(7));
+        TaskCompleted Report(string attemptId, uint frames) => new() { AttemptId = attemptId, Output = new OutputInfo { Path = "out.mp4", FrameCount = frames } };
+        // Queued back to back, so they are committed together (or in as few transactions as the batches allow).
+        var fences = await Task.WhenAll(
+            farm.Attempts.CompleteAsync("agent-0", Report(attempts[0].Id, 10), CancellationToken.None),
+            farm.Attempts.CompleteAsync("agent-0", Report(attempts[0].Id, 10), CancellationToken.None),
+            farm.Attempts.CompleteAsync("agent-x", Report(attempts[1].Id, 11), CancellationToken.None),
+            farm.Attempts.CompleteAsync("agent-2", Report(attempts[2].Id, 12), CancellationToken.None),
+            farm.Attempts.CompleteAsync("agent-9", Report("att-missing", 13), CancellationToken.None),
+            farm.Attempts.CompleteAsync("agent-3", Report(attempts[3].Id, 14), CancellationToken.None));
+
+        Assert.Equal([Fence.Accepted, Fence.Duplicate, Fence.Stale, Fence.Accepted, Fence.Stale, Fence.Accepted], fences);
+        var now = farm.Time.GetUtcNow();
+        foreach (var (job, frames) in new[] { (jobs[0], 10UL), (jobs[2], 12UL), (jobs[3], 14UL) })
+        {
+            var ended = await farm.JobOf(job.Id);
+            Assert.Equal((JobState.Succeeded, now, frames), (ended.State, ended.EndTime, ended.Result!.FrameCount));
+            Assert.Equal(TaskState.Succeeded, (await farm.TaskOf(job.Id)).State);
+            var attempt = Assert.Single(await farm.Store.GetAttemptsAsync(job.Id, CancellationToken.None));
+            Assert.Equal((AttemptOutcome.Succeeded, now), (attempt.Outcome, attempt.EndTime));
+        }
+
+        Assert.Equal((JobState.Running, TaskState.Assigned), ((await farm.JobOf(jobs[1].Id)).State, (await farm.TaskOf(jobs[1].Id)).State));
+        var counts = await farm.Store.CountTasksByStateAsync(CancellationToken.None);
+        Assert.Equal((3, 1), (counts.GetValueOrDefault(TaskState.Succeeded), counts.GetValueOrDefault(TaskState.Assigned)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task TransientFailure_WaitsOutABackoff_KeepsItsLogAndDrainSurvives(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
