@@ -31,15 +31,20 @@ internal static class Dependencies
         return unmet;
     }
 
-    /// <summary>Releases or fails the jobs waiting for <paramref name="ended"/>.</summary>
-    public static async Task OnJobEndedAsync(IJobTransaction tx, JobRecord ended, DateTimeOffset now)
+    /// <summary>Releases or fails the jobs waiting for any of <paramref name="ended"/>, found with one read of them all.</summary>
+    public static async Task OnJobsEndedAsync(IJobTransaction tx, IReadOnlyList<JobRecord> ended, DateTimeOffset now)
     {
-        foreach (var dependentId in await tx.GetDependentJobIdsAsync(ended.Id))
+        if (ended.Count == 0) return;
+        var dependents = await tx.GetDependentJobIdsAsync(ended.Select(j => j.Id).ToList());
+        foreach (var job in ended)
         {
-            var dependent = await tx.FindJobAsync(dependentId);
-            if (dependent is null || JobStateRollup.IsTerminal(dependent.State)) continue;
-            if (ended.State == JobState.Succeeded) await ReleaseIfReadyAsync(tx, dependent, now);
-            else await FailAsync(tx, dependent, ended, now);
+            foreach (var dependentId in dependents.GetValueOrDefault(job.Id) ?? [])
+            {
+                var dependent = await tx.FindJobAsync(dependentId);
+                if (dependent is null || JobStateRollup.IsTerminal(dependent.State)) continue;
+                if (job.State == JobState.Succeeded) await ReleaseIfReadyAsync(tx, dependent, now);
+                else await FailAsync(tx, dependent, job, now);
+            }
         }
     }
 

@@ -12,24 +12,36 @@ internal static class JobRollup
     public static async Task<JobRecord> ApplyAsync(IJobTransaction tx, string jobId, DateTimeOffset now, string? error = null, OutputInfo? result = null)
     {
         var (found, tasks) = await tx.FindJobWithTasksAsync(jobId);
-        return await SaveAsync(tx, found ?? throw new JobNotFoundException(jobId), tasks, now, error, result);
+        var (updated, ended) = await SaveAsync(tx, found ?? throw new JobNotFoundException(jobId), tasks, now, error, result);
+        if (ended) await Dependencies.OnJobsEndedAsync(tx, [updated], now);
+        return updated;
     }
 
     /// <summary>
     /// Rolls up several jobs (no error to record; <paramref name="results"/> holds the outputs of those whose render or stitch
-    /// just succeeded) from one read of them all; answers each job as updated, by id.
+    /// just succeeded) from one read of them all; answers each job as updated, by id. The jobs that ended then release
+    /// or fail their dependents, found with one read for them all.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, JobRecord>> ApplyManyAsync(
         IJobTransaction tx, IReadOnlyCollection<string> jobIds, DateTimeOffset now, IReadOnlyDictionary<string, OutputInfo>? results = null)
     {
         var found = await tx.FindJobsWithTasksAsync(jobIds.Distinct(StringComparer.Ordinal).ToList());
         var updated = new Dictionary<string, JobRecord>(StringComparer.Ordinal);
-        foreach (var (job, tasks) in found) updated[job.Id] = await SaveAsync(tx, job, tasks, now, result: results?.GetValueOrDefault(job.Id));
+        var ended = new List<JobRecord>();
+        foreach (var (job, tasks) in found)
+        {
+            var (saved, endedNow) = await SaveAsync(tx, job, tasks, now, result: results?.GetValueOrDefault(job.Id));
+            updated[job.Id] = saved;
+            if (endedNow) ended.Add(saved);
+        }
+
         if (jobIds.FirstOrDefault(id => !updated.ContainsKey(id)) is { } missing) throw new JobNotFoundException(missing);
+        await Dependencies.OnJobsEndedAsync(tx, ended, now);
         return updated;
     }
 
-    private static async Task<JobRecord> SaveAsync(IJobTransaction tx, JobRecord job, IReadOnlyList<TaskRecord> tasks, DateTimeOffset now, string? error = null, OutputInfo? result = null)
+    /// <summary>Saves the job as its tasks make it; says whether it has just ended.</summary>
+    private static async Task<(JobRecord Job, bool Ended)> SaveAsync(IJobTransaction tx, JobRecord job, IReadOnlyList<TaskRecord> tasks, DateTimeOffset now, string? error = null, OutputInfo? result = null)
     {
         var state = JobStateRollup.From(tasks.Select(t => t.State).ToList());
         var updated = job with
@@ -41,7 +53,6 @@ internal static class JobRollup
             Result = result ?? (state == JobState.Succeeded ? job.Result : null),
         };
         if (updated != job) await tx.UpdateJobAsync(updated);
-        if (JobStateRollup.IsTerminal(state) && !JobStateRollup.IsTerminal(job.State)) await Dependencies.OnJobEndedAsync(tx, updated, now);
-        return updated;
+        return (updated, JobStateRollup.IsTerminal(state) && !JobStateRollup.IsTerminal(job.State));
     }
 }

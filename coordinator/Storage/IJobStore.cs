@@ -130,8 +130,8 @@ public interface IJobTransaction
 
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId);
 
-    /// <summary>Jobs that declared a dependency on <paramref name="jobId"/>.</summary>
-    Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId);
+    /// <summary>For each of <paramref name="jobIds"/> that has any, the jobs that declared a dependency on it, by id, in one statement.</summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetDependentJobIdsAsync(IReadOnlyList<string> jobIds);
 
     Task InsertJobAsync(JobRecord job);
 

@@ -118,7 +118,13 @@ internal sealed class SqlJobTransaction : IJobTransaction
         return attempts;
     }
 
-    public Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId) => _reads.GetDependentJobIdsAsync(jobId, cancellationToken);
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetDependentJobIdsAsync(IReadOnlyList<string> jobIds)
+    {
+        if (jobIds.Count == 0) return new Dictionary<string, IReadOnlyList<string>>();
+        var pairs = await _reads.GetDependentJobIdsAsync(jobIds, cancellationToken);
+        return pairs.GroupBy(p => p.DependsOn, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)g.Select(p => p.JobId).ToList(), StringComparer.Ordinal);
+    }
 
     public Task InsertDependenciesAsync(string jobId, IEnumerable<string> dependsOn)
     {

@@ -144,8 +144,10 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<long> GetMaxSeqAsync(CancellationToken ct) =>
         (await Query("SELECT COALESCE(MAX(seq), 0) FROM rf_jobs", r => r.GetInt64(0), ct))[0];
 
-    public async Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId, CancellationToken ct) =>
-        await Query("SELECT job_id FROM rf_job_deps WHERE depends_on = @id ORDER BY job_id", r => r.GetString(0), ct, ("@id", jobId));
+    /// <summary>(dependency, dependent) pairs for the dependencies <paramref name="jobIds"/>, in dependent id order.</summary>
+    public async Task<IReadOnlyList<(string DependsOn, string JobId)>> GetDependentJobIdsAsync(IReadOnlyList<string> jobIds, CancellationToken ct) =>
+        await Query($"SELECT depends_on, job_id FROM rf_job_deps WHERE {dialect.InIds("depends_on", "@ids")} ORDER BY job_id",
+            r => (r.GetString(0), r.GetString(1)), ct, ("@ids", dialect.IdList(jobIds)));
 
     /// <summary>For each time, attempts that ended since then (one scan of the widest window).</summary>
     public async Task<IReadOnlyList<(int Succeeded, int Failed, long Frames)>> GetFinishedSinceAsync(IReadOnlyList<DateTimeOffset> since, CancellationToken ct)
