@@ -164,6 +164,32 @@ public sealed class StoreContractTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task JobsThatEndTogether_EachReleasesOnlyItsOwnDependents(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var first = await farm.SubmitAsync("first");
+        var second = await farm.SubmitAsync("second");
+        var afterFirst = await farm.SubmitAsync("after-first", change: s => s.DependsOn.Add(first.Id));
+        var afterBoth = await farm.SubmitAsync("after-both", change: s => s.DependsOn.AddRange([first.Id, second.Id]));
+        var afterThird = await farm.SubmitAsync("after-third", change: s => s.DependsOn.Add(afterFirst.Id));
+        var a = await farm.AssignAsync(first.Id, "agent-a");
+        var b = await farm.AssignAsync(second.Id, "agent-b");
+
+        var fences = await Task.WhenAll(
+            farm.Attempts.CompleteAsync("agent-a", new TaskCompleted { AttemptId = a.Id, Output = new OutputInfo { Path = "a.mp4" } }, CancellationToken.None),
+            farm.Attempts.CompleteAsync("agent-b", new TaskCompleted { AttemptId = b.Id, Output = new OutputInfo { Path = "b.mp4" } }, CancellationToken.None));
+
+        Assert.Equal([Fence.Accepted, Fence.Accepted], fences);
+        foreach (var released in new[] { afterFirst, afterBoth })
+        {
+            Assert.Equal((JobState.Queued, TaskState.Queued), ((await farm.JobOf(released.Id)).State, (await farm.TaskOf(released.Id)).State));
+        }
+
+        Assert.Equal((JobState.Waiting, TaskState.Waiting), ((await farm.JobOf(afterThird.Id)).State, (await farm.TaskOf(afterThird.Id)).State));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task TransientFailure_WaitsOutABackoff_KeepsItsLogAndDrainSurvives(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
