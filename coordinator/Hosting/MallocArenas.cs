@@ -8,7 +8,7 @@ namespace RenderFarm.Coordinator.Hosting;
 /// (SQLite's page caches and statements, Npgsql, the runtime's own) then stay resident several times over. Set here,
 /// after the runtime's first threads have made arenas, the cap kept a coordinator with 1,000 agents and 100,000 queued
 /// jobs at 305-309 MiB against 323 MiB; <c>MALLOC_ARENA_MAX=2</c> in the environment before the process starts does
-/// more (281-293 MiB; README, "Dispatch at scale"). A <c>MALLOC_ARENA_MAX</c> set in the environment wins; other C
+/// more (281-293 MiB; docs/benchmarks.md, "Dispatch at scale"). A <c>MALLOC_ARENA_MAX</c> set in the environment wins; other C
 /// libraries and systems are left alone.
 /// </summary>
 public static class MallocArenas

@@ -7,7 +7,7 @@ namespace RenderFarm.Fault.Tests;
 public sealed class UnplugTests(ITestOutputHelper output)
 {
     /// <summary>
-    /// README: <c>Agent:ReconnectMaxDelay</c> is the "longest wait between reconnection tries". So once the
+    /// docs/configuration.md: <c>Agent:ReconnectMaxDelay</c> is the "longest wait between reconnection tries". So once the
     /// coordinator can be reached again, the agent must be back within about that long, or it returns long after the
     /// coordinator did (and, after a restart, after its leases ran out). The relay's port is closed for 20 s (TCP
     /// connections refused, as when the coordinator's host is down), then opened again.
