@@ -61,6 +61,8 @@ public sealed class PublishWindowTests(ITestOutputHelper output)
                 Assert.Empty(OutputFolder.ScratchFolders(target));
                 await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.ShortFrames);
                 Assert.Equal(done.Result.Sha256, await OutputFolder.Sha256Async(target));
+                // Whoever committed, the job's result is what the agent verified (the grant carries it, even through an upload).
+                Assert.Equal(((ulong)FaultClips.ShortFrames, "h264"), (done.Result.FrameCount, done.Result.VideoCodec));
 
                 // Who committed: the completion (it left before the kill), the coordinator from the recorded grant (the kill
                 // fell in the window), or a later attempt that adopted the file (one rename seen, so it did not render over it).
