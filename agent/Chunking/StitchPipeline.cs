@@ -31,6 +31,13 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
         try
         {
             Step($"stitch {request.Chunks.Count} chunk(s){(request.AudioPath is null ? "" : " + audio")} -> {request.OutputPath}");
+            if (await Adoption.TryAsync(request.OutputPath, request.Published, cancellationToken).ConfigureAwait(false) is { } adopted)
+            {
+                Step($"adopted {request.OutputPath}: attempt {request.Published!.AttemptId} of this task published it ({adopted.SizeBytes} bytes, sha256 {adopted.Sha256})");
+                onProgress(new RenderProgress(100, 0, 0, 0));
+                return adopted;
+            }
+
             var missing = request.Chunks.Concat(request.AudioPath is null ? [] : [request.AudioPath]).FirstOrDefault(p => !File.Exists(p));
             if (missing is not null) throw new RenderFailedException(FailureClass.Transient, $"{Path.GetFileName(missing)} is missing from the work folder");
             if (!request.Overwrite && File.Exists(request.OutputPath))
@@ -88,7 +95,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             {
                 if (request.ConfirmPublish is { } confirm)
                 {
-                    if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
+                    if (await confirm(info, cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
                     Step("the coordinator granted publishing (live lease)");
                 }
 

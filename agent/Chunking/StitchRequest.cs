@@ -1,3 +1,4 @@
+using RenderFarm.Agent.Execution;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Chunking;
@@ -15,7 +16,10 @@ namespace RenderFarm.Agent.Chunking;
 /// <param name="Grade">The job's grade, or null.</param>
 /// <param name="HasLut">Whether the job grades with a LUT (it decides the colour of the output).</param>
 /// <param name="Overwrite">Whether an existing output may be replaced.</param>
-/// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
+/// <param name="ConfirmPublish">
+/// Asked right before the rename with the verified output (recorded with the grant); returns null to go ahead, or why
+/// not. Null: publish unasked.
+/// </param>
 /// <param name="SourceEnd">The source's last frame time and the step before it, as the probe found them; null to read them from the source.</param>
 /// <param name="ChunkOutputs">
 /// Each chunk's verified output with its <see cref="ChunkProof"/>, in order: the stitch proves the joined file holds
@@ -26,6 +30,7 @@ namespace RenderFarm.Agent.Chunking;
 /// When set, replaces the rename (transfer mode): given the verified joined file and its description, it uploads it to
 /// the coordinator, which publishes it, and returns where.
 /// </param>
+/// <param name="Published">The output an earlier attempt of the task was granted to publish: adopted when it is whole at the path (<see cref="Adoption"/>).</param>
 public sealed record StitchRequest(
     string AttemptId,
     string SourcePath,
@@ -39,11 +44,12 @@ public sealed record StitchRequest(
     Grade? Grade,
     bool HasLut,
     bool Overwrite,
-    Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
+    Func<OutputInfo, CancellationToken, Task<string?>>? ConfirmPublish = null,
     (double LastFrame, double LastStep)? SourceEnd = null,
     Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null,
     IReadOnlyList<OutputInfo>? ChunkOutputs = null,
-    SourceFacts? Source = null)
+    SourceFacts? Source = null,
+    PublishedOutput? Published = null)
 {
     /// <summary>Whether every chunk comes with its proof, so the join is proven by packets rather than decoded.</summary>
     public bool Proven => JoinProof.Usable(Chunks, ChunkOutputs);

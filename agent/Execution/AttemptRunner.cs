@@ -250,9 +250,9 @@ public sealed class AttemptRunner(
         }
 
         return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite,
-            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct), work.EndedAttemptIds,
+            permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct), work.EndedAttemptIds,
             Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio,
-            FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? Place(work.FinalOutput) : null);
+            FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? Place(work.FinalOutput) : null, Published: work.Published);
     }
 
     private StitchRequest ResolveStitch(Assignment work)
@@ -262,9 +262,9 @@ public sealed class AttemptRunner(
             plan.Audio is { Root.Length: > 0 } ? Place(plan.Audio) : null, (long)plan.ExpectedFrames,
             plan.WorkFolder is { Root.Length: > 0 } ? Place(plan.WorkFolder) : null,
             work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, work.Overwrite,
-            permits is null ? null : ct => permits.AskAsync(work.AttemptId, ct),
+            permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct),
             plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null,
-            ChunkOutputs: plan.ChunkOutputs, Source: plan.Source);
+            ChunkOutputs: plan.ChunkOutputs, Source: plan.Source, Published: work.Published);
     }
 
     /// <summary>A media reference on this machine, re-checked against its roots.</summary>

@@ -44,6 +44,12 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         try
         {
             Step($"render {request.InputPath} -> {request.OutputPath}");
+            if (await AdoptAsync(request, Step, cancellationToken).ConfigureAwait(false) is { } adopted)
+            {
+                onProgress(new RenderProgress(100, 0, 0, (long)adopted.FrameCount));
+                return adopted;
+            }
+
             var ffOptions = new FFOptions { BinaryFolder = _options.BinaryFolder };
             var (source, lut) = await ValidateAsync(request, ffOptions, cancellationToken).ConfigureAwait(false);
             Step(Describe(source));
@@ -93,9 +99,15 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             {
                 info.Path = await deliver(rendered, info, cancellationToken).ConfigureAwait(false);
             }
+            else if (await AdoptAsync(request, Step, cancellationToken).ConfigureAwait(false) is { } late)
+            {
+                // The earlier attempt's output landed while this one rendered: it is the task's, and stays (one rename).
+                onProgress(new RenderProgress(100, 0, 0, (long)late.FrameCount));
+                return late;
+            }
             else
             {
-                await PublishAsync(request, rendered, Step, cancellationToken).ConfigureAwait(false);
+                await PublishAsync(request, rendered, info, Step, cancellationToken).ConfigureAwait(false);
             }
 
             Step($"published {info.Path} (sha256 {info.Sha256})");
@@ -128,7 +140,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
     }
 
     /// <summary>On shared storage: ask for the live lease's permission, then rename the output into place.</summary>
-    private static async Task PublishAsync(RenderRequest request, string rendered, Action<string> step, CancellationToken cancellationToken)
+    private static async Task PublishAsync(RenderRequest request, string rendered, OutputInfo info, Action<string> step, CancellationToken cancellationToken)
     {
         if (!request.Overwrite && File.Exists(request.OutputPath))
         {
@@ -137,11 +149,23 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
         if (request.ConfirmPublish is { } confirm)
         {
-            if (await confirm(cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
-            step("the coordinator granted publishing (live lease)");
+            if (await confirm(info, cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
+            step("the coordinator granted publishing (live lease) and recorded the output's size and sha256");
         }
 
         File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
+    }
+
+    /// <summary>
+    /// The output an earlier attempt of the task published, when it is whole at the path: adopted (what that attempt's
+    /// scratch folder left is removed) instead of rendered again or refused as existing.
+    /// </summary>
+    private static async Task<OutputInfo?> AdoptAsync(RenderRequest request, Action<string> step, CancellationToken cancellationToken)
+    {
+        if (await Adoption.TryAsync(request.OutputPath, request.Published, cancellationToken).ConfigureAwait(false) is not { } adopted) return null;
+        RemoveLeftovers(request, Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!, step);
+        step($"adopted {request.OutputPath}: attempt {request.Published!.AttemptId} of this task published it ({adopted.SizeBytes} bytes, sha256 {adopted.Sha256})");
+        return adopted;
     }
 
     private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(RenderRequest request, FFOptions ffOptions, CancellationToken cancellationToken)

@@ -18,11 +18,15 @@ namespace RenderFarm.Agent.Execution;
 /// <param name="Chunk">For a CHUNK task: the part of the video to encode (no audio); null otherwise.</param>
 /// <param name="AudioOnly">For an AUDIO task: encode only the source's audio.</param>
 /// <param name="FinalOutputPath">For CHUNK and AUDIO tasks: the job's output, whose extension decides the audio format.</param>
-/// <param name="ConfirmPublish">Asked right before the rename; returns null to go ahead, or why not. Null: publish unasked.</param>
+/// <param name="ConfirmPublish">
+/// Asked right before the rename with the verified output (recorded with the grant); returns null to go ahead, or why
+/// not. Null: publish unasked.
+/// </param>
 /// <param name="FromPiece">
 /// For a CHUNK task: the input is a piece of the source cut for this chunk (<see cref="ChunkPiece"/>), with the source's
 /// timestamps; it is decoded from its start and the command is built as for the whole source.
 /// </param>
+/// <param name="Published">The output an earlier attempt of the task was granted to publish: adopted when it is whole at the path (<see cref="Adoption"/>).</param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -31,10 +35,11 @@ public sealed record RenderRequest(
     OutputSettings Settings,
     Grade? Grade,
     bool Overwrite,
-    Func<CancellationToken, Task<string?>>? ConfirmPublish = null,
+    Func<OutputInfo, CancellationToken, Task<string?>>? ConfirmPublish = null,
     IReadOnlyList<string>? EndedAttempts = null,
     Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null,
     ChunkRange? Chunk = null,
     bool AudioOnly = false,
     string? FinalOutputPath = null,
-    bool FromPiece = false);
+    bool FromPiece = false,
+    PublishedOutput? Published = null);

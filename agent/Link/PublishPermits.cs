@@ -15,15 +15,15 @@ public sealed class PublishPermits(AgentOutbox outbox, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<PublishGrant>> _waiting = new();
 
-    /// <summary>Null when granted; otherwise why not.</summary>
-    public async Task<string?> AskAsync(string attemptId, CancellationToken cancellationToken)
+    /// <summary>Null when granted; otherwise why not. <paramref name="output"/> (what was verified) is recorded with the grant.</summary>
+    public async Task<string?> AskAsync(string attemptId, OutputInfo? output, CancellationToken cancellationToken)
     {
         var answer = _waiting.GetOrAdd(attemptId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously));
         try
         {
             while (true)
             {
-                outbox.Post(new ConnectRequest { Publish = new PublishRequest { AttemptId = attemptId } });
+                outbox.Post(new ConnectRequest { Publish = new PublishRequest { AttemptId = attemptId, Output = output } });
                 using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var delay = Task.Delay(AskAgainEvery, time, wait.Token);
                 if (await Task.WhenAny(answer.Task, delay) == answer.Task)

@@ -18,7 +18,8 @@ public sealed partial class OutputUploader(TransferClient client, AgentBandwidth
     private long _resumes;
 
     /// <returns>Where the coordinator published the output.</returns>
-    public async Task<string> UploadAsync(string agentId, string attemptId, string path, string sha256, Action<long> onBytes, CancellationToken cancellationToken)
+    /// <param name="output">What the agent verified: its SHA-256 is checked by the coordinator, and the whole description is recorded with the publish grant.</param>
+    public async Task<string> UploadAsync(string agentId, string attemptId, string path, OutputInfo output, Action<long> onBytes, CancellationToken cancellationToken)
     {
         var size = new FileInfo(path).Length;
         var failures = 0;
@@ -30,7 +31,7 @@ public sealed partial class OutputUploader(TransferClient client, AgentBandwidth
                 var offset = (long)status.ReceivedBytes;
                 if (offset > size) throw new InvalidDataException($"the coordinator holds {offset} bytes of a {size}-byte output");
                 if (offset > 0) Interlocked.Increment(ref _resumes);
-                var response = await SendFromAsync(agentId, attemptId, path, size, offset, sha256, onBytes, cancellationToken);
+                var response = await SendFromAsync(agentId, attemptId, path, size, offset, output, onBytes, cancellationToken);
                 if (response.Published) return response.Path;
                 throw new InvalidDataException("the upload ended before the coordinator published the output");
             }
@@ -51,7 +52,7 @@ public sealed partial class OutputUploader(TransferClient client, AgentBandwidth
     }
 
     private async Task<UploadOutputResponse> SendFromAsync(
-        string agentId, string attemptId, string path, long size, long offset, string sha256, Action<long> onBytes, CancellationToken cancellationToken)
+        string agentId, string attemptId, string path, long size, long offset, OutputInfo output, Action<long> onBytes, CancellationToken cancellationToken)
     {
         using var call = client.UploadOutput(cancellationToken);
         try
@@ -78,7 +79,7 @@ public sealed partial class OutputUploader(TransferClient client, AgentBandwidth
 
             await call.RequestStream.WriteAsync(new UploadOutputRequest
             {
-                AgentId = agentId, AttemptId = attemptId, Offset = (ulong)offset, Finish = true, SizeBytes = (ulong)size, Sha256 = sha256,
+                AgentId = agentId, AttemptId = attemptId, Offset = (ulong)offset, Finish = true, SizeBytes = (ulong)size, Sha256 = output.Sha256, Output = output,
             }, cancellationToken);
             await call.RequestStream.CompleteAsync();
         }

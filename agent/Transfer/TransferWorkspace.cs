@@ -160,7 +160,7 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
         string path;
         try
         {
-            path = await uploader.UploadAsync(options.Value.Name, work.AttemptId, rendered, info.Sha256, _ => { }, cancellationToken);
+            path = await uploader.UploadAsync(options.Value.Name, work.AttemptId, rendered, info, _ => { }, cancellationToken);
         }
         catch (RpcException) when (cancellationToken.IsCancellationRequested)
         {

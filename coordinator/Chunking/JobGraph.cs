@@ -129,6 +129,8 @@ internal static class JobGraph
             await tx.UpdateTaskAsync(chunk with { State = TaskState.Queued, WaitingFor = TaskWait.None, NotBefore = null });
         }
 
+        // The files they published are damaged: no later attempt may adopt them as the chunks' own.
+        await tx.DeletePublishGrantsAsync(chunks.Select(c => c.Id).ToList());
         await tx.UpdateTaskAsync(stitch with { State = TaskState.Waiting, WaitingFor = TaskWait.Tasks, NotBefore = null });
         return true;
     }

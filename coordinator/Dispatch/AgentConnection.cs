@@ -154,7 +154,7 @@ public sealed partial class AgentConnection(
 
                 break;
             case ConnectRequest.MessageOneofCase.Publish:
-                session.Send(new ConnectResponse { PublishGrant = await attempts.GrantPublishAsync(session.Id, request.Publish.AttemptId, cancellationToken) });
+                session.Send(new ConnectResponse { PublishGrant = await attempts.GrantPublishAsync(session.Id, request.Publish.AttemptId, request.Publish.Output, cancellationToken) });
                 break;
             case ConnectRequest.MessageOneofCase.Log:
                 await logs.AppendAsync(session.Id, request.Log, cancellationToken);

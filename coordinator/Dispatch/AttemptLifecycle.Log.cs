@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(3, LogLevel.Warning, "Attempt {AttemptId} on agent {AgentId} timed out: {Reason}")]
     public static partial void TimedOut(ILogger logger, string attemptId, string agentId, string reason);
+
+    [LoggerMessage(4, LogLevel.Warning, "Attempt {AttemptId} on agent {AgentId} published (sha256 {Sha256}) but never reported ({Reason}); committed from its recorded grant")]
+    public static partial void CommittedFromGrant(ILogger logger, string attemptId, string agentId, string sha256, string reason);
 }

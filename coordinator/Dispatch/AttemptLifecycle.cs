@@ -3,6 +3,7 @@ using RenderFarm.Coordinator.Chunking;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Observability;
+using RenderFarm.Coordinator.Publishing;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
@@ -25,6 +26,7 @@ public sealed partial class AttemptLifecycle(
     IWorkSignals signals,
     RetryBackoff backoff,
     FarmMetrics metrics,
+    PublishedOutputs published,
     TimeProvider time,
     ILogger<AttemptLifecycle> logger)
 {
@@ -144,19 +146,6 @@ public sealed partial class AttemptLifecycle(
     }
 
     /// <summary>
-    /// An agent asks before it renames a finished output into place: only the live lease may publish, so an
-    /// attempt that lost its lease (its task may have run elsewhere) never overwrites a committed output.
-    /// A grant renews the lease so the rename and the completion report fit in it.
-    /// </summary>
-    public async Task<PublishGrant> GrantPublishAsync(string agentId, string attemptId, CancellationToken cancellationToken)
-    {
-        var stale = await RenewLeasesAsync(agentId, [attemptId], cancellationToken);
-        return stale.Count == 0
-            ? new PublishGrant { AttemptId = attemptId, Granted = true }
-            : new PublishGrant { AttemptId = attemptId, Granted = false, Reason = "the lease on this attempt has ended; the task may have run elsewhere" };
-    }
-
-    /// <summary>
     /// Extends the leases an agent still holds; returns the ids it must drop. An idle agent's heartbeat holds none
     /// and costs no transaction (a thousand idle agents would otherwise commit two hundred empty ones a second).
     /// </summary>
@@ -190,17 +179,26 @@ public sealed partial class AttemptLifecycle(
 
     /// <summary>
     /// Ends leases that ran out (or that a reconnecting agent no longer holds) and puts their tasks back in
-    /// the queue. A lost agent is not the task's fault, so the first few losses burn no retry.
+    /// the queue. A lost agent is not the task's fault, so the first few losses burn no retry. An attempt that was
+    /// granted its publish and whose output is at the path, whole, is committed instead: it published, and only its
+    /// report was lost. Either way, what the attempt left beside the output is removed.
     /// </summary>
     public async Task<int> ExpireAsync(Func<AttemptRecord, bool> isLost, string why, CancellationToken cancellationToken)
     {
         var expired = 0;
         foreach (var candidate in (await store.GetRunningAttemptsAsync(cancellationToken)).Where(isLost))
         {
+            if (await CommitPublishedAsync(candidate, why, cancellationToken))
+            {
+                await RemoveLeftoversAsync(candidate, cancellationToken);
+                continue;
+            }
+
             if (!await EndAsync(candidate.Id, isLost, AttemptOutcome.Lost, FailureClass.LeaseExpired, why, 0, null, cancellationToken, free: true)) continue;
             expired++;
             Log.LeaseExpired(logger, candidate.Id, candidate.AgentId, why);
             signals.StopAttempt(candidate.AgentId, candidate.Id, canceled: false, why);
+            await RemoveLeftoversAsync(candidate, cancellationToken);
         }
 
         return expired;

@@ -94,6 +94,8 @@ public sealed class Dispatcher(
             {
                 work.EndedAttemptIds.AddRange((await store.GetAttemptsAsync(task.JobId, cancellationToken))
                     .Where(a => a.TaskId == task.Id && a.Id != attempt.Id && a.Outcome != AttemptOutcome.Running).Select(a => a.Id));
+                // An earlier attempt may have published before it was lost: the new one adopts that file if it is whole.
+                work.Published = await attempts.FindAdoptableAsync(task, attempt.Id, cancellationToken);
             }
 
             if (agent.Transfers) await transfers.AddBlobsAsync(work, agent.HasCached, cancellationToken);

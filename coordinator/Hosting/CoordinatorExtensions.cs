@@ -5,6 +5,7 @@ using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Observability;
+using RenderFarm.Coordinator.Publishing;
 using RenderFarm.Coordinator.Scheduling;
 using RenderFarm.Coordinator.Security;
 using RenderFarm.Coordinator.Storage;
@@ -42,6 +43,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<AgentRegistry>();
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<IWorkSignals>(sp => sp.GetRequiredService<WorkSignals>());
+        services.AddSingleton<PublishedOutputs>();
         services.AddSingleton<AttemptLifecycle>();
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AgentDrains>();

@@ -47,6 +47,9 @@ public interface IJobStore
 
     Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken cancellationToken);
 
+    /// <summary>The publish grant last recorded for a task, or null (see <see cref="PublishRecord"/>).</summary>
+    Task<PublishRecord?> FindPublishGrantAsync(string taskId, CancellationToken cancellationToken);
+
     /// <summary>Attempts whose outcome is still RUNNING (live leases, or leases about to be swept).</summary>
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken);
 
@@ -127,6 +130,18 @@ public interface IJobTransaction
     Task<IReadOnlyDictionary<string, (AttemptRecord Attempt, TaskRecord Task)>> FindAttemptsWithTasksAsync(IReadOnlyList<string> attemptIds);
 
     Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId);
+
+    /// <summary>The publish grant last recorded for a task (locked as <see cref="FindTaskAsync"/> would), or null.</summary>
+    Task<PublishRecord?> FindPublishGrantAsync(string taskId);
+
+    /// <summary>Records a publish grant; it replaces the task's earlier one.</summary>
+    Task RecordPublishGrantAsync(PublishRecord grant);
+
+    /// <summary>Forgets the publish grants of <paramref name="taskIds"/> (chunks rendered again: their old output is not theirs any more).</summary>
+    Task DeletePublishGrantsAsync(IReadOnlyList<string> taskIds);
+
+    /// <summary>Forgets the publish grants of tasks that have ended (succeeded, failed or canceled); returns how many.</summary>
+    Task<int> DeleteSettledPublishGrantsAsync();
 
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId);
 

@@ -12,6 +12,8 @@ internal static class RowMapper
     public const string TaskColumns = "id, job_id, state, priority, seq, work, requirements, failed_attempts, lost_attempts, max_retries, not_before, waiting_for, max_run_ms, stall_ms, blocked_agents";
     public const string AttemptColumns = "id, task_id, job_id, agent_id, outcome, start_time, lease_expiry, end_time, failure_class, error, exit_code, log_tail, frames, log_size";
 
+    public const string PublishGrantColumns = "task_id, attempt_id, job_id, output_root, output_path, size_bytes, sha256, output, grant_time";
+
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(false));
 
     public static string ToJson(IMessage message) => Formatter.Format(message);
@@ -71,6 +73,16 @@ internal static class RowMapper
         r.IsDBNull(11) ? null : r.GetString(11),
         r.GetInt64(12),
         r.GetInt64(13));
+
+    public static PublishRecord ReadPublishGrant(DbDataReader r)
+    {
+        var published = FromJson<OutputInfo>(r.GetString(7));
+        // The columns are the truth for what the grant is about; the JSON carries the rest of what was verified.
+        published.SizeBytes = (ulong)r.GetInt64(5);
+        published.Sha256 = r.GetString(6);
+        return new PublishRecord(r.GetString(0), r.GetString(1), r.GetString(2), new MediaRef { Root = r.GetString(3), Path = r.GetString(4) },
+            published, Time(r, 8)!.Value);
+    }
 
     private static DateTimeOffset? Time(DbDataReader r, int i) =>
         r.IsDBNull(i) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(i));

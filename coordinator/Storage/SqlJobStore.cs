@@ -178,6 +178,9 @@ public abstract class SqlJobStore : IJobStore
     public Task<AttemptRecord?> FindAttemptAsync(string attemptId, CancellationToken cancellationToken) =>
         Read(q => q.FindAttemptAsync(attemptId, cancellationToken), cancellationToken);
 
+    public Task<PublishRecord?> FindPublishGrantAsync(string taskId, CancellationToken cancellationToken) =>
+        Read(q => q.FindPublishGrantAsync(taskId, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetRunningAttemptsAsync(null, cancellationToken), cancellationToken);
 

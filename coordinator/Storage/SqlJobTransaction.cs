@@ -86,6 +86,35 @@ internal sealed class SqlJobTransaction : IJobTransaction
 
     public async Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId) => Seen(await _reads.GetTaskAttemptsAsync(taskId, cancellationToken));
 
+    public Task<PublishRecord?> FindPublishGrantAsync(string taskId) => _reads.FindPublishGrantAsync(taskId, cancellationToken);
+
+    public Task RecordPublishGrantAsync(PublishRecord grant) => Defer(
+        $"""
+        INSERT INTO rf_publish_grants ({PublishGrantColumns}) VALUES (@task, @attempt, @job, @root, @path, @size, @sha, @output, @time)
+        ON CONFLICT (task_id) DO UPDATE SET attempt_id = @attempt, job_id = @job, output_root = @root, output_path = @path,
+            size_bytes = @size, sha256 = @sha, output = @output, grant_time = @time
+        """,
+        ("@task", grant.TaskId), ("@attempt", grant.AttemptId), ("@job", grant.JobId), ("@root", grant.Output.Root), ("@path", grant.Output.Path),
+        ("@size", grant.SizeBytes), ("@sha", grant.Sha256), ("@output", ToJson(grant.Published)), ("@time", ToMillis(grant.GrantTime)));
+
+    public Task DeletePublishGrantsAsync(IReadOnlyList<string> taskIds)
+    {
+        foreach (var taskId in taskIds.Distinct(StringComparer.Ordinal))
+        {
+            _writes.Add("DELETE FROM rf_publish_grants WHERE task_id = @task", [("@task", taskId)]);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task<int> DeleteSettledPublishGrantsAsync()
+    {
+        await _writes.FlushAsync();
+        return await connection.ExecuteAsync(transaction,
+            "DELETE FROM rf_publish_grants WHERE EXISTS (SELECT 1 FROM rf_tasks t WHERE t.id = rf_publish_grants.task_id AND t.state IN (@succeeded, @failed, @canceled))",
+            cancellationToken, ("@succeeded", (int)Protos.V1.TaskState.Succeeded), ("@failed", (int)Protos.V1.TaskState.Failed), ("@canceled", (int)Protos.V1.TaskState.Canceled));
+    }
+
     public async Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId) => Seen(await _reads.GetRunningAttemptsAsync(taskId, cancellationToken));
 
     private JobRecord? Seen(JobRecord? job)

@@ -77,6 +77,10 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     public async Task<IReadOnlyList<AttemptRecord>> GetAttemptsAsync(string jobId, CancellationToken ct) =>
         await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE job_id = @id ORDER BY start_time, id", ReadAttempt, ct, ("@id", jobId));
 
+    /// <summary>The task's recorded publish grant (locked inside a transaction), or null.</summary>
+    public async Task<PublishRecord?> FindPublishGrantAsync(string taskId, CancellationToken ct) =>
+        (await Query($"SELECT {PublishGrantColumns} FROM rf_publish_grants WHERE task_id = @id{Lock}", ReadPublishGrant, ct, ("@id", taskId))).FirstOrDefault();
+
     public async Task<IReadOnlyList<AttemptRecord>> GetTaskAttemptsAsync(string taskId, CancellationToken ct) =>
         await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE task_id = @id ORDER BY start_time, id", ReadAttempt, ct, ("@id", taskId));
 

@@ -136,6 +136,24 @@ public static class SqlSchema
             $"CREATE INDEX rf_tasks_queued_by_age ON rf_tasks (seq) WHERE state = {Queued}",
             $"CREATE INDEX rf_tasks_timed ON rf_tasks (not_before) WHERE state = {Waiting} AND not_before IS NOT NULL",
         ],
+        [
+            // Publishing is a recorded step of an attempt: the grant names the output and the bytes it publishes, so a file
+            // found whole at the path later is known as the task's own. One row per task (the latest grant); rows of tasks
+            // that have ended are swept (AttemptLifecycle.SweepPublishGrantsAsync), so the table stays the size of the work
+            // in flight.
+            """
+            CREATE TABLE rf_publish_grants (
+                task_id TEXT PRIMARY KEY REFERENCES rf_tasks (id),
+                attempt_id TEXT NOT NULL REFERENCES rf_attempts (id),
+                job_id TEXT NOT NULL REFERENCES rf_jobs (id),
+                output_root TEXT NOT NULL,
+                output_path TEXT NOT NULL,
+                size_bytes BIGINT NOT NULL,
+                sha256 TEXT NOT NULL,
+                output TEXT NOT NULL,
+                grant_time BIGINT NOT NULL)
+            """,
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Grpc.Core;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Publishing;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.Transfer;
 using RenderFarm.Protos.V1;
@@ -178,14 +179,26 @@ public sealed class OutputUploads(
                 $"the output does not match: received {upload.Length} bytes with sha256 {sha}, expected {last.SizeBytes} bytes with sha256 {last.Sha256}; upload it again from offset 0");
         }
 
-        var grant = await attempts.GrantPublishAsync(first.AgentId, first.AttemptId, cancellationToken);
+        // The grant records what is published (the agent's description, with the size and hash received here), so the
+        // file is known as the task's own if the agent never reports (AttemptLifecycle.ExpireAsync).
+        var target = roots.ToLocalPath(work.Output);
+        var output = last.Output?.Clone() ?? new OutputInfo();
+        (output.SizeBytes, output.Sha256, output.Path) = ((ulong)upload.Length, sha, target);
+        var grant = await attempts.GrantPublishAsync(first.AgentId, first.AttemptId, output, cancellationToken);
         if (!grant.Granted)
         {
             Discard(first.AttemptId, upload);
             throw new TransferRefusedException(StatusCode.FailedPrecondition, grant.Reason);
         }
 
-        var target = roots.ToLocalPath(work.Output);
+        if (await PublishedOutputs.MatchesAsync(target, upload.Length, sha, cancellationToken))
+        {
+            // These very bytes are already in place (published before a coordinator restart cut the answer off): one
+            // rename of the final name is enough.
+            Discard(first.AttemptId, upload);
+            return new UploadOutputResponse { ReceivedBytes = (ulong)output.SizeBytes, Published = true, Path = target };
+        }
+
         if (!work.Overwrite && File.Exists(target))
         {
             Discard(first.AttemptId, upload);

@@ -74,6 +74,14 @@ internal ref struct ChunkWire(ReadOnlySequence<byte> payload)
         return text;
     }
 
+    /// <summary>A length-delimited field's bytes (an embedded message), copied.</summary>
+    public byte[] ReadBytes(int max)
+    {
+        var bytes = new byte[ReadLength(max)];
+        Copy(bytes);
+        return bytes;
+    }
+
     public void Skip(int wireType)
     {
         switch (wireType)

@@ -12,6 +12,9 @@ public sealed class UploadChunk : PooledChunk
 {
     private const int MaxText = 1024;
 
+    /// <summary>An output's description (codec, size, hash, a chunk's packet proof) is far smaller than this.</summary>
+    private const int MaxOutput = 64 * 1024;
+
     public string AgentId { get; set; } = "";
 
     public string AttemptId { get; set; } = "";
@@ -22,6 +25,9 @@ public sealed class UploadChunk : PooledChunk
     public ulong SizeBytes { get; set; }
 
     public string Sha256 { get; set; } = "";
+
+    /// <summary>Set on the last message: what the agent verified (recorded with the publish grant); null when not sent.</summary>
+    public OutputInfo? Output { get; set; }
 
     /// <summary>Parses the wire format of <see cref="UploadOutputRequest"/>.</summary>
     public static UploadChunk Parse(ReadOnlySequence<byte> payload)
@@ -66,6 +72,10 @@ public sealed class UploadChunk : PooledChunk
                         ChunkWire.Expect(field, type, ChunkWire.Length);
                         chunk.Sha256 = wire.ReadString(MaxText);
                         break;
+                    case UploadOutputRequest.OutputFieldNumber:
+                        ChunkWire.Expect(field, type, ChunkWire.Length);
+                        chunk.Output = OutputInfo.Parser.ParseFrom(wire.ReadBytes(MaxOutput));
+                        break;
                     default:
                         wire.Skip(type);
                         break;
@@ -85,6 +95,6 @@ public sealed class UploadChunk : PooledChunk
     public UploadOutputRequest ToMessage() => new()
     {
         AgentId = AgentId, AttemptId = AttemptId, Offset = Offset, Data = UnsafeByteOperations.UnsafeWrap(Data), Checksum = Checksum,
-        Finish = Finish, SizeBytes = SizeBytes, Sha256 = Sha256,
+        Finish = Finish, SizeBytes = SizeBytes, Sha256 = Sha256, Output = Output,
     };
 }

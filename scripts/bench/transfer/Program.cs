@@ -76,7 +76,7 @@ if (warmInput is not null)
     var warmBlob = warm.Blobs.Single(b => b.Media.Path == warm.Input.Path);
     var warmFile = Path.Combine(work, "warm");
     await downloader.DownloadAsync("bench", warm.AttemptId, warmBlob, warmFile, _ => { }, CancellationToken.None);
-    await uploader.UploadAsync("bench", warm.AttemptId, warmFile, warmBlob.Sha256, _ => { }, CancellationToken.None);
+    await uploader.UploadAsync("bench", warm.AttemptId, warmFile, new OutputInfo { SizeBytes = warmBlob.SizeBytes, Sha256 = warmBlob.Sha256 }, _ => { }, CancellationToken.None);
 }
 
 var submitted = Stopwatch.GetTimestamp();
@@ -96,7 +96,7 @@ PageCache.Drop(downloaded);
 cpu = Process.GetCurrentProcess().TotalProcessorTime;
 coordinatorCpu = CoordinatorCpu();
 started = Stopwatch.GetTimestamp();
-var published = await uploader.UploadAsync("bench", assignment.AttemptId, downloaded, blob.Sha256, _ => { }, CancellationToken.None);
+var published = await uploader.UploadAsync("bench", assignment.AttemptId, downloaded, new OutputInfo { SizeBytes = blob.SizeBytes, Sha256 = blob.Sha256 }, _ => { }, CancellationToken.None);
 Console.WriteLine($"upload {Stopwatch.GetElapsedTime(started).TotalSeconds:0.000} {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.000} {CoordinatorCpu() - coordinatorCpu:0.00}");
 
 await using (var check = File.OpenRead(published))

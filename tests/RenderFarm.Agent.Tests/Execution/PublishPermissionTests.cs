@@ -23,7 +23,7 @@ public sealed class PublishPermissionTests : IDisposable
         var output = _dir.File("out.mp4");
         var pipeline = new RenderPipeline(NullLogger<RenderPipeline>.Instance);
         var request = new RenderRequest("p1", await TestClips.SdrAsync(), output, null, new OutputSettings { Preset = Preset.H264Proxy540P }, null, false,
-            _ => Task.FromResult<string?>("the lease on this attempt has ended"));
+            (_, _) => Task.FromResult<string?>("the lease on this attempt has ended"));
 
         var refused = await Assert.ThrowsAsync<PublishRefusedException>(() => pipeline.RunAsync(request, _ => { }, CancellationToken.None));
 
@@ -40,7 +40,7 @@ public sealed class PublishPermissionTests : IDisposable
         var answer = new TaskCompletionSource<string?>();
         var pipeline = new RenderPipeline(NullLogger<RenderPipeline>.Instance);
         var request = new RenderRequest("p2", await TestClips.SdrAsync(), output, null, new OutputSettings { Preset = Preset.H264Proxy540P }, null, false,
-            _ => { asked.TrySetResult(); return answer.Task; });
+            (_, _) => { asked.TrySetResult(); return answer.Task; });
 
         var run = pipeline.RunAsync(request, _ => { }, CancellationToken.None);
         await asked.Task.WaitAsync(TimeSpan.FromSeconds(60));
@@ -76,7 +76,7 @@ public sealed class PublishPermissionTests : IDisposable
         var sent = outbox.Connect();
         var permits = new PublishPermits(outbox, time);
 
-        var ask = permits.AskAsync("a-1", CancellationToken.None);
+        var ask = permits.AskAsync("a-1", null, CancellationToken.None);
         time.Advance(PublishPermits.AskAgainEvery);
         time.Advance(PublishPermits.AskAgainEvery);
         await Task.Delay(50);

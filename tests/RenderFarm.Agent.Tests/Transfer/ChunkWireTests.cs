@@ -62,13 +62,16 @@ public sealed class ChunkWireTests
         {
             AgentId = "remote-ä", AttemptId = "a-1", Offset = 3 << 20, Data = ByteString.CopyFrom(data), Checksum = ChunkChecksum.Of(data),
             Finish = true, SizeBytes = 123_456_789, Sha256 = new string('c', 64),
+            Output = new OutputInfo { SizeBytes = 123_456_789, Sha256 = new string('c', 64), FrameCount = 60, VideoCodec = "h264", Width = 320, Height = 180 },
         };
         // A field this build does not know (number 89, length-delimited: tag 714 as a two-byte varint), as a newer sender might add.
         var payload = message.ToByteArray().Concat(new byte[] { 0xCA, 0x05, 3, 1, 2, 3 }).ToArray();
 
-        using var chunk = UploadChunk.Parse(Segmented(payload, 1000));
+        // Small segments, so the output's description (recorded with the publish grant) straddles one.
+        using var chunk = UploadChunk.Parse(Segmented(payload, 50));
 
         Assert.Equal(message, chunk.ToMessage());
+        Assert.Equal((60UL, "h264"), (chunk.Output!.FrameCount, chunk.Output.VideoCodec));
         Assert.True(chunk.IsIntact);
     }
 

@@ -113,15 +113,15 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
         var attempt = await _h.AssignAsync(job.Id);
         _h.Time.Advance(TimeSpan.FromSeconds(20));
 
-        var granted = await _h.Attempts.GrantPublishAsync("agent-a", attempt.Id, None);
+        var granted = await _h.Attempts.GrantPublishAsync("agent-a", attempt.Id, null, None);
         Assert.True(granted.Granted);
         Assert.Equal(_h.Time.GetUtcNow() + _h.Options.LeaseDuration, (await _h.Store.FindAttemptAsync(attempt.Id, None))!.LeaseExpiry);
-        Assert.False((await _h.Attempts.GrantPublishAsync("agent-b", attempt.Id, None)).Granted);
+        Assert.False((await _h.Attempts.GrantPublishAsync("agent-b", attempt.Id, null, None)).Granted);
 
         _h.Time.Advance(TimeSpan.FromMinutes(1));
         var now = _h.Time.GetUtcNow();
         await _h.Attempts.ExpireAsync(a => a.LeaseExpiry < now, "no heartbeat", None);
-        var refused = await _h.Attempts.GrantPublishAsync("agent-a", attempt.Id, None);
+        var refused = await _h.Attempts.GrantPublishAsync("agent-a", attempt.Id, null, None);
         Assert.False(refused.Granted);
         Assert.Contains("lease", refused.Reason);
     }

@@ -46,6 +46,37 @@ public sealed class StoreContractTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task PublishGrant_RecordedWithTheLease_ReplacedByTheNextAttempt_AndSweptWhenTheTaskEnds(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var job = await farm.SubmitAsync("clip");
+        var task = await farm.TaskOf(job.Id);
+        var first = await farm.AssignAsync(job.Id, "agent-a");
+        var firstOutput = new OutputInfo { Path = "/media/clip-proxy.mp4", SizeBytes = 1234, Sha256 = new string('a', 64), FrameCount = 60, VideoCodec = "h264" };
+        Assert.True((await farm.Attempts.GrantPublishAsync("agent-a", first.Id, firstOutput, CancellationToken.None)).Granted);
+
+        var grant = await farm.Store.FindPublishGrantAsync(task.Id, CancellationToken.None);
+        Assert.NotNull(grant);
+        Assert.Equal((task.Id, first.Id, job.Id, "media", "clip-proxy.mp4", 1234L, new string('a', 64)),
+            (grant.TaskId, grant.AttemptId, grant.JobId, grant.Output.Root, grant.Output.Path, grant.SizeBytes, grant.Sha256));
+        Assert.Equal(firstOutput, grant.Published);
+
+        // The first attempt is lost (nothing at the path), the second is granted: its grant replaces the first's.
+        await farm.Attempts.ExpireAsync(_ => true, "agent lost", CancellationToken.None);
+        var second = await farm.AssignAsync(job.Id, "agent-b");
+        var secondOutput = new OutputInfo { Path = "/media/clip-proxy.mp4", SizeBytes = 999, Sha256 = new string('b', 64), FrameCount = 60 };
+        Assert.True((await farm.Attempts.GrantPublishAsync("agent-b", second.Id, secondOutput, CancellationToken.None)).Granted);
+        grant = await farm.Store.FindPublishGrantAsync(task.Id, CancellationToken.None);
+        Assert.Equal((second.Id, 999L, new string('b', 64)), (grant!.AttemptId, grant.SizeBytes, grant.Sha256));
+
+        Assert.Equal(0, await farm.Attempts.SweepPublishGrantsAsync(CancellationToken.None));
+        await farm.Attempts.CompleteAsync("agent-b", new TaskCompleted { AttemptId = second.Id, Output = secondOutput }, CancellationToken.None);
+        Assert.Equal(1, await farm.Attempts.SweepPublishGrantsAsync(CancellationToken.None));
+        Assert.Null(await farm.Store.FindPublishGrantAsync(task.Id, CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task ListJobs_FiltersByStateAndPagesNewestFirst(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
@@ -220,7 +251,7 @@ public sealed class StoreContractTests
         await other.InitializeAsync(CancellationToken.None);
         await using var _ = other;
         var otherAttempts = new AttemptLifecycle(other, Options.Create(farm.Options), farm.Releases, new JobEvents(), new LiveProgress(), farm.Signals,
-            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), new FarmMetrics(), farm.Time, NullLogger<AttemptLifecycle>.Instance);
+            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), new FarmMetrics(), farm.Published, farm.Time, NullLogger<AttemptLifecycle>.Instance);
         for (var i = 0; i < 30; i++) await farm.SubmitAsync($"clip{i}");
         var tasks = await farm.Store.GetQueuedTasksAsync(100, CancellationToken.None);
 

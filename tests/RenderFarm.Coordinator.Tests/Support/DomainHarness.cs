@@ -6,6 +6,7 @@ using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Observability;
+using RenderFarm.Coordinator.Publishing;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
@@ -28,6 +29,8 @@ public sealed class DomainHarness : IAsyncDisposable
     public JobSequence Sequence { get; } = new();
     public LiveProgress Progress { get; } = new();
     public string MediaDir => Path.Combine(Root, "media");
+    public MediaRoots Roots { get; }
+    public PublishedOutputs Published { get; }
 
     public DomainHarness(IJobStore? store = null)
     {
@@ -37,10 +40,12 @@ public sealed class DomainHarness : IAsyncDisposable
         Store = store ?? new SqliteJobStore(SqliteJobStore.ConnectionStringFor(Path.Combine(Root, "farm.db")));
         Store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
         var events = new JobEvents();
-        Validator = new JobValidator(new MediaRoots(options), options, Time);
+        Roots = new MediaRoots(options);
+        Published = new PublishedOutputs(Roots, NullLogger<PublishedOutputs>.Instance);
+        Validator = new JobValidator(Roots, options, Time);
         Catalog = new JobCatalog(Store, Validator, Sequence, Signals, Releases, Recurring, Time);
         Attempts = new AttemptLifecycle(Store, options, Releases, events, Progress, Signals,
-            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Metrics, Time, NullLogger<AttemptLifecycle>.Instance);
+            new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Metrics, Published, Time, NullLogger<AttemptLifecycle>.Instance);
     }
 
     /// <summary>Submits a proxy transcode of a (fake) input file that exists in the media root.</summary>

@@ -52,5 +52,8 @@ public sealed class AgentProcess : IDisposable
     /// <summary>kill -9 of the agent and its ffmpeg: a machine that lost power.</summary>
     public void Kill() => _process.Kill();
 
+    /// <summary>kill -9 of the agent before anything else (see <see cref="ServiceProcess.KillAtOnce"/>).</summary>
+    public void KillAtOnce() => _process.KillAtOnce();
+
     public void Dispose() => _process.Dispose();
 }

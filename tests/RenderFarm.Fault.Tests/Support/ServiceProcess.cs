@@ -67,6 +67,25 @@ public sealed class ServiceProcess : IDisposable
         return new ServiceProcess(name, process, log);
     }
 
+    /// <summary>
+    /// SIGKILL to the process alone, sent before anything else (no walk of its children, no log line first): for a fault
+    /// aimed at a moment a few milliseconds wide. Its children are killed after.
+    /// </summary>
+    public void KillAtOnce()
+    {
+        try
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            return; // already gone
+        }
+
+        _log.Add(Name, "<kill -9, at once>");
+        Kill();
+    }
+
     /// <summary>SIGKILL to the process and its children (an agent's ffmpeg dies with it), then waits for the exit.</summary>
     public void Kill()
     {
