@@ -29,14 +29,14 @@ public static class SourceFactsMapping
             FromMessage(f.Hdr10));
     }
 
-    private static Protos.V1.Hdr10Metadata? ToMessage(Media.Hdr10Metadata? h)
+    private static Protos.V1.HdrStaticMetadata? ToMessage(Media.Hdr10Metadata? h)
     {
         if (h is null)
         {
             return null;
         }
 
-        var m = new Protos.V1.Hdr10Metadata { HasLightLevel = h.MaxCll is not null || h.MaxFall is not null, MaxCll = h.MaxCll ?? 0, MaxFall = h.MaxFall ?? 0 };
+        var m = new Protos.V1.HdrStaticMetadata { HasLightLevel = h.MaxCll is not null || h.MaxFall is not null, MaxCll = h.MaxCll ?? 0, MaxFall = h.MaxFall ?? 0 };
         if (h.Mastering is { } d)
         {
             m.HasMastering = true;
@@ -47,7 +47,7 @@ public static class SourceFactsMapping
         return m;
     }
 
-    private static Media.Hdr10Metadata? FromMessage(Protos.V1.Hdr10Metadata? m) =>
+    private static Media.Hdr10Metadata? FromMessage(Protos.V1.HdrStaticMetadata? m) =>
         m is null || (!m.HasMastering && !m.HasLightLevel)
             ? null
             : new Media.Hdr10Metadata(
