@@ -78,7 +78,7 @@ internal static class GradeFilters
     /// Contrast and the LUT on the output's gamma-encoded RGB. Contrast c is a power law on linear light that keeps 18 %
     /// grey: L' = 0.18 (L / 0.18)^c, so a patch n stops from grey ends up c n stops from it. On BT.709 (BT.1886, a pure
     /// 2.4 power) it is exactly V' = Vg (V / Vg)^c with Vg = 0.18^(1/2.4), applied in 16-bit (lutrgb clips to the range). The LUT follows (a .cube
-    /// LUT expects Rec.709 SDR RGB).
+    /// LUT expects Rec.709 SDR RGB). Both take and leave <c>gbrp16le</c>.
     /// </summary>
     public static IEnumerable<string> Encoded(Grade? grade, bool hasLut, string lutFileName)
     {
@@ -86,7 +86,6 @@ internal static class GradeFilters
         {
             var vg = F(Math.Pow(MidGrey, 1 / 2.4));
             var e = $"'pow(val/maxval/{vg},{F(grade.Contrast)})*{vg}*maxval'";
-            yield return "format=gbrp16le";
             yield return $"lutrgb=r={e}:g={e}:b={e}";
         }
 

@@ -9,12 +9,12 @@ namespace RenderFarm.Agent.Media;
 /// <list type="number">
 /// <item>rate (<c>fps=</c>) and size, in the source's YUV;</item>
 /// <item>the source's four colour tags set explicitly (untagged SDR is taken as BT.709), so no stage guesses;</item>
-/// <item>zscale to float RGB in the output's primaries, in linear light (1.0 = HDR reference white, 203 cd/m2) when a
-/// tone-map or a photographic operation needs it;</item>
+/// <item>zscale to RGB in the output's primaries: float linear light (1.0 = HDR reference white, 203 cd/m2) when a
+/// tone-map or a photographic operation needs it, else 16-bit in the output's transfer;</item>
 /// <item>HDR to SDR: the <see cref="ToneMapOperator"/> with the source's peak (HDR10 MaxCLL, else 1000 cd/m2);</item>
-/// <item>exposure, saturation and white balance on linear light, then back to the output's transfer;</item>
-/// <item>contrast and the LUT on the output's (gamma-encoded) RGB;</item>
-/// <item>a clip of RGB to [0, 1] (16-bit), so out-of-gamut and over-range light cannot become illegal YUV;</item>
+/// <item>exposure, saturation and white balance on linear light, then back to the output's transfer in 16-bit RGB,
+/// which clips to [0, 1], so out-of-gamut and over-range light cannot become illegal YUV;</item>
+/// <item>contrast and the LUT on the output's (gamma-encoded) 16-bit RGB;</item>
 /// <item>zscale to the output's matrix in limited range, the output pixel format, and the four tags on the frames.</item>
 /// </list>
 /// Built only from fixed words and validated numbers. Nothing passes through 8 bits before the output format.
@@ -50,10 +50,11 @@ internal static class VideoFilterChain
         var linear = toneMap || GradeFilters.NeedsLinearLight(grade);
         var npl = GradeFilters.F(ReferenceWhiteNits);
 
-        // Decode: YUV -> float RGB in the output's primaries; linear light when needed.
+        // Decode: YUV -> RGB in the output's primaries: float linear light when needed, else 16-bit in the output's
+        // transfer (half the cost of a float round trip at 1080p).
         filters.Add($"zscale=tin={input.Transfer}:min={input.Space}:pin={input.Primaries}:rin={Zrange(input.Range)}"
             + $":t={(linear ? "linear" : outColor.Transfer)}:p={outColor.Primaries}:npl={npl}");
-        filters.Add("format=gbrpf32le");
+        filters.Add(linear ? "format=gbrpf32le" : "format=gbrp16le");
         if (toneMap)
         {
             var peak = Math.Max(1, (source.Hdr10?.PeakNits ?? DefaultPeakNits) / ReferenceWhiteNits);
@@ -63,14 +64,15 @@ internal static class VideoFilterChain
         filters.AddRange(GradeFilters.LinearLight(grade, outColor.Primaries));
         if (linear)
         {
+            // Back to the output's transfer, into 16-bit RGB: this clips to [0, 1], so out-of-gamut (negative) and
+            // over-range light cannot become illegal YUV.
             filters.Add($"zscale=tin=linear:pin={outColor.Primaries}:t={outColor.Transfer}:p={outColor.Primaries}:npl={npl}");
-            filters.Add("format=gbrpf32le");
+            filters.Add("format=gbrp16le");
         }
 
         filters.AddRange(GradeFilters.Encoded(grade, hasLut, lutFileName));
 
-        // Clip to [0, 1] in 16-bit RGB, then the explicit matrix and range of the output.
-        filters.Add("format=gbrp16le");
+        // The explicit matrix and range of the output.
         filters.Add($"zscale=tin={outColor.Transfer}:pin={outColor.Primaries}:rin=full:m={outColor.Space}:r={Zrange(outColor.Range)}");
         filters.Add($"format={pixelFormat}");
 

@@ -154,6 +154,17 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
         Assert.InRange(o.MinLuminance, 0, 5);
     }
 
+    [Fact]
+    public async Task ProbeAsync_PqChart_ReadsItsHdr10Metadata()
+    {
+        var source = await MediaProbe.ProbeAsync(charts.Pq, CancellationToken.None);
+
+        Assert.Equal(
+            new Hdr10Metadata(new MasteringDisplay(34000, 16000, 13250, 34500, 7500, 3000, 15635, 16450, 10000000, 1), 1000, 400),
+            source.Hdr10);
+        Assert.Null((await MediaProbe.ProbeAsync(charts.Hlg, CancellationToken.None)).Hdr10);
+    }
+
     [Theory]
     [InlineData(Preset.HevcDelivery)]
     [InlineData(Preset.Av1Delivery)]

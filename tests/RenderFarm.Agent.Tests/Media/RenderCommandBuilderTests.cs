@@ -119,7 +119,7 @@ public sealed class RenderCommandBuilderTests
         var command = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.Sdr(space: "smpte170m"));
 
         Assert.Contains("zscale=tin=bt709:min=smpte170m:pin=bt709:rin=limited:t=bt709:p=bt709", command.VideoFilter, StringComparison.Ordinal);
-        Assert.Contains("format=gbrp16le,zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv420p,", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Contains(":t=bt709:p=bt709:npl=203,format=gbrp16le,zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv420p,", command.VideoFilter, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -129,7 +129,7 @@ public sealed class RenderCommandBuilderTests
 
         Assert.Contains(
             "zscale=tin=arib-std-b67:min=bt2020nc:pin=bt2020:rin=limited:t=linear:p=bt709:npl=203,format=gbrpf32le,tonemap=tonemap=mobius:peak=4.926108:desat=0,"
-            + "zscale=tin=linear:pin=bt709:t=bt709:p=bt709:npl=203,format=gbrpf32le,format=gbrp16le,zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv420p,",
+            + "zscale=tin=linear:pin=bt709:t=bt709:p=bt709:npl=203,format=gbrp16le,zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv420p,",
             command.VideoFilter, StringComparison.Ordinal);
         Assert.Equal("bt709", After(command, "-color_trc"));
         Assert.Equal(ColorTags.Bt709, command.Expect.Color);
@@ -186,7 +186,7 @@ public sealed class RenderCommandBuilderTests
 
         string[] order = [
             "t=linear", "format=gbrpf32le", "exposure=exposure=0.5:black=0", "colorchannelmixer=rr=1.07874:", "colorchannelmixer=rr=1.16401:gg=0.977703:bb=0.737923", "zscale=tin=linear:pin=bt709:t=bt709",
-            "lutrgb=r='pow(val/maxval/", "lut3d=file=grade.cube", "format=gbrp16le,zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv422p10le",
+            "format=gbrp16le", "lutrgb=r='pow(val/maxval/", "lut3d=file=grade.cube", "zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv422p10le",
         ];
         var positions = order.Select(s => filter.IndexOf(s, StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(-1, positions);
