@@ -2,6 +2,7 @@ using RenderFarm.Agent.Media;
 using RenderFarm.Protos.Presets;
 using RenderFarm.Protos.V1;
 using RenderFarm.Testing;
+using Xunit.Abstractions;
 
 namespace RenderFarm.Agent.Tests.Media;
 
@@ -10,7 +11,7 @@ namespace RenderFarm.Agent.Tests.Media;
 /// contrast, saturation and white balance against their definitions in linear light, HDR10 carried, HLG kept,
 /// variable frame rate snapped, and 10-bit kept at 10 bits.
 /// </summary>
-public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<ColourCharts>
+public sealed class ColourPipelineTests(ColourCharts charts, ITestOutputHelper log) : IClassFixture<ColourCharts>
 {
     public static TheoryData<string, Preset> EveryPresetFromEveryChart()
     {
@@ -35,6 +36,7 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
 
         var (samples, bits) = await Picture.LumaAsync(path);
         var (below, above) = Picture.IllegalShares(samples, bits);
+        log.WriteLine($"{source} {preset}: {below:P2} below 16, {above:P2} above 235, {info.ColorTransfer}, {info.FrameRate}");
 
         Assert.True(below <= 0.01, $"{below:P2} of luma samples below 16");
         Assert.True(above <= 0.01, $"{above:P2} of luma samples above 235");
@@ -55,6 +57,7 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
         var graded = charts[$"{source}-identity-lut"].Path;
 
         var psnr = await Measure.PsnrAsync(ungraded, graded);
+        log.WriteLine($"{source}: identity LUT vs no LUT {psnr:0.00} dB");
 
         Assert.True(psnr >= 60, $"identity LUT vs no LUT: {psnr:0.0} dB");
     }
@@ -69,6 +72,7 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
         var after = Picture.Luminance(Picture.Linear(await Picture.MeansAsync(charts[render].Path, Grey)));
 
         var moved = Math.Log2(after / before);
+        log.WriteLine($"{render}: mid grey moved {moved:0.000} stops");
 
         Assert.InRange(moved, stops - 0.1, stops + 0.1);
     }
@@ -85,6 +89,7 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
 
         var stopsIn = Math.Log2(inDark / inGrey);
         var stopsOut = Math.Log2(outDark / outGrey);
+        log.WriteLine($"{render}: {stopsIn:0.000} stops from grey became {stopsOut:0.000}; grey moved {Math.Log2(outGrey / inGrey):0.000}");
 
         Assert.InRange(Math.Log2(outGrey / inGrey), -0.1, 0.1);
         Assert.InRange(stopsOut, (contrast * stopsIn) - 0.1, (contrast * stopsIn) + 0.1);
@@ -97,6 +102,7 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
         var after = Picture.Linear(await Picture.MeansAsync(charts["muted-sat2"].Path, Centre));
         var yBefore = Picture.Luminance(before);
         var yAfter = Picture.Luminance(after);
+        log.WriteLine($"saturation 2: R-Y x{(after.R - yAfter) / (before.R - yBefore):0.000}, B-Y x{(after.B - yAfter) / (before.B - yBefore):0.000}, luminance {Math.Log2(yAfter / yBefore):0.000} stops");
 
         Assert.InRange(Math.Log2(yAfter / yBefore), -0.1, 0.1);
         Assert.InRange((after.R - yAfter) / (before.R - yBefore), 1.9, 2.1);
@@ -125,6 +131,7 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
 
         var rg = after.R / after.G / (before.R / before.G);
         var bg = after.B / after.G / (before.B / before.G);
+        log.WriteLine($"3200 K: R/G x{rg:0.000} (definition {expectRg:0.000}), B/G x{bg:0.000} (definition {expectBg:0.000})");
 
         Assert.InRange(rg, expectRg * 0.97, expectRg * 1.03);
         Assert.InRange(bg, expectBg * 0.97, expectBg * 1.03);
@@ -210,6 +217,7 @@ public sealed class ColourPipelineTests(ColourCharts charts) : IClassFixture<Col
         var (samples, bits) = await Picture.LumaAsync(charts[render].Path);
 
         var distinct = samples.Distinct().Count();
+        log.WriteLine($"{render}: {distinct} distinct luma codes");
 
         Assert.Equal(10, bits);
         Assert.True(distinct > 256, $"{distinct} distinct luma codes; 8 bits hold at most 220 in limited range");
