@@ -72,7 +72,8 @@ public static class ChunkCommands
                 args[at + 1] += $":keyint={g}:min-keyint={g}:scenecut=0:open-gop=0";
                 break;
             case "libsvtav1":
-                args.AddRange(["-g", g, "-svtav1-params", "scd=0"]);
+                args.AddRange(["-g", g]);
+                PresetEncoding.AddSvtParameter(args, "scd=0");
                 break;
         }
     }

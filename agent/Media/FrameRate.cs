@@ -15,6 +15,13 @@ public readonly partial record struct FrameRate(long Numerator, long Denominator
         new(60000, 1001), new(60, 1), new(100, 1), new(120000, 1001), new(120, 1),
     ];
 
+    /// <summary>The rates an editing timeline offers, which a variable-rate source is snapped to.</summary>
+    private static readonly FrameRate[] Timeline =
+    [
+        new(24000, 1001), new(24, 1), new(25, 1), new(30000, 1001), new(30, 1), new(48, 1), new(50, 1),
+        new(60000, 1001), new(60, 1), new(120, 1),
+    ];
+
     public double Value => (double)Numerator / Denominator;
 
     /// <summary>Duration of one frame in seconds.</summary>
@@ -75,6 +82,21 @@ public readonly partial record struct FrameRate(long Numerator, long Denominator
         var gcd = Gcd(milli, 1000);
         return new FrameRate(milli / gcd, 1000 / gcd);
     }
+
+    /// <summary>
+    /// The constant rate for a variable-frame-rate source: the timeline rate (23.976, 24, 25, 29.97, 30, 48, 50, 59.94,
+    /// 60, 120) nearest its nominal rate. The nominal rate is <paramref name="real"/> (ffprobe's r_frame_rate, where
+    /// phones write the rate they record at) when that is itself a standard rate no more than 1.5 times the
+    /// <paramref name="average"/> (frames dropped in low light lower the average, not the nominal rate); else the average.
+    /// </summary>
+    public static FrameRate SnapVariable(FrameRate? real, FrameRate average)
+    {
+        var nominal = real is { } r && r.Value <= average.Value * 1.5 && Standard.Any(s => s.ApproximatelyEquals(r)) ? r : average;
+        return Timeline.MinBy(s => Math.Abs(s.Value - nominal.Value));
+    }
+
+    /// <summary>The rate in frames per second for people, e.g. <c>29.97</c> or <c>25</c>.</summary>
+    public string ToDecimalString() => Value.ToString("0.###", CultureInfo.InvariantCulture);
 
     /// <summary>Equal within 0.05 %.</summary>
     public bool ApproximatelyEquals(FrameRate other) => Math.Abs(Value - other.Value) <= Value * 0.0005;

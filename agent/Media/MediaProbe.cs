@@ -53,7 +53,10 @@ public static partial class MediaProbe
                 throw new MediaProbeException($"ffprobe cannot read {Path.GetFileName(fullPath)}: {FirstLine(ex.Message)}", ex);
             }
 
-            return ToSourceInfo(analysis, new FileInfo(fullPath).Length, Path.GetFileName(fullPath));
+            var info = ToSourceInfo(analysis, new FileInfo(fullPath).Length, Path.GetFileName(fullPath));
+            return info.ColorTransfer == "smpte2084"
+                ? info with { Hdr10 = await ReadHdr10Async(probePath, ffOptions, cancellationToken).ConfigureAwait(false) }
+                : info;
         }
         finally
         {
@@ -61,6 +64,43 @@ public static partial class MediaProbe
             {
                 Directory.Delete(linkDir, recursive: true);
             }
+        }
+    }
+
+    /// <summary>
+    /// HDR10 metadata of the first video stream: the container's (stream side data) or the first frame's (HEVC and AV1
+    /// carry it in the bitstream), read with one ffprobe pass over one frame.
+    /// </summary>
+    private static async Task<Hdr10Metadata?> ReadHdr10Async(string probePath, FFOptions? ffOptions, CancellationToken cancellationToken)
+    {
+        var (output, _) = await Chunking.StreamChecks.RunAsync(
+            GlobalFFOptions.GetFFProbeBinaryPath(ffOptions ?? GlobalFFOptions.Current),
+            ["-v", "error", "-select_streams", "v:0", "-read_intervals", "%+#1", "-show_frames",
+                "-show_entries", "frame=side_data_list:stream=side_data_list", "-of", "json", probePath],
+            cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var doc = JsonDocument.Parse(output.Length > 0 ? output : "{}");
+            var entries = new List<JsonElement>();
+            foreach (var section in (string[])["streams", "frames"])
+            {
+                if (doc.RootElement.TryGetProperty(section, out var items))
+                {
+                    foreach (var item in items.EnumerateArray())
+                    {
+                        if (item.TryGetProperty("side_data_list", out var list))
+                        {
+                            entries.AddRange(list.EnumerateArray().Select(e => e.Clone()));
+                        }
+                    }
+                }
+            }
+
+            return Hdr10Metadata.FromSideData(entries);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -45,6 +45,8 @@ public static class OutputVerifier
             ColorPrimaries = probed.ColorPrimaries,
             ColorTransfer = probed.ColorTransfer,
             ColorSpace = probed.ColorSpace,
+            FrameRate = expect.ConstantRate?.ToString() ?? string.Empty,
+            FrameRateReason = expect.FrameRateReason,
         };
     }
 

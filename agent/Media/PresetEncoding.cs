@@ -39,6 +39,44 @@ internal static class PresetEncoding
         };
     }
 
+    /// <summary>
+    /// Writes HDR10 mastering display and content light level into the stream where the encoder can: x265
+    /// (<c>master-display</c>, <c>max-cll</c>) and SVT-AV1 (<c>mastering-display</c>, <c>content-light</c>). x264,
+    /// ProRes and DNxHR cannot in ffmpeg 5.1 (docs/colour.md).
+    /// </summary>
+    public static void AddHdr10(List<string> args, PresetInfo preset, Hdr10Metadata hdr10)
+    {
+        switch (preset.VideoEncoder)
+        {
+            case "libx265":
+                var at = args.IndexOf("-x265-params");
+                args[at + 1] += ":" + hdr10.X265Parameters();
+                break;
+            case "libsvtav1":
+                var svt = hdr10.SvtAv1Parameters();
+                if (svt.Length > 0)
+                {
+                    AddSvtParameter(args, svt);
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Adds to <c>-svtav1-params</c> (one only: a second one would replace the first).</summary>
+    public static void AddSvtParameter(List<string> args, string parameter)
+    {
+        var at = args.IndexOf("-svtav1-params");
+        if (at < 0)
+        {
+            args.AddRange(["-svtav1-params", parameter]);
+        }
+        else
+        {
+            args[at + 1] += ":" + parameter;
+        }
+    }
+
     public static IEnumerable<string> ContainerArguments(string extension) => extension switch
     {
         ".mp4" => ["-movflags", "+faststart"],

@@ -38,7 +38,7 @@ public static class RenderCommandBuilder
         var extension = ResolveExtension(preset, outputExtension);
         var bitDepth = ResolveBitDepth(preset, settings.BitDepth);
         var crf = ResolveCrf(preset, settings.Crf);
-        var rate = ResolveFrameRate(preset, settings, source);
+        var (rate, rateReason) = ResolveFrameRate(preset, settings, source);
         var audio = AudioPlan.Resolve(preset, settings.AudioCodec, extension, source.HasAudio);
         if (grade is not null)
         {
@@ -46,7 +46,7 @@ public static class RenderCommandBuilder
         }
 
         var graded = GradeFilters.IsActive(grade, hasLut);
-        var toneMap = ResolveToneMap(preset, settings.HdrMode, bitDepth, graded, hasLut, source);
+        var toneMap = ResolveToneMap(preset, settings.HdrMode, bitDepth, graded, hasLut, grade is { HasContrast: true, Contrast: not 1 }, source);
         var keepHdr = source.IsHdr && !toneMap;
         var (width, height) = FitSize(preset, settings, source);
         var pixelFormat = PresetEncoding.PixelFormat(preset, bitDepth);
@@ -65,6 +65,11 @@ public static class RenderCommandBuilder
         args.AddRange(["-sn", "-dn", "-map_chapters", "-1", "-vf", videoFilter]);
         args.AddRange(rate is null ? ["-fps_mode", "passthrough"] : ["-fps_mode", "cfr"]);
         args.AddRange(PresetEncoding.VideoCodecArguments(preset, crf, extension));
+        if (keepHdr && outColor == ColorTags.Pq && source.Hdr10 is { } hdr10)
+        {
+            PresetEncoding.AddHdr10(args, preset, hdr10);
+        }
+
         args.AddRange(["-pix_fmt", pixelFormat]);
         args.AddRange([
             "-color_primaries", outColor.Primaries, "-color_trc", outColor.Transfer,
@@ -92,6 +97,7 @@ public static class RenderCommandBuilder
             Height: height,
             Color: outColor,
             ConstantRate: rate,
+            FrameRateReason: rateReason,
             ExpectedFrameCount: expectedFrames,
             SourceDuration: source.Duration,
             HasAudio: audio is not null,
@@ -194,8 +200,8 @@ public static class RenderCommandBuilder
             : throw new RenderSettingsException("crf", $"{crf} is out of range for preset {preset.Name}; use 1 to {preset.MaxCrf}");
     }
 
-    /// <summary>The constant rate to render, or null to keep the source timing.</summary>
-    private static FrameRate? ResolveFrameRate(PresetInfo preset, OutputSettings settings, SourceInfo source)
+    /// <summary>The constant rate to render (null to keep the source timing) and how it was chosen.</summary>
+    private static (FrameRate? Rate, string Reason) ResolveFrameRate(PresetInfo preset, OutputSettings settings, SourceInfo source)
     {
         var mode = settings.FrameRateMode;
         if (!Enum.IsDefined(mode))
@@ -225,23 +231,31 @@ public static class RenderCommandBuilder
             || (mode == FrameRateMode.Unspecified && preset.DefaultConstantRate);
         if (!constant)
         {
-            return null;
+            return (null, "source timing kept");
         }
 
-        if (requested is not null)
+        if (requested is { } given)
         {
-            return requested;
+            return (given, "as requested");
+        }
+
+        FrameRate? real = FrameRate.TryParse(source.RealFrameRate, out var r) ? r : null;
+        if (source.IsVariableFrameRate && FrameRate.TryParse(source.AverageFrameRate, out var vfrAverage))
+        {
+            var snapped = FrameRate.SnapVariable(real, vfrAverage);
+            return (snapped, string.Create(CultureInfo.InvariantCulture,
+                $"the standard rate nearest the variable-rate source's {(real is { } n && n.ApproximatelyEquals(snapped) ? $"nominal {n.ToDecimalString()}" : $"average {vfrAverage.ToDecimalString()}")} fps"));
         }
 
         if (FrameRate.TryParse(source.AverageFrameRate, out var average) || FrameRate.TryParse(source.RealFrameRate, out average))
         {
-            return average.SnapToStandard();
+            return (average.SnapToStandard(), "the source's rate");
         }
 
         throw new RenderSettingsException("frame_rate", "the source reports no frame rate; set one, e.g. 25");
     }
 
-    private static bool ResolveToneMap(PresetInfo preset, HdrMode mode, uint bitDepth, bool graded, bool hasLut, SourceInfo source)
+    private static bool ResolveToneMap(PresetInfo preset, HdrMode mode, uint bitDepth, bool graded, bool hasLut, bool contrast, SourceInfo source)
     {
         if (!Enum.IsDefined(mode))
         {
@@ -263,6 +277,9 @@ public static class RenderCommandBuilder
             case HdrMode.Keep when hasLut:
                 throw new RenderSettingsException(
                     "hdr_mode", "KEEP cannot be combined with a LUT (a .cube LUT expects Rec.709 SDR); use TONE_MAP_SDR or drop grade.lut_path");
+            case HdrMode.Keep when contrast:
+                throw new RenderSettingsException(
+                    "hdr_mode", "KEEP cannot be combined with grade.contrast (contrast is defined on SDR's gamma); use TONE_MAP_SDR or drop grade.contrast");
             case HdrMode.Keep:
                 return false;
             default:

@@ -14,6 +14,7 @@ namespace RenderFarm.Agent.Media;
 /// <param name="SourceDuration">Duration of the source video.</param>
 /// <param name="HasAudio">Whether the output has an audio stream.</param>
 /// <param name="AudioCodec">ffprobe name of the audio codec, empty without audio.</param>
+/// <param name="FrameRateReason">How the frame rate was chosen, for the job's details.</param>
 public sealed record RenderExpectations(
     string VideoCodec,
     string? Profile,
@@ -25,4 +26,5 @@ public sealed record RenderExpectations(
     long? ExpectedFrameCount,
     TimeSpan SourceDuration,
     bool HasAudio,
-    string AudioCodec);
+    string AudioCodec,
+    string FrameRateReason = "");

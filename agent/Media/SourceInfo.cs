@@ -19,6 +19,7 @@ namespace RenderFarm.Agent.Media;
 /// <param name="HasAudio">Whether the file has an audio stream.</param>
 /// <param name="AudioCodec">ffprobe codec name of the first audio stream; empty without audio.</param>
 /// <param name="SizeBytes">File size in bytes.</param>
+/// <param name="Hdr10">HDR10 mastering display and content light level of a PQ source; null when it has none (or is not PQ).</param>
 public sealed record SourceInfo(
     int Width,
     int Height,
@@ -37,7 +38,8 @@ public sealed record SourceInfo(
     long? FrameCount,
     bool HasAudio,
     string AudioCodec,
-    long SizeBytes)
+    long SizeBytes,
+    Hdr10Metadata? Hdr10 = null)
 {
     /// <summary>True when r_frame_rate and avg_frame_rate differ (phones often record variable frame rate).</summary>
     public bool IsVariableFrameRate =>

@@ -1,89 +1,102 @@
+using System.Globalization;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Media;
 
 /// <summary>
-/// The <c>-vf</c> filtergraph of a render: rate, size, colour interpretation, HDR tone-mapping, the grade in 16-bit
-/// RGB and an explicit conversion back, following MEDIA.md. Built only from fixed words and validated numbers.
+/// The <c>-vf</c> filtergraph of a render: one colour pipeline for graded and ungraded renders alike, each conversion
+/// explicit (docs/colour.md):
+/// <list type="number">
+/// <item>rate (<c>fps=</c>) and size, in the source's YUV;</item>
+/// <item>the source's four colour tags set explicitly (untagged SDR is taken as BT.709), so no stage guesses;</item>
+/// <item>zscale to RGB in the output's primaries: float linear light (1.0 = HDR reference white, 203 cd/m2) when a
+/// tone-map or a photographic operation needs it, else 16-bit in the output's transfer;</item>
+/// <item>HDR to SDR: the <see cref="ToneMapOperator"/> with the source's peak (HDR10 MaxCLL, else 1000 cd/m2);</item>
+/// <item>exposure, saturation and white balance on linear light, then back to the output's transfer in 16-bit RGB,
+/// which clips to [0, 1], so out-of-gamut and over-range light cannot become illegal YUV;</item>
+/// <item>contrast and the LUT on the output's (gamma-encoded) 16-bit RGB;</item>
+/// <item>zscale to the output's matrix in limited range, the output pixel format, and the four tags on the frames.</item>
+/// </list>
+/// Built only from fixed words and validated numbers. Nothing passes through 8 bits before the output format.
 /// </summary>
 internal static class VideoFilterChain
 {
+    /// <summary>The tone-map operator for HDR to SDR (chosen in scripts/bench/tonemap.sh; see docs/colour.md).</summary>
+    public const string ToneMapOperator = "mobius";
+
+    /// <summary>HDR reference white in cd/m2 (ITU-R BT.2408): it becomes 1.0 in linear light, SDR white.</summary>
+    public const double ReferenceWhiteNits = 203;
+
+    /// <summary>Peak assumed for HDR sources without HDR10 light levels (HLG's nominal display, most PQ grades).</summary>
+    public const double DefaultPeakNits = 1000;
+
     public static string Build(
         SourceInfo source, FrameRate? rate, int width, int height, bool toneMap, Grade? grade, bool hasLut, string lutFileName,
         string pixelFormat, ColorTags outColor)
     {
-        var graded = GradeFilters.IsActive(grade, hasLut);
-        var keepHdr = source.IsHdr && !toneMap;
         var filters = new List<string>();
         if (rate is { } r)
         {
             filters.Add($"fps={r}");
         }
 
-        var resize = width != source.Width || height != source.Height ? $"w={width}:h={height}:" : string.Empty;
-        var inRange = source.ColorRange == "pc" ? "pc" : "tv";
+        if (width != source.Width || height != source.Height)
+        {
+            filters.Add(string.Create(CultureInfo.InvariantCulture, $"scale=w={width}:h={height}"));
+        }
+
+        var input = InputTags(source);
+        filters.Add(SetParams(input));
+        var linear = toneMap || GradeFilters.NeedsLinearLight(grade);
+        var npl = GradeFilters.F(ReferenceWhiteNits);
+
+        // Decode: YUV -> RGB in the output's primaries: float linear light when needed, else 16-bit in the output's
+        // transfer (half the cost of a float round trip at 1080p).
+        filters.Add($"zscale=tin={input.Transfer}:min={input.Space}:pin={input.Primaries}:rin={Zrange(input.Range)}"
+            + $":t={(linear ? "linear" : outColor.Transfer)}:p={outColor.Primaries}:npl={npl}");
+        filters.Add(linear ? "format=gbrpf32le" : "format=gbrp16le");
         if (toneMap)
         {
-            if (resize.Length > 0)
-            {
-                filters.Add($"scale={resize.TrimEnd(':')}");
-            }
-
-            var transfer = source.ColorTransfer == "smpte2084" ? "smpte2084" : "arib-std-b67";
-            filters.Add($"zscale=tin={transfer}:min=bt2020nc:pin=bt2020:rin={(inRange == "pc" ? "full" : "limited")}:t=linear:npl=100");
-            filters.Add("format=gbrpf32le");
-            filters.Add("zscale=p=bt709");
-            filters.Add("tonemap=tonemap=hable:desat=0");
-            filters.Add("zscale=t=bt709:m=bt709:r=limited");
-            if (graded)
-            {
-                filters.Add("format=gbrp16le");
-                filters.AddRange(GradeFilters.Build(grade, hasLut, lutFileName));
-                filters.Add($"scale=out_color_matrix=bt709:out_range=tv");
-            }
-
-            filters.Add($"format={pixelFormat}");
+            var peak = Math.Max(1, (source.Hdr10?.PeakNits ?? DefaultPeakNits) / ReferenceWhiteNits);
+            filters.Add($"tonemap=tonemap={ToneMapOperator}:peak={GradeFilters.F(peak)}:desat=0");
         }
-        else
+
+        filters.AddRange(GradeFilters.LinearLight(grade, outColor.Primaries));
+        if (linear)
         {
-            // Untagged SDR is taken as BT.709 and retagged, so no filter falls back to BT.601.
-            var inMatrix = keepHdr ? "bt2020" : SwsMatrix(source.ColorSpace);
-            var outMatrix = keepHdr ? "bt2020" : "bt709";
-            if (!keepHdr)
-            {
-                filters.Add($"setparams=color_primaries={SdrPrimaries(source.ColorPrimaries)}:color_trc={SdrTransfer(source.ColorTransfer)}:colorspace={SdrSpace(source.ColorSpace)}:range={inRange}");
-            }
-
-            if (graded || inMatrix != outMatrix)
-            {
-                filters.Add($"scale={resize}in_color_matrix={inMatrix}:in_range={inRange}");
-                filters.Add("format=gbrp16le");
-                filters.AddRange(GradeFilters.Build(grade, hasLut, lutFileName));
-                filters.Add($"scale=out_color_matrix={outMatrix}:out_range=tv");
-            }
-            else
-            {
-                filters.Add($"scale={resize}in_color_matrix={inMatrix}:in_range={inRange}:out_color_matrix={outMatrix}:out_range=tv");
-            }
-
-            filters.Add($"format={pixelFormat}");
+            // Back to the output's transfer, into 16-bit RGB: this clips to [0, 1], so out-of-gamut (negative) and
+            // over-range light cannot become illegal YUV.
+            filters.Add($"zscale=tin=linear:pin={outColor.Primaries}:t={outColor.Transfer}:p={outColor.Primaries}:npl={npl}");
+            filters.Add("format=gbrp16le");
         }
+
+        filters.AddRange(GradeFilters.Encoded(grade, hasLut, lutFileName));
+
+        // The explicit matrix and range of the output.
+        filters.Add($"zscale=tin={outColor.Transfer}:pin={outColor.Primaries}:rin=full:m={outColor.Space}:r={Zrange(outColor.Range)}");
+        filters.Add($"format={pixelFormat}");
 
         // Tag the frames too: after an RGB stage ffmpeg 5.1 lets the frames' (empty) matrix win over -colorspace.
-        filters.Add($"setparams=color_primaries={outColor.Primaries}:color_trc={outColor.Transfer}:colorspace={outColor.Space}:range={outColor.Range}");
+        filters.Add(SetParams(outColor));
         return string.Join(',', filters);
     }
 
-    /// <summary>swscale's name for a YUV matrix; untagged is taken as BT.709.</summary>
-    private static string SwsMatrix(string colorSpace) => colorSpace switch
+    /// <summary>The source's tags as the pipeline reads them: untagged or unknown SDR is BT.709, HDR is BT.2020.</summary>
+    public static ColorTags InputTags(SourceInfo source)
     {
-        "smpte170m" => "smpte170m",
-        "bt470bg" => "bt470",
-        "smpte240m" => "smpte240m",
-        "fcc" => "fcc",
-        "bt2020nc" or "bt2020c" => "bt2020",
-        _ => "bt709",
-    };
+        var range = source.ColorRange == "pc" ? "pc" : "tv";
+        if (source.IsHdr)
+        {
+            return (source.ColorTransfer == "smpte2084" ? ColorTags.Pq : ColorTags.Hlg) with { Range = range };
+        }
+
+        return new ColorTags(SdrPrimaries(source.ColorPrimaries), SdrTransfer(source.ColorTransfer), SdrSpace(source.ColorSpace), range);
+    }
+
+    private static string SetParams(ColorTags tags) =>
+        $"setparams=color_primaries={tags.Primaries}:color_trc={tags.Transfer}:colorspace={tags.Space}:range={tags.Range}";
+
+    private static string Zrange(string range) => range == "pc" ? "full" : "limited";
 
     private static string SdrPrimaries(string tag) =>
         tag is "bt709" or "smpte170m" or "bt470bg" or "bt470m" or "smpte240m" or "bt2020" ? tag : "bt709";
@@ -92,5 +105,5 @@ internal static class VideoFilterChain
         tag is "bt709" or "smpte170m" or "bt470bg" or "bt470m" or "smpte240m" or "iec61966-2-1" or "bt2020-10" ? tag : "bt709";
 
     private static string SdrSpace(string tag) =>
-        tag is "bt709" or "smpte170m" or "bt470bg" or "smpte240m" or "fcc" or "bt2020nc" ? tag : "bt709";
+        tag is "bt709" or "smpte170m" or "bt470bg" or "fcc" or "bt2020nc" ? tag : "bt709";
 }

@@ -30,8 +30,14 @@ internal static class JobResultView
         .Add("duration", Format.Seconds(result.DurationSeconds))
         .Add("frames", result.FrameCount.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .Add("video", Format.Escape($"{result.VideoCodec} {result.Width}x{result.Height} {result.PixelFormat}"))
+        .Add("frame rate", Format.Escape(FrameRate(result)))
         .Add("colour", Format.Escape(Colour(result)))
         .Add("sha256", Format.Escape(result.Sha256));
+
+    private static string FrameRate(OutputInfo result) =>
+        result.FrameRate.Length == 0
+            ? (result.FrameRateReason.Length > 0 ? result.FrameRateReason : Format.None)
+            : result.FrameRateReason.Length > 0 ? $"{result.FrameRate} ({result.FrameRateReason})" : result.FrameRate;
 
     private static string Colour(OutputInfo result) =>
         string.Join("/", new[] { result.ColorPrimaries, result.ColorTransfer, result.ColorSpace }.Where(t => t.Length > 0)) is { Length: > 0 } tags

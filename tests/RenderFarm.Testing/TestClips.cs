@@ -64,6 +64,20 @@ public static class TestClips
         "-color_primaries", "bt2020", "-color_trc", "arib-std-b67", "-colorspace", "bt2020nc", "-color_range", "tv",
         "-c:a", "aac", path));
 
+    /// <summary>
+    /// Like a phone's HDR10 clip: HEVC Main 10, PQ with BT.2020 tags and HDR10 metadata in the stream (mastering display
+    /// P3 D65 1000 / 0.0001 cd/m2, MaxCLL 1000, MaxFALL 400), 30 fps, 2 s, a keyframe every second, AAC tone.
+    /// </summary>
+    public static Task<string> PhonePqAsync() => Make("phone-pq.mp4", path => ProcessRunner.FfmpegAsync(
+        "-f", "lavfi", "-i", $"testsrc2=s={Width}x{Height}:r=30:d=2", "-f", "lavfi", "-i", "sine=f=440:d=2:sample_rate=48000",
+        "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,"
+            + "zscale=tin=bt709:min=bt709:pin=bt709:rin=limited:t=linear:npl=203:p=bt2020,format=gbrpf32le,"
+            + "zscale=tin=linear:pin=bt2020:t=smpte2084:m=bt2020nc:r=limited:npl=203,format=yuv420p10le",
+        "-c:v", "libx265", "-preset", "ultrafast", "-tag:v", "hvc1",
+        "-x265-params", "log-level=error:keyint=30:hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,1):max-cll=1000,400",
+        "-color_primaries", "bt2020", "-color_trc", "smpte2084", "-colorspace", "bt2020nc", "-color_range", "tv",
+        "-c:a", "aac", "-shortest", path));
+
     /// <summary>The <see cref="SdrAsync"/> clip (coded 320x180) with a 90 degree display matrix: shown as 180x320 portrait.</summary>
     public static Task<string> RotatedPortraitAsync() => Make("rotated.mp4", async path =>
     {

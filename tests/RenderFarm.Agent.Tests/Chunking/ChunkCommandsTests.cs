@@ -40,6 +40,47 @@ public sealed class ChunkCommandsTests
     }
 
     [Fact]
+    public void ForChunk_Av1WithHdr10_KeepsOneSvtParameterListWithBoth()
+    {
+        PresetCatalog.TryGet(Preset.Av1Delivery, out var preset);
+        var pq = Sources.PhoneHlg() with
+        {
+            ColorTransfer = "smpte2084",
+            Hdr10 = new Hdr10Metadata(new MasteringDisplay(34000, 16000, 13250, 34500, 7500, 3000, 15635, 16450, 10000000, 1), 1000, 400),
+        };
+        var whole = RenderCommandBuilder.Build(new OutputSettings { Preset = Preset.Av1Delivery, AudioCodec = AudioCodec.None }, null, false, pq, ".mp4", "input.mp4");
+        var chunk = new ChunkRange { Index = 0, Count = 2, FirstFrame = 0, FrameCount = 150, StartSeconds = 0, DurationSeconds = 5, GopFrames = 50 };
+
+        var args = ChunkCommands.ForChunk(whole, chunk, preset).OutputArguments.ToList();
+
+        Assert.Single(args, a => a == "-svtav1-params");
+        var svt = args[args.IndexOf("-svtav1-params") + 1];
+        Assert.StartsWith("mastering-display=G(0.265,0.69)", svt, StringComparison.Ordinal);
+        Assert.EndsWith(":content-light=1000,400:scd=0", svt, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ForChunk_FromAPieceOfAGradedVariableRateHlgSource_HasTheWholeRendersColourPipeline()
+    {
+        PresetCatalog.TryGet(Preset.H264Proxy540P, out var preset);
+        var settings = new OutputSettings { Preset = Preset.H264Proxy540P, AudioCodec = AudioCodec.None };
+        var grade = new Grade { Exposure = 0.5, Contrast = 1.2, Saturation = 1.1, Temperature = 5600 };
+        var whole = RenderCommandBuilder.Build(settings, grade, true, Sources.PhoneHlg(), ".mp4", "input.mp4");
+        var chunk = new ChunkRange
+        {
+            Index = 1, Count = 3, FirstFrame = 90, FrameCount = 90, StartSeconds = 3, DurationSeconds = 3, SeekSeconds = 3,
+            GopFrames = 30, FrameRate = whole.Expect.ConstantRate.ToString()!,
+        };
+        var piece = Sources.PhoneHlg() with { AverageFrameRate = "2900/100", Duration = TimeSpan.FromSeconds(4) };
+
+        var fromWhole = ChunkCommands.ForChunk(whole, chunk, preset).VideoFilter;
+        var fromPiece = PieceCommands.ForChunk(settings, grade, true, piece, ".mp4", "input.mp4", chunk, preset).VideoFilter;
+
+        Assert.Equal(fromWhole, fromPiece);
+        Assert.Equal(whole.VideoFilter, fromWhole.Replace("trim=start_pts=90:end_pts=180,setpts=PTS-STARTPTS,", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void SourceFacts_RoundTrip_GiveTheProbedSourceBack()
     {
         var hlg = Sources.PhoneHlg();

@@ -41,4 +41,21 @@ public sealed class FrameRateTests
         Assert.True(FrameRate.TryParse(average, out var rate));
         Assert.Equal(expected, rate.SnapToStandard().ToString());
     }
+
+    [Theory]
+    [InlineData("30/1", "2250/100", "30/1")]
+    [InlineData("30/1", "25643/1000", "30/1")]
+    [InlineData("30000/1001", "2700/100", "30000/1001")]
+    [InlineData("120/1", "2987/100", "30000/1001")]
+    [InlineData("90000/1", "3077/250", "24000/1001")]
+    [InlineData("", "4950/100", "50/1")]
+    [InlineData("", "10000/100", "120/1")]
+    [InlineData("", "3600/100", "30/1")]
+    public void SnapVariable_AnyRate_GivesTheNearestTimelineRateToTheNominalOrAverage(string real, string average, string expected)
+    {
+        FrameRate? nominal = FrameRate.TryParse(real, out var r) ? r : null;
+        Assert.True(FrameRate.TryParse(average, out var avg));
+
+        Assert.Equal(expected, FrameRate.SnapVariable(nominal, avg).ToString());
+    }
 }

@@ -109,8 +109,7 @@ public sealed class RenderCommandBuilderTests
     {
         var command = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.Untagged());
 
-        Assert.Contains("setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv", command.VideoFilter, StringComparison.Ordinal);
-        Assert.Contains("in_color_matrix=bt709", command.VideoFilter, StringComparison.Ordinal);
+        Assert.StartsWith("fps=25/1,scale=w=960:h=540,setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv,zscale=tin=bt709:min=bt709:pin=bt709:rin=limited", command.VideoFilter, StringComparison.Ordinal);
         Assert.Equal("bt709", After(command, "-colorspace"));
     }
 
@@ -119,8 +118,8 @@ public sealed class RenderCommandBuilderTests
     {
         var command = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.Sdr(space: "smpte170m"));
 
-        Assert.Contains("in_color_matrix=smpte170m", command.VideoFilter, StringComparison.Ordinal);
-        Assert.Contains("scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Contains("zscale=tin=bt709:min=smpte170m:pin=bt709:rin=limited:t=bt709:p=bt709", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Contains(":t=bt709:p=bt709:npl=203,format=gbrp16le,zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv420p,", command.VideoFilter, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -128,8 +127,10 @@ public sealed class RenderCommandBuilderTests
     {
         var command = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.PhoneHlg());
 
-        Assert.Contains("zscale=tin=arib-std-b67:min=bt2020nc:pin=bt2020:rin=limited:t=linear:npl=100", command.VideoFilter, StringComparison.Ordinal);
-        Assert.Contains("tonemap=tonemap=hable", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Contains(
+            "zscale=tin=arib-std-b67:min=bt2020nc:pin=bt2020:rin=limited:t=linear:p=bt709:npl=203,format=gbrpf32le,tonemap=tonemap=mobius:peak=4.926108:desat=0,"
+            + "zscale=tin=linear:pin=bt709:t=bt709:p=bt709:npl=203,format=gbrp16le,zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv420p,",
+            command.VideoFilter, StringComparison.Ordinal);
         Assert.Equal("bt709", After(command, "-color_trc"));
         Assert.Equal(ColorTags.Bt709, command.Expect.Color);
     }
@@ -178,12 +179,15 @@ public sealed class RenderCommandBuilderTests
     }
 
     [Fact]
-    public void Build_Grade_RunsIn16BitRgbInOrderAndConvertsBackExplicitly()
+    public void Build_Grade_RunsOnLinearLightThenContrastAndLutThenClipsAndConvertsBackExplicitly()
     {
         var grade = new Grade { Exposure = 0.5, Contrast = 1.2, Saturation = 1.1, Temperature = 5000 };
         var filter = Build(new OutputSettings { Preset = Preset.Prores422 }, grade: grade, hasLut: true).VideoFilter;
 
-        string[] order = ["format=gbrp16le", "exposure=exposure=0.5", "curves=all='", "colorchannelmixer=", "colortemperature=temperature=5000", "lut3d=file=grade.cube", "scale=out_color_matrix=bt709:out_range=tv,format=yuv422p10le"];
+        string[] order = [
+            "t=linear", "format=gbrpf32le", "exposure=exposure=0.5:black=0", "colorchannelmixer=rr=1.07874:", "colorchannelmixer=rr=1.16401:gg=0.977703:bb=0.737923", "zscale=tin=linear:pin=bt709:t=bt709",
+            "format=gbrp16le", "lutrgb=r='pow(val/maxval/", "lut3d=file=grade.cube", "zscale=tin=bt709:pin=bt709:rin=full:m=bt709:r=limited,format=yuv422p10le",
+        ];
         var positions = order.Select(s => filter.IndexOf(s, StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(-1, positions);
         Assert.Equal(positions.Order().ToList(), positions);
@@ -199,12 +203,98 @@ public sealed class RenderCommandBuilderTests
     }
 
     [Fact]
-    public void Build_NeutralGrade_DoesNotGoThroughRgb()
+    public void Build_NeutralGrade_IsTheUngradedChain()
     {
-        var filter = Build(new OutputSettings { Preset = Preset.Prores422 }, grade: new Grade { Exposure = 0, Contrast = 1, Temperature = 6500 }).VideoFilter;
+        var neutral = Build(new OutputSettings { Preset = Preset.Prores422 }, grade: new Grade { Exposure = 0, Contrast = 1, Saturation = 1, Temperature = 6500 }).VideoFilter;
+        var ungraded = Build(new OutputSettings { Preset = Preset.Prores422 }).VideoFilter;
 
-        Assert.DoesNotContain("gbrp16le", filter, StringComparison.Ordinal);
+        Assert.Equal(ungraded, neutral);
+        Assert.DoesNotContain("t=linear", neutral, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Build_IdentityLut_AddsOnlyTheLutToTheUngradedChain()
+    {
+        var ungraded = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.PhoneHlg()).VideoFilter;
+        var graded = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.PhoneHlg(), hasLut: true).VideoFilter;
+
+        Assert.Equal(ungraded, graded.Replace("lut3d=file=grade.cube:interp=tetrahedral,", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_HdrKeepWithContrast_TellsWhatToChange()
+    {
+        var ex = Assert.Throws<RenderSettingsException>(() =>
+            Build(new OutputSettings { Preset = Preset.HevcDelivery, HdrMode = HdrMode.Keep }, Sources.PhoneHlg(), new Grade { Contrast = 1.5 }));
+
+        Assert.Equal("hdr_mode", ex.Field);
+        Assert.Contains("contrast", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_HdrKeepWithExposure_GradesLinearLightInBt2020AndStaysHdr()
+    {
+        var command = Build(new OutputSettings { Preset = Preset.HevcDelivery, HdrMode = HdrMode.Keep }, Sources.PhoneHlg(), new Grade { Exposure = 1, Saturation = 0.5 });
+
+        Assert.Contains("t=linear:p=bt2020:npl=203,format=gbrpf32le,exposure=exposure=1:black=0,colorchannelmixer=rr=0.63135:", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Contains("zscale=tin=linear:pin=bt2020:t=arib-std-b67:p=bt2020", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Equal("arib-std-b67", After(command, "-color_trc"));
+    }
+
+    [Fact]
+    public void Build_PqWithHdr10ToHevc_WritesMasterDisplayAndMaxCll()
+    {
+        var command = Build(new OutputSettings { Preset = Preset.HevcDelivery }, PhonePq());
+
+        Assert.EndsWith(
+            ":hdr10=1:master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(40000000,50):max-cll=1200,300",
+            After(command, "-x265-params"), StringComparison.Ordinal);
+        Assert.Equal("smpte2084", After(command, "-color_trc"));
+    }
+
+    [Fact]
+    public void Build_PqWithHdr10ToAv1_WritesSvtMasteringDisplayAndContentLight()
+    {
+        var command = Build(new OutputSettings { Preset = Preset.Av1Delivery }, PhonePq());
+
+        Assert.Equal(
+            "mastering-display=G(0.265,0.69)B(0.15,0.06)R(0.68,0.32)WP(0.3127,0.329)L(4000,0.005):content-light=1200,300",
+            After(command, "-svtav1-params"));
+    }
+
+    [Theory]
+    [InlineData(Preset.Prores422Hq)]
+    [InlineData(Preset.DnxhrHqx)]
+    public void Build_PqWithHdr10ToProResOrDnxhr_KeepsPqWithoutEncoderMetadata(Preset preset)
+    {
+        var command = Build(new OutputSettings { Preset = preset }, PhonePq());
+
+        Assert.Equal("smpte2084", After(command, "-color_trc"));
+        Assert.DoesNotContain("master", command.OutputArgumentText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_HlgToHevc_InventsNoHdr10Metadata()
+    {
+        var command = Build(new OutputSettings { Preset = Preset.HevcDelivery }, Sources.PhoneHlg());
+
+        Assert.DoesNotContain("master-display", command.OutputArgumentText, StringComparison.Ordinal);
+        Assert.DoesNotContain("max-cll", command.OutputArgumentText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_PqWithMaxCllToneMapped_UsesTheSourcesPeakOverReferenceWhite()
+    {
+        var command = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, PhonePq());
+
+        Assert.Contains("tonemap=tonemap=mobius:peak=5.91133:desat=0", command.VideoFilter, StringComparison.Ordinal);
+    }
+
+    private static SourceInfo PhonePq() => Sources.PhoneHlg() with
+    {
+        ColorTransfer = "smpte2084",
+        Hdr10 = new Hdr10Metadata(new MasteringDisplay(34000, 16000, 13250, 34500, 7500, 3000, 15635, 16450, 40000000, 50), 1200, 300),
+    };
 
     [Fact]
     public void OutputArgumentText_FilterWithSpaces_IsOneQuotedArgument()
@@ -212,7 +302,7 @@ public sealed class RenderCommandBuilderTests
         var command = Build(new OutputSettings { Preset = Preset.Prores422 }, grade: new Grade { Contrast = 2 });
 
         Assert.Contains($"-vf \"{command.VideoFilter}\"", command.OutputArgumentText, StringComparison.Ordinal);
-        Assert.Contains("curves=all='0.25/0 0.5/0.5 0.75/1'", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Contains("lutrgb=r='pow(val/maxval/0.489437,2)*0.489437*maxval':g='", command.VideoFilter, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -240,12 +330,34 @@ public sealed class RenderCommandBuilderTests
     }
 
     [Fact]
-    public void Build_UnspecifiedModeOnProxy_MakesVfrSourceConstantAtSnappedAverage()
+    public void Build_UnspecifiedModeOnProxy_MakesVfrSourceConstantAtItsNominalStandardRate()
     {
         var command = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.PhoneHlg());
 
-        Assert.StartsWith("fps=30000/1001,", command.VideoFilter, StringComparison.Ordinal);
-        Assert.Equal(new FrameRate(30000, 1001), command.Expect.ConstantRate);
+        Assert.StartsWith("fps=30/1,", command.VideoFilter, StringComparison.Ordinal);
+        Assert.Equal(new FrameRate(30, 1), command.Expect.ConstantRate);
+        Assert.Equal("the standard rate nearest the variable-rate source's nominal 30 fps", command.Expect.FrameRateReason);
+    }
+
+    [Theory]
+    [InlineData("90000/1", "2987/100", "30000/1001", "average 29.87")]
+    [InlineData("60/1", "3077/250", "24000/1001", "average 12.308")]
+    [InlineData("30/1", "25643/1000", "30/1", "nominal 30")]
+    public void Build_VfrSourceWithoutFps_SnapsToTheNearestTimelineRateAndSaysWhy(string real, string average, string expected, string why)
+    {
+        var command = Build(new OutputSettings { Preset = Preset.Prores422 }, Sources.PhoneHlg() with { RealFrameRate = real, AverageFrameRate = average });
+
+        Assert.Equal(expected, command.Expect.ConstantRate.ToString());
+        Assert.Contains(why, command.Expect.FrameRateReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_VfrSourceWithFps_UsesTheGivenRate()
+    {
+        var command = Build(new OutputSettings { Preset = Preset.Prores422, FrameRate = "25" }, Sources.PhoneHlg());
+
+        Assert.Equal(new FrameRate(25, 1), command.Expect.ConstantRate);
+        Assert.Equal("as requested", command.Expect.FrameRateReason);
     }
 
     [Fact]

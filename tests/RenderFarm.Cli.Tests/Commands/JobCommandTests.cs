@@ -78,6 +78,20 @@ public sealed class JobCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Job_SucceededWithASnappedRate_ShowsTheRateAndWhy()
+    {
+        var job = SampleJobs.Succeeded("j1");
+        job.Result.FrameRate = "30000/1001";
+        job.Result.FrameRateReason = "the standard rate nearest the variable-rate source's average 29.87 fps";
+        _farmctl.Farm.Jobs["j1"] = job;
+
+        var result = await _farmctl.RunAsync("job", "j1");
+
+        var line = Assert.Single(result.Out.Split('\n'), l => l.Contains("frame rate", StringComparison.Ordinal));
+        Assert.Contains("30000/1001 (the standard rate nearest the variable-rate source's average 29.87 fps)", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Cancel_RunningJob_PrintsCanceled()
     {
         _farmctl.Farm.Jobs["j1"] = SampleJobs.Running("j1", 10, 20, 1);

@@ -83,6 +83,27 @@ public sealed class ChunkedJobTests : IAsyncLifetime
         Assert.InRange(await Ffprobe.VideoDurationAsync(a), await Ffprobe.VideoDurationAsync(b) - 0.045, await Ffprobe.VideoDurationAsync(b) + 0.045);
         Assert.Equal("", await Measure.DecodeErrorsAsync(a));
         Assert.True(await Measure.PsnrAsync(b, a) > 35, "the chunked render shows other frames than the whole one");
+        Assert.Equal("30/1", chunked.Result.FrameRate);
+        Assert.Equal("30/1", whole.Result.FrameRate);
+        Assert.Equal("the standard rate nearest the variable-rate source's nominal 30 fps", chunked.Result.FrameRateReason);
+    }
+
+    [Fact]
+    public async Task ChunkedJob_Hdr10PqToHevc_CarriesTheMasteringDisplayAndLightLevelThroughTheStitch()
+    {
+        var input = await TestClips.CopyAsync(TestClips.PhonePqAsync(), Path.Combine(_farm.MediaDir, "pq.mp4"));
+        var output = Path.Combine(_farm.MediaDir, "pq-hevc.mp4");
+
+        var done = await RunAsync(new JobSpec
+        {
+            InputPath = input, OutputPath = output, Output = new OutputSettings { Preset = Preset.HevcDelivery },
+            ChunkDuration = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
+        });
+
+        Assert.True(done.Tasks.Count(t => t.Kind == TaskKind.Chunk) >= 2);
+        Assert.Equal("smpte2084", done.Result.ColorTransfer);
+        var hdr10 = (await MediaProbe.ProbeAsync(output, CancellationToken.None)).Hdr10;
+        Assert.Equal(new Hdr10Metadata(new MasteringDisplay(34000, 16000, 13250, 34500, 7500, 3000, 15635, 16450, 10000000, 1), 1000, 400), hdr10);
     }
 
     [Fact]
