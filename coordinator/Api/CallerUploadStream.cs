@@ -6,7 +6,8 @@ namespace RenderFarm.Coordinator.Api;
 /// <summary>
 /// An upload's messages as <see cref="Transfer.OutputUploads"/> reads them, each checked as it arrives: it must name
 /// the calling agent (PermissionDenied otherwise) and the attempt the first message named (InvalidArgument
-/// otherwise). A refused message is released and ends the stream before any of its bytes are used.
+/// otherwise). A refused message is released and ends the stream before any of its bytes are used; a message that
+/// does not parse (a field too long, the wrong wire type) is InvalidArgument rather than an error of the handler.
 /// </summary>
 public sealed class CallerUploadStream(IAsyncStreamReader<UploadChunk> inner, string caller) : IAsyncStreamReader<UploadChunk>
 {
@@ -16,7 +17,15 @@ public sealed class CallerUploadStream(IAsyncStreamReader<UploadChunk> inner, st
 
     public async Task<bool> MoveNext(CancellationToken cancellationToken)
     {
-        if (!await inner.MoveNext(cancellationToken)) return false;
+        try
+        {
+            if (!await inner.MoveNext(cancellationToken)) return false;
+        }
+        catch (InvalidDataException malformed)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{malformed.Message}: send UploadOutputRequest messages as transfer_service.proto defines them"));
+        }
+
         var message = inner.Current;
         if (message.AgentId != caller)
         {
