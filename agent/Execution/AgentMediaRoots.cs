@@ -48,7 +48,17 @@ public sealed class AgentMediaRoots
             return false;
         }
 
-        var real = PathSafety.RealPath(full);
+        string real;
+        try
+        {
+            real = PathSafety.RealPath(full);
+        }
+        catch (LinkLoopException loop)
+        {
+            error = loop.Message;
+            return false;
+        }
+
         if (!PathSafety.IsInside(real, root))
         {
             error = $"'{media.Path}' leads through a link to '{real}', outside media root '{media.Root}'";

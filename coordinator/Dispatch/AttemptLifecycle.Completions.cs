@@ -14,6 +14,12 @@ public sealed partial class AttemptLifecycle
     /// <summary>The most completions committed in one transaction.</summary>
     private const int MaxCompletions = 256;
 
+    /// <summary>
+    /// The most frames one attempt is credited with (about a year at 30 fps): a count is the agent's word, and a
+    /// nonsense one must not overflow the farm's throughput sums (GetQueueStats, the frames metric).
+    /// </summary>
+    public const long MaxCreditedFrames = 1_000_000_000;
+
     private Batcher<(string AgentId, TaskCompleted Report), Fence>? _completions;
 
     public Task<Fence> CompleteAsync(string agentId, TaskCompleted report, CancellationToken cancellationToken)
@@ -53,7 +59,7 @@ public sealed partial class AttemptLifecycle
                 }
 
                 // The stitch only copies frames the chunks rendered: counting them again would double the farm's throughput.
-                var frames = task.Kind == TaskKind.Stitch ? 0 : (long)(report.Output?.FrameCount ?? 0);
+                var frames = task.Kind == TaskKind.Stitch ? 0 : (long)Math.Min(report.Output?.FrameCount ?? 0, MaxCreditedFrames);
                 var ended = attempt! with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames };
                 await tx.UpdateAttemptAsync(ended);
                 found[report.AttemptId] = (ended, task); // the same report twice in one batch: the second is a duplicate

@@ -20,7 +20,8 @@ internal static class JobTimingValidator
         DateTimeOffset? start = null;
         if (spec.StartTime is { } startTime)
         {
-            if (!TryTime(startTime, out var at)) problems.Add("spec.start_time: is not a valid timestamp");
+            if (ProtoTime.TimestampProblem("spec.start_time", startTime) is { } malformed) problems.Add(malformed);
+            else if (!TryTime(startTime, out var at)) problems.Add($"spec.start_time: {startTime.ToDateTimeOffset():u} is before 1970; leave start_time out to run now");
             else if (at > now + MaxStartAhead) problems.Add($"spec.start_time: {at:u} is more than a year ahead");
             else start = at;
         }
@@ -62,6 +63,12 @@ internal static class JobTimingValidator
     private static TimeSpan Limit(string field, Duration? value, TimeSpan fallback, TimeSpan min, TimeSpan max, List<string> problems)
     {
         if (value is null || (value.Seconds == 0 && value.Nanos == 0)) return fallback;
+        if (ProtoTime.DurationProblem(field, value) is { } malformed)
+        {
+            problems.Add(malformed);
+            return fallback;
+        }
+
         if (value.Seconds < 0 || value.Nanos < 0 || value.Seconds > (long)max.TotalSeconds || value.Nanos > 999_999_999)
         {
             problems.Add($"{field}: must be between {Words(min)} and {Words(max)}");

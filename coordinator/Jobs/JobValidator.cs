@@ -40,22 +40,6 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         var output = Resolve("spec.output_path", spec.OutputPath, problems);
         var preset = ValidateOutput(spec, problems);
 
-        if (output is not null)
-        {
-            var local = roots.ToLocalPath(output);
-            if (Directory.Exists(local)) problems.Add($"spec.output_path: '{spec.OutputPath}' is a folder; name the file to write");
-            else if (File.Exists(local) && !spec.Overwrite) problems.Add($"spec.output_path: '{spec.OutputPath}' already exists; set overwrite to replace it");
-            if (input is not null && input.Equals(output)) problems.Add("spec.output_path: must differ from spec.input_path");
-            if (preset is not null)
-            {
-                var ext = Path.GetExtension(local).ToLowerInvariant();
-                if (!preset.Extensions.Contains(ext))
-                {
-                    problems.Add($"spec.output_path: preset {preset.Name} writes {string.Join(" or ", preset.Extensions)} files, not '{ext}'");
-                }
-            }
-        }
-
         MediaRef? lut = null;
         var filters = new List<string>();
         if (spec.Grade is { } grade)
@@ -64,6 +48,33 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
             if (lut is not null) filters.Add("lut3d");
             if (grade.HasTemperature) filters.Add("colortemperature");
             if (grade.HasExposure) filters.Add("exposure");
+        }
+
+        if (output is not null)
+        {
+            var local = roots.ToLocalPath(output);
+            if (Directory.Exists(local)) problems.Add($"spec.output_path: '{spec.OutputPath}' is a folder; name the file to write");
+            else if (BlockedFolder(output) is { } blocked) problems.Add($"spec.output_path: {blocked}");
+            else if (File.Exists(local) && !spec.Overwrite) problems.Add($"spec.output_path: '{spec.OutputPath}' already exists; set overwrite to replace it");
+            if (input is not null && input.Equals(output)) problems.Add("spec.output_path: must differ from spec.input_path");
+            else if (input is not null && FileIdentity.Same(roots.ToLocalPath(input), local))
+            {
+                problems.Add($"spec.output_path: '{spec.OutputPath}' leads through a link to the input file itself; it must differ from spec.input_path");
+            }
+
+            if (lut is not null && FileIdentity.Same(roots.ToLocalPath(lut), local))
+            {
+                problems.Add($"spec.output_path: '{spec.OutputPath}' is the LUT file of spec.grade.lut_path; choose another output path");
+            }
+
+            if (preset is not null)
+            {
+                var ext = Path.GetExtension(local).ToLowerInvariant();
+                if (!preset.Extensions.Contains(ext))
+                {
+                    problems.Add($"spec.output_path: preset {preset.Name} writes {string.Join(" or ", preset.Extensions)} files, not '{ext}'");
+                }
+            }
         }
 
         if (problems.Count > 0) throw new JobValidationException(problems);
@@ -94,8 +105,14 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
     /// <summary>Whether the job may be split: a chunk length is set (on the job or the coordinator) and the job does not ask for a whole file.</summary>
     private bool ValidateChunking(JobSpec spec, List<string> problems)
     {
+        if (spec.ChunkDuration is { } given && ProtoTime.DurationProblem("spec.chunk_duration", given) is { } malformed)
+        {
+            problems.Add(malformed);
+            return false;
+        }
+
         var length = spec.ChunkDuration?.ToTimeSpan() ?? TimeSpan.Zero;
-        if (spec.ChunkDuration is { } d && (d.Seconds < 0 || d.Nanos < 0 || length < MinChunkDuration || length > MaxChunkDuration) && length != TimeSpan.Zero)
+        if (length != TimeSpan.Zero && (length < MinChunkDuration || length > MaxChunkDuration))
         {
             problems.Add($"spec.chunk_duration: {length.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s is outside {MinChunkDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s..{MaxChunkDuration.TotalHours.ToString(CultureInfo.InvariantCulture)} h (0 = the coordinator's default)");
             return false;
@@ -103,6 +120,30 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
 
         if (spec.WholeFile && length > TimeSpan.Zero) problems.Add("spec.whole_file: cannot be combined with chunk_duration; clear one of them");
         return !spec.WholeFile && (length > TimeSpan.Zero || options.Value.Chunking.ChunkDuration > TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// Why a folder along <paramref name="output"/> cannot hold it, or null: a part of the path that exists as a file
+    /// (<c>notadir.mp4/o.mp4</c>), or a link that leads nowhere. Folders that do not exist yet are made when publishing.
+    /// </summary>
+    private string? BlockedFolder(MediaRef output)
+    {
+        var parts = output.Path.Split('/');
+        for (var i = 1; i < parts.Length; i++)
+        {
+            var folder = string.Join('/', parts[..i]);
+            var local = roots.ToLocalPath(new MediaRef { Root = output.Root, Path = folder });
+            if (Directory.Exists(local)) continue;
+            var info = new FileInfo(local);
+            if (info.LinkTarget is { } target && info.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+            {
+                return $"'{folder}' is a link to '{target}', which does not exist; fix the link or choose another output folder";
+            }
+
+            return info.Exists ? $"'{folder}' is a file, not a folder, so nothing can be written beneath it; choose another output folder" : null;
+        }
+
+        return null;
     }
 
     private PresetInfo? ValidateOutput(JobSpec spec, List<string> problems)

@@ -6,7 +6,8 @@ namespace RenderFarm.Coordinator.Security;
 /// <summary>
 /// Every call passes here first: who is calling (<see cref="Authenticator"/>), may they call this method
 /// (<see cref="MethodPolicy"/>), and are they within their limits (<see cref="CallerLimits"/>). Refusals leave
-/// as Unauthenticated, PermissionDenied or ResourceExhausted with a message that says what to do.
+/// as Unauthenticated, PermissionDenied or ResourceExhausted with a message that says what to do. Calls with a wrong
+/// credential count against the calling address's budget (<see cref="CallerLimits.PeerPartition"/>).
 /// </summary>
 public sealed partial class AccessInterceptor(Authenticator authenticator, CallerLimits limits, ILogger<AccessInterceptor> logger) : Interceptor
 {
@@ -50,17 +51,22 @@ public sealed partial class AccessInterceptor(Authenticator authenticator, Calle
         if (need == MethodPolicy.Need.Nobody)
         {
             if (context.Method.StartsWith("/grpc.health.", StringComparison.Ordinal)) return null;
-            var anonymous = "peer:" + Host(context.Peer);
+            var anonymous = CallerLimits.PeerPartition(context.Peer);
             return limits.TryRequest(anonymous) ? anonymous : throw Refuse(context, StatusCode.ResourceExhausted, limits.RequestRefusal);
         }
 
+        // A wrong credential costs the calling address one request, as an enrollment guess does; once the address has
+        // spent its budget its wrong credentials get ResourceExhausted, and it may not try the bootstrap key (the one
+        // secret a person chooses) until the budget refills. Valid keys and agent credentials are served as before.
+        var peer = CallerLimits.PeerPartition(context.Peer);
         Caller? caller;
         try
         {
-            caller = await authenticator.AuthenticateAsync(context.RequestHeaders, context.CancellationToken);
+            caller = await authenticator.AuthenticateAsync(context.RequestHeaders, acceptBootstrap: limits.CanRequest(peer), context.CancellationToken);
         }
         catch (AccessDeniedException denied)
         {
+            if (!limits.TryRequest(peer)) throw Refuse(context, StatusCode.ResourceExhausted, limits.CredentialRefusal);
             throw Refuse(context, denied.Status, denied.Message);
         }
 
@@ -76,12 +82,6 @@ public sealed partial class AccessInterceptor(Authenticator authenticator, Calle
         if (!limits.TryRequest(partition)) throw Refuse(context, StatusCode.ResourceExhausted, limits.RequestRefusal);
         caller.AttachTo(context);
         return partition;
-    }
-
-    private static string Host(string peer)
-    {
-        var colon = peer.LastIndexOf(':');
-        return colon > 0 ? peer[..colon] : peer;
     }
 
     private RpcException Refuse(ServerCallContext context, StatusCode status, string message)

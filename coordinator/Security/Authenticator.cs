@@ -11,7 +11,9 @@ public sealed class Authenticator(AccessStore store, IOptions<SecurityOptions> o
     private const int MaxSecretLength = 200;
 
     /// <summary>The caller, null when the call carries no credential; refuses a credential that is not (or no longer) valid.</summary>
-    public async Task<Caller?> AuthenticateAsync(Metadata headers, CancellationToken cancellationToken)
+    /// <param name="acceptBootstrap">False for an address that has spent its budget on wrong credentials: the bootstrap key is then not
+    /// accepted from it (the key is then simply unknown), so it cannot be guessed faster than the budget allows.</param>
+    public async Task<Caller?> AuthenticateAsync(Metadata headers, bool acceptBootstrap, CancellationToken cancellationToken)
     {
         var value = headers.GetValue(Header);
         if (string.IsNullOrEmpty(value)) return null;
@@ -22,7 +24,7 @@ public sealed class Authenticator(AccessStore store, IOptions<SecurityOptions> o
 
         var secret = value[7..].Trim();
         var bootstrap = options.Value.BootstrapOperatorKey;
-        if (bootstrap.Length > 0 && Secrets.Same(secret, bootstrap)) return new Caller("bootstrap", Role.Operator, false);
+        if (acceptBootstrap && bootstrap.Length > 0 && Secrets.Same(secret, bootstrap)) return new Caller("bootstrap", Role.Operator, false);
 
         var hash = Secrets.Hash(secret);
         if (secret.StartsWith(Secrets.AgentCredentialPrefix, StringComparison.Ordinal))

@@ -7,27 +7,56 @@ namespace RenderFarm.Protos.Media;
 /// </summary>
 public static class PathSafety
 {
-    /// <summary>The path with every link along it followed; parts that do not exist yet are kept as they are.</summary>
+    /// <summary>Links followed along one path before it is taken for a loop (Linux's own limit).</summary>
+    public const int MaxLinks = 40;
+
+    /// <summary>
+    /// The path with every link along it followed, component by component as the kernel does (a link's target is
+    /// read relative to the folder holding the link, and a <c>..</c> in it leaves the folder the link led to, not the
+    /// one named before it); parts that do not exist yet are kept as they are. Throws <see cref="LinkLoopException"/>
+    /// for a loop of links or more than <see cref="MaxLinks"/> of them.
+    /// </summary>
     public static string RealPath(string fullPath)
     {
-        var root = Path.GetPathRoot(fullPath) ?? "/";
+        var root = Path.GetPathRoot(fullPath) ?? "";
         var current = root;
-        var hops = 0;
-        foreach (var part in fullPath[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        var pending = new Stack<string>();
+        Push(pending, fullPath[root.Length..]);
+        var links = 0;
+        while (pending.TryPop(out var part))
         {
-            var next = Path.Combine(current, part);
-            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            if (info.LinkTarget is not null)
+            if (part == ".") continue;
+            if (part == "..")
             {
-                if (++hops > 40) throw new IOException($"too many links along {fullPath}");
-                var target = info.ResolveLinkTarget(returnFinalTarget: true);
-                next = target is null ? next : RealPath(Path.GetFullPath(target.FullName));
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
             }
 
-            current = next;
+            var next = Path.Combine(current, part);
+            var target = new FileInfo(next).LinkTarget;
+            if (target is null)
+            {
+                current = next;
+                continue;
+            }
+
+            if (++links > MaxLinks) throw new LinkLoopException(fullPath, MaxLinks);
+            if (Path.IsPathRooted(target))
+            {
+                current = Path.GetPathRoot(target) ?? current;
+                target = target[current.Length..];
+            }
+
+            Push(pending, target);
         }
 
         return current;
+    }
+
+    private static void Push(Stack<string> pending, string path)
+    {
+        var parts = path.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+        for (var i = parts.Length - 1; i >= 0; i--) pending.Push(parts[i]);
     }
 
     /// <summary>Whether <paramref name="path"/> lies strictly inside <paramref name="root"/> (both full paths).</summary>

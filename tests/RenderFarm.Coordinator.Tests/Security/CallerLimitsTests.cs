@@ -1,6 +1,7 @@
 using Grpc.Core;
 using RenderFarm.Coordinator.Tests.Support;
 using RenderFarm.Protos.V1;
+using RenderFarm.Testing;
 
 namespace RenderFarm.Coordinator.Tests.Security;
 
@@ -43,6 +44,27 @@ public sealed class CallerLimitsTests : IAsyncLifetime
         Assert.Contains("too many requests", refusals[0].Status.Detail);
         var served = await calm.GetQueueStatsAsync(new GetQueueStatsRequest());
         Assert.NotNull(served);
+    }
+
+    [Fact]
+    public async Task RandomInvalidKeys_5000InARow_ResourceExhaustedAfterTheBurst_ValidKeyStillServed()
+    {
+        var viewer = new FarmService.FarmServiceClient(_farm.CreateChannel(await _farm.CreateKeyAsync("steady", Role.Viewer)));
+        var anonymous = new FarmService.FarmServiceClient(_farm.CreateChannel(null));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var counts = new Dictionary<StatusCode, int>();
+        for (var i = 0; i < 5000; i++)
+        {
+            var key = "rfk_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            var refused = await Assert.ThrowsAsync<RpcException>(() => anonymous.GetQueueStatsAsync(new GetQueueStatsRequest(), FarmCredentials.Headers(key)).ResponseAsync);
+            counts[refused.StatusCode] = counts.GetValueOrDefault(refused.StatusCode) + 1;
+        }
+
+        // 10 at once, then 1 a second while the flood lasts.
+        var allowed = 10 + (int)Math.Ceiling(started.Elapsed.TotalSeconds);
+        Assert.InRange(counts[StatusCode.Unauthenticated], 10, allowed);
+        Assert.Equal(5000 - counts[StatusCode.Unauthenticated], counts[StatusCode.ResourceExhausted]);
+        Assert.NotNull(await viewer.GetQueueStatsAsync(new GetQueueStatsRequest()));
     }
 
     [Fact]

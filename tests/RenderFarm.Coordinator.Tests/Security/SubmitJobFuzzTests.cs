@@ -10,7 +10,10 @@ namespace RenderFarm.Coordinator.Tests.Security;
 /// <summary>
 /// Thousands of random and hostile SubmitJob requests (seeded, so a failure replays) through the real gRPC surface:
 /// every answer is OK or a refusal that names the problem, never Internal; the coordinator keeps serving; and no file
-/// outside the media root, nor in it, is created, changed or removed.
+/// outside the media root, nor in it, is created, changed or removed. Durations and Timestamps take every shape the
+/// wire allows (not normalised, out of range), and paths run through link shapes: loops, a link to itself, chains of
+/// 40 and 41 links, links up to the folder above, a dangling folder link, a file used as a folder, a hard link to the
+/// input, names longer than the file system allows.
 /// </summary>
 public sealed class SubmitJobFuzzTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -38,6 +41,20 @@ public sealed class SubmitJobFuzzTests(ITestOutputHelper output) : IAsyncLifetim
         File.CreateSymbolicLink(Path.Combine(_farm.MediaDir, "passwd.mov"), "/etc/passwd");
         using var fifo = Process.Start("mkfifo", Path.Combine(_farm.MediaDir, "pipe.mov"));
         await fifo.WaitForExitAsync();
+        var media = _farm.MediaDir;
+        File.CreateSymbolicLink(Path.Combine(media, "loop1"), "loop2");
+        File.CreateSymbolicLink(Path.Combine(media, "loop2"), "loop1");
+        File.CreateSymbolicLink(Path.Combine(media, "self.mov"), "self.mov");
+        File.CreateSymbolicLink(Path.Combine(media, "dangling"), "no-such-folder");
+        File.CreateSymbolicLink(Path.Combine(media, "pipe-link.mov"), "pipe.mov");
+        File.CreateSymbolicLink(Path.Combine(media, "dotdot.mov"), "escape/../secret.mov");
+        File.WriteAllText(Path.Combine(media, "notadir.mov"), "a file");
+        Directory.CreateDirectory(Path.Combine(media, "links"));
+        Directory.CreateSymbolicLink(Path.Combine(media, "links", "up"), "..");
+        File.CreateSymbolicLink(Path.Combine(media, "chain0"), "in.mov");
+        for (var i = 1; i <= 41; i++) File.CreateSymbolicLink(Path.Combine(media, $"chain{i}"), $"chain{i - 1}");
+        using var ln = Process.Start("ln", [Path.Combine(media, "in.mov"), Path.Combine(media, "hard.mov")]);
+        await ln.WaitForExitAsync();
     }
 
     public Task DisposeAsync() => _farm.DisposeAsync().AsTask();
@@ -101,7 +118,7 @@ public sealed class SubmitJobFuzzTests(ITestOutputHelper output) : IAsyncLifetim
         if (r.Next(3) > 0) return Hostile(r);
         var valid = new JobSpec { InputPath = "in.mov", OutputPath = $"out/{r.Next(1_000_000)}.mp4", Output = new OutputSettings { Preset = Preset.H264Proxy540P } };
         var hostile = Hostile(r);
-        switch (r.Next(8))
+        switch (r.Next(9))
         {
             case 0: valid.InputPath = hostile.InputPath; break;
             case 1: valid.OutputPath = hostile.OutputPath; break;
@@ -110,6 +127,7 @@ public sealed class SubmitJobFuzzTests(ITestOutputHelper output) : IAsyncLifetim
             case 4: valid.Priority = hostile.Priority; break;
             case 5: valid.StartTime = hostile.StartTime; break;
             case 6: valid.DependsOn.AddRange(hostile.DependsOn); break;
+            case 7: valid.ChunkDuration = ProtoDuration(r); valid.MaxRunTime = hostile.MaxRunTime; valid.StallTimeout = hostile.StallTimeout; break;
             default: break;
         }
 
@@ -129,14 +147,30 @@ public sealed class SubmitJobFuzzTests(ITestOutputHelper output) : IAsyncLifetim
         if (r.Next(8) > 0) spec.Output = Output(r);
         if (r.Next(3) == 0) spec.Grade = Grade(r);
         if (r.Next(4) == 0) spec.MaxRetries = (uint)Number(r);
-        if (r.Next(5) == 0) spec.StartTime = new Timestamp { Seconds = r.NextInt64(-100_000_000_000, 400_000_000_000), Nanos = r.Next(3) == 0 ? Number(r) : 0 };
+        if (r.Next(5) == 0) spec.StartTime = r.Next(2) == 0 ? new Timestamp { Seconds = r.NextInt64(-100_000_000_000, 400_000_000_000), Nanos = r.Next(3) == 0 ? Number(r) : 0 } : ProtoTimestamp(r);
         if (r.Next(6) == 0) spec.Cron = Pick(r, "* * * * * ?", "0 0 0 1 1 ? 2099", "30 2 * * *", "99 99 99", "", "@reboot", Text(r));
         if (r.Next(6) == 0) spec.TimeZone = Pick(r, "UTC", "Europe/Paris", "Mars/Olympus", "../../etc/localtime", Text(r));
         for (var i = r.Next(6) == 0 ? r.Next(0, 300) : 0; i > 0; i--) spec.DependsOn.Add(Pick(r, "job-000000000000", Text(r), ""));
-        if (r.Next(5) == 0) spec.MaxRunTime = new Duration { Seconds = r.NextInt64(-1_000_000, 400_000_000_000), Nanos = r.Next(4) == 0 ? Number(r) : 0 };
-        if (r.Next(5) == 0) spec.StallTimeout = new Duration { Seconds = r.NextInt64(-1_000, 1_000_000_000) };
+        if (r.Next(5) == 0) spec.MaxRunTime = r.Next(2) == 0 ? new Duration { Seconds = r.NextInt64(-1_000_000, 400_000_000_000), Nanos = r.Next(4) == 0 ? Number(r) : 0 } : ProtoDuration(r);
+        if (r.Next(5) == 0) spec.StallTimeout = r.Next(2) == 0 ? new Duration { Seconds = r.NextInt64(-1_000, 1_000_000_000) } : ProtoDuration(r);
+        if (r.Next(4) == 0) spec.ChunkDuration = ProtoDuration(r);
+        if (r.Next(8) == 0) spec.WholeFile = true;
         return spec;
     }
+
+    /// <summary>Any Duration the wire can carry: normalised or not, in range or not, with mixed signs.</summary>
+    private static Duration ProtoDuration(Random r) => new()
+    {
+        Seconds = Pick(r, 0L, 1L, -1L, 30L, 3600L, 315_576_000_000L, 315_576_000_001L, -315_576_000_001L, long.MaxValue, long.MinValue, r.NextInt64(-10_000, 10_000)),
+        Nanos = Pick(r, 0, 1, -1, 500_000_000, 999_999_999, -999_999_999, 1_000_000_000, -1_000_000_000, int.MaxValue, int.MinValue),
+    };
+
+    /// <summary>Any Timestamp the wire can carry: nanos out of range, seconds before year 1 and after year 9999.</summary>
+    private static Timestamp ProtoTimestamp(Random r) => new()
+    {
+        Seconds = Pick(r, 0L, -1L, 1_900_000_000L, -62_135_596_800L, -62_135_596_801L, 253_402_300_799L, 253_402_300_800L, long.MaxValue, long.MinValue),
+        Nanos = Pick(r, 0, 1, -1, 999_999_999, 1_000_000_000, int.MaxValue, int.MinValue),
+    };
 
     private static OutputSettings Output(Random r) => new()
     {
@@ -164,8 +198,9 @@ public sealed class SubmitJobFuzzTests(ITestOutputHelper output) : IAsyncLifetim
     private string PathText(Random r, bool input, bool lut = false)
     {
         var name = lut ? "look.cube" : input ? "in.mov" : $"out/{r.Next(1000)}.mp4";
-        return r.Next(14) switch
+        return r.Next(16) switch
         {
+            14 or 15 => LinkShape(r, name),
             0 => name,
             1 => Path.Combine(_farm.MediaDir, name),
             2 => Path.Combine(_outside, lut ? "secret.cube" : "secret.mov"),
@@ -182,6 +217,14 @@ public sealed class SubmitJobFuzzTests(ITestOutputHelper output) : IAsyncLifetim
             _ => Pick(r, "ünïcödé/クリップ.mov", "emoji-🎬.mp4", "\ud800.mp4", "zero\u200bwidth.mp4", "ＦＵＬＬ.mp4"),
         };
     }
+
+    /// <summary>Paths through the links made at the start, and names longer than the file system allows.</summary>
+    private static string LinkShape(Random r, string name) => Pick(r,
+        "loop1", "loop1/" + name, "loop2", "self.mov", "self.mov/x.mp4", "dangling/" + name, "pipe-link.mov", "dotdot.mov",
+        "notadir.mov/" + name, "notadir.mov/deeper/x.mp4", "links/up/in.mov", "links/up/links/up/in.mov", "links/up/" + name,
+        "links/up/look.cube", "chain40", "chain41", "chain41/x.mp4", "hard.mov", "links/up/hard.mov",
+        new string('x', 256) + ".mp4", "out/" + new string('y', 300) + "/x.mp4", string.Concat(Enumerable.Repeat("ク", 90)) + ".mp4",
+        string.Join('/', Enumerable.Repeat(new string('d', 250), 17)) + "/x.mp4");
 
     private static string Text(Random r)
     {

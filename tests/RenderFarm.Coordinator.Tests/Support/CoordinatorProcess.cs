@@ -17,7 +17,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private CoordinatorProcess(string root, int grpcPort, int metricsPort)
+    private CoordinatorProcess(string root, int grpcPort, int metricsPort, IEnumerable<string> extraArguments)
     {
         Root = root;
         GrpcAddress = $"http://127.0.0.1:{grpcPort}";
@@ -36,7 +36,7 @@ public sealed class CoordinatorProcess : IAsyncDisposable
             $"--Kestrel:Endpoints:Metrics:Url={MetricsAddress}",
             $"--Coordinator:DataDirectory={Path.Combine(root, "data")}",
             $"--Coordinator:MediaRoots:media={MediaDir}",
-        })
+        }.Concat(extraArguments))
         {
             start.ArgumentList.Add(argument);
         }
@@ -75,14 +75,15 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the coordinator and waits until its health service says SERVING.</summary>
-    public static async Task<CoordinatorProcess> StartAsync()
+    /// <param name="arguments">More command-line settings (<c>--Section:Key=value</c>); they override the defaults.</param>
+    public static async Task<CoordinatorProcess> StartAsync(params string[] arguments)
     {
         if (!File.Exists(RepoPaths.CoordinatorDll))
         {
             throw new Xunit.Sdk.XunitException($"{RepoPaths.CoordinatorDll} is missing: build the coordinator in {RepoPaths.Configuration} first.");
         }
 
-        var coordinator = new CoordinatorProcess(Directory.CreateTempSubdirectory("rf-process-").FullName, FreePort(), FreePort());
+        var coordinator = new CoordinatorProcess(Directory.CreateTempSubdirectory("rf-process-").FullName, FreePort(), FreePort(), arguments);
         try
         {
             await coordinator.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
