@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Drain;
 using RenderFarm.Agent.Execution;
+using RenderFarm.Agent.Guest;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
@@ -30,6 +31,7 @@ public static class AgentExtensions
             .Validate(o => o.Transfer.MaxRetries >= 0, "Agent:Transfer:MaxRetries: must not be negative")
             .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate: must be above 0")
             .Validate(o => o.FfmpegThreads is >= 0 and <= 256, "Agent:FfmpegThreads: must be 0 (every core) to 256")
+            .Validate(o => o.FfmpegNice is >= 0 and <= 19, "Agent:FfmpegNice: must be 0 (not lowered) to 19")
             .Validate(o => o.LogRetentionCount >= 1, "Agent:LogRetentionCount: must be at least 1")
             .Validate(o => o.LogRetentionBytes >= 0, "Agent:LogRetentionBytes: must not be negative")
             .Validate(o => o.LogFlushInterval > TimeSpan.Zero, "Agent:LogFlushInterval: must be above 0")
@@ -44,7 +46,16 @@ public static class AgentExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => channel ?? CreateChannel(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
-        services.AddSingleton(sp => new RenderPipelineOptions { Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return LowPriorityTools.Prepare("", Path.Combine(o.DataDirectory, "bin"), o.FfmpegNice, o.FfmpegIdleIo);
+        });
+        services.AddSingleton(sp => new RenderPipelineOptions
+        {
+            Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads,
+            BinaryFolder = sp.GetRequiredService<LowPriorityTools>().BinaryFolder,
+        });
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<StitchPipeline>();
         services.AddSingleton<AgentOutbox>();

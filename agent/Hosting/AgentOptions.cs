@@ -49,6 +49,15 @@ public sealed class AgentOptions
     [System.ComponentModel.DataAnnotations.Range(0, 256)]
     public int FfmpegThreads { get; set; }
 
+    /// <summary>
+    /// How much lower than the agent ffmpeg and ffprobe run (Unix <c>nice</c>, 0 to 19; 0 = not lowered). On Windows any
+    /// value above 0 runs them BelowNormal. Default 10.
+    /// </summary>
+    public int FfmpegNice { get; set; } = 10;
+
+    /// <summary>Linux: ffmpeg and ffprobe read and write in the idle I/O class (<c>ionice -c 3</c>). Default true.</summary>
+    public bool FfmpegIdleIo { get; set; } = true;
+
     /// <summary>Free-form labels operators use to tell agents apart (e.g. <c>gpu</c>, <c>edit-suite</c>).</summary>
     public List<string> Tags { get; set; } = [];
 
