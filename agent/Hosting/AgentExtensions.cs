@@ -66,6 +66,7 @@ public static class AgentExtensions
         services.AddSingleton<AgentCredential>();
         services.AddSingleton<LinkSession>();
         if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services, channel);
+        services.AddGuest();
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
         return services;

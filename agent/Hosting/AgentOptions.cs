@@ -104,6 +104,9 @@ public sealed class AgentOptions
     /// </summary>
     public AgentStorage Storage { get; set; } = AgentStorage.Shared;
 
+    /// <summary>Rules for a spare machine: owner activity, working hours, blocking applications, load, disk, memory, battery.</summary>
+    public Guest.GuestOptions Guest { get; set; } = new();
+
     /// <summary>Cache, limits and work folder of transfer mode.</summary>
     public TransferOptions Transfer { get; set; } = new();
 }

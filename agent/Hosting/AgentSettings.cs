@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RenderFarm.Agent.Guest;
 using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Connection;
 using RenderFarm.Protos.Hosting;
@@ -26,6 +27,23 @@ public sealed class AgentSettings : IValidateOptions<AgentOptions>
         }
     }
 
+    private static IEnumerable<string> GuestProblems(GuestOptions guest)
+    {
+        const string section = $"{AgentOptions.Section}:{nameof(AgentOptions.Guest)}";
+        if (!WorkHours.TryParse(guest.Hours, out _, out var problem)) yield return $"{section}:{nameof(GuestOptions.Hours)}: {problem}";
+        if (guest.TimeZone.Length > 0 && !TimeZoneInfo.TryFindSystemTimeZoneById(guest.TimeZone, out _))
+        {
+            yield return $"{section}:{nameof(GuestOptions.TimeZone)}: '{guest.TimeZone}' is not a time zone of this machine, e.g. Europe/Paris";
+        }
+
+        if (guest.IdleMinutes < 0) yield return $"{section}:{nameof(GuestOptions.IdleMinutes)}: must not be negative (0 = not watched)";
+        if (guest.PauseLimit <= TimeSpan.Zero) yield return $"{section}:{nameof(GuestOptions.PauseLimit)}: must be above 0";
+        if (guest.CheckInterval < TimeSpan.FromMilliseconds(100)) yield return $"{section}:{nameof(GuestOptions.CheckInterval)}: must be at least 00:00:00.1";
+        if (guest.MaxOtherCpuPercent is < 0 or > 100) yield return $"{section}:{nameof(GuestOptions.MaxOtherCpuPercent)}: must be 0 (not checked) to 100";
+        if (guest.MinFreeDiskGB < 0) yield return $"{section}:{nameof(GuestOptions.MinFreeDiskGB)}: must not be negative";
+        if (guest.MinFreeMemoryGB < 0) yield return $"{section}:{nameof(GuestOptions.MinFreeMemoryGB)}: must not be negative";
+    }
+
     public ValidateOptionsResult Validate(string? name, AgentOptions options)
     {
         var problems = new List<string>();
@@ -49,6 +67,7 @@ public sealed class AgentSettings : IValidateOptions<AgentOptions>
             }
         }
 
+        problems.AddRange(GuestProblems(options.Guest));
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
