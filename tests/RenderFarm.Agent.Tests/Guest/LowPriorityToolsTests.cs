@@ -20,9 +20,10 @@ public sealed class LowPriorityToolsTests : IDisposable
     {
         var tools = LowPriorityTools.Prepare("", _dir.File("bin"), nice: 7, idleIo: true);
         using var stop = new CancellationTokenSource();
-        var render = SlowRender(tools.BinaryFolder, stop.Token);
+        var output = _dir.File("slow.mp4");
+        var render = SlowRender(tools.BinaryFolder, stop.Token, output);
 
-        var pid = await WaitForChildFfmpegAsync();
+        var pid = await WaitForChildFfmpegAsync(output);
         var nice = FfmpegProcesses.Stat(pid)!.Value.Nice;
         var ioClass = (await ProcessRunner.RunAsync("ionice", ["-p", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])).StandardOutput.Trim();
         await stop.CancelAsync();
@@ -60,24 +61,40 @@ public sealed class LowPriorityToolsTests : IDisposable
     }
 
     /// <summary>A render of a generated pattern at real-time speed, long enough to be looked at; stopped through <paramref name="stop"/>.</summary>
-    internal static Task SlowRender(string binaryFolder, CancellationToken stop, string? output = null, int seconds = 30) =>
+    internal static Task<FFMpegResult> SlowRender(string binaryFolder, CancellationToken stop, string output, int seconds = 30) =>
         FFMpegArguments
             .FromFileInput($"testsrc=size=64x64:rate=25:duration={seconds}", verifyExists: false, o => o.ForceFormat("lavfi").WithCustomArgument("-re"))
-            .OutputToFile(output ?? Path.Combine(Path.GetTempPath(), $"renderfarm-slow-{Guid.NewGuid():N}.mp4"), overwrite: true, o => o.WithCustomArgument("-c:v libx264 -preset ultrafast"))
+            .OutputToFile(output, overwrite: true, o => o.WithCustomArgument("-c:v libx264 -preset ultrafast -g 25"))
             .CancellableThrough(stop, TimeSpan.Zero)
             .ProcessAsynchronously(throwOnError: false, new FFOptions { BinaryFolder = binaryFolder });
 
-    /// <summary>The ffmpeg this test process started, once it runs.</summary>
-    internal static async Task<int> WaitForChildFfmpegAsync()
+    /// <summary>The ffmpeg this test process started to write <paramref name="output"/> (other tests run ffmpeg too), once it runs.</summary>
+    internal static async Task<int> WaitForChildFfmpegAsync(string output)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
-            if (FfmpegProcesses.Children() is [var pid, ..]) return pid;
+            foreach (var pid in FfmpegProcesses.Children())
+            {
+                if (CommandLine(pid).Contains(output, StringComparison.Ordinal)) return pid;
+            }
+
             await Task.Delay(50);
         }
 
-        throw new TimeoutException("no ffmpeg child process appeared within 30 s");
+        throw new TimeoutException($"no ffmpeg writing {output} appeared within 30 s");
+    }
+
+    private static string CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (IOException)
+        {
+            return "";
+        }
     }
 
     private static int Current() => FfmpegProcesses.Stat(Environment.ProcessId)!.Value.Nice;
