@@ -10,6 +10,7 @@ if (AgentUsage.Asked(args))
 return StartupFailure.Guard("renderfarm-agent", () =>
 {
     var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.Services.AddWindowsService(o => o.ServiceName = "RenderFarm Agent");
     builder.Services.AddAgent(builder.Configuration);
     using var host = builder.Build();
     host.Services.CheckAgentSettings();
