@@ -55,8 +55,9 @@ public sealed partial class GuestGuard(
             {
                 Check();
             }
-            catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                // A rule that cannot be read this time must not stop the agent; the next check tries again.
                 Log.CheckFailed(logger, ex.Message);
             }
         }
@@ -67,7 +68,7 @@ public sealed partial class GuestGuard(
     public void Check()
     {
         var now = time.GetUtcNow();
-        var verdict = policy.Decide(now, Options.IdleMinutes > 0 ? idle.IdleFor(now) : null, machine.Read(diskFolders, Options.BlockingApps.Count > 0));
+        var verdict = policy.Decide(now, Options.IdleMinutes > 0 ? idle.IdleFor(now) : null, machine.Read(Options.MinFreeDiskGB > 0 ? diskFolders : [], Options.BlockingApps.Count > 0));
         _ownerSince = verdict.OwnerPresent ? _ownerSince ?? now : null;
         var running = work.RunningAttemptIds;
         string? giveBack = null;
