@@ -1,5 +1,19 @@
 using RenderFarm.Agent.Hosting;
+using RenderFarm.Protos.Hosting;
 
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.Services.AddAgent(builder.Configuration);
-builder.Build().Run();
+if (AgentUsage.Asked(args))
+{
+    Console.Out.Write(AgentUsage.Text);
+    return 0;
+}
+
+return StartupFailure.Guard("renderfarm-agent", () =>
+{
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.Services.AddWindowsService(o => o.ServiceName = "RenderFarm Agent");
+    builder.Services.AddAgent(builder.Configuration);
+    using var host = builder.Build();
+    host.Services.CheckAgentSettings();
+    host.Run();
+    return 0;
+});

@@ -49,7 +49,7 @@ for name in agent-1 agent-2; do
   echo "== Starting $name"
   dotnet "$(bin agent renderfarm-agent)" \
     --Agent:Name="$name" --Agent:Coordinator="http://127.0.0.1:$port" \
-    --Agent:CredentialFile="$work/agents/$name.credential" \
+    --Agent:DataDirectory="$work/agents/$name" \
     --Agent:MediaRoots:media="$media" >"$work/logs/$name.log" 2>&1 &
   pids+=($!)
 done
@@ -58,7 +58,7 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 farmctl agents
-echo "   each agent enrolled once and keeps its own credential: $(stat -c '%A' "$work/agents/agent-1.credential") $work/agents/agent-1.credential"
+echo "   each agent enrolled once and keeps its own credential: $(stat -c '%A' "$work/agents/agent-1/agent.credential") $work/agents/agent-1/agent.credential"
 
 echo "== Issuing an editor key for the submissions (farmctl keys create, as the operator)"
 editor_key=$(farmctl keys create alice --role editor 2>/dev/null)

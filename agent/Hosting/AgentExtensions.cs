@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Drain;
 using RenderFarm.Agent.Execution;
+using RenderFarm.Agent.Guest;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
@@ -22,26 +23,21 @@ public static class AgentExtensions
     public static IServiceCollection AddAgent(this IServiceCollection services, IConfiguration configuration, GrpcChannel? channel = null)
     {
         services.AddOptions<AgentOptions>().Bind(configuration.GetSection(AgentOptions.Section))
-            .PostConfigure<IHostEnvironment>((o, env) =>
-            {
-                o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath);
-                o.Transfer.CacheDirectory = Path.GetFullPath(o.Transfer.CacheDirectory, env.ContentRootPath);
-                o.Transfer.WorkDirectory = Path.GetFullPath(o.Transfer.WorkDirectory, env.ContentRootPath);
-                o.CredentialFile = Path.GetFullPath(o.CredentialFile, env.ContentRootPath);
-            })
-            .Validate(o => CoordinatorChannel.TryParse(o.Coordinator, out _, out _), "Agent:Coordinator must be one or more http:// or https:// URLs, comma-separated")
-            .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
-            .Validate(o => o.Storage == AgentStorage.Transfer || o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root (or set Agent:Storage=Transfer)")
-            .Validate(o => o.Transfer.CacheLimitBytes > 0, "Agent:Transfer:CacheLimitBytes must be above 0")
-            .Validate(o => o.Transfer.BytesPerSecond >= 0, "Agent:Transfer:BytesPerSecond must not be negative (0 = unlimited)")
-            .Validate(o => o.Transfer.ChunkBytes is >= 4096 and <= Protos.Transfer.TransferLimits.MaxChunkBytes, "Agent:Transfer:ChunkBytes must be 4096 to 2097152")
-            .Validate(o => o.Transfer.MaxRetries >= 0, "Agent:Transfer:MaxRetries must not be negative")
-            .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate must be above 0")
-            .Validate(o => o.LogRetentionCount >= 1, "Agent:LogRetentionCount must be at least 1")
-            .Validate(o => o.LogRetentionBytes >= 0, "Agent:LogRetentionBytes must not be negative")
-            .Validate(o => o.LogFlushInterval > TimeSpan.Zero, "Agent:LogFlushInterval must be above 0")
-            .Validate(o => o.DrainTimeout >= TimeSpan.Zero, "Agent:DrainTimeout must not be negative")
+            .PostConfigure(AgentSettings.Resolve)
+            .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots: must be 1 to 64")
+            .Validate(o => o.Transfer.CacheLimitBytes > 0, "Agent:Transfer:CacheLimitBytes: must be above 0")
+            .Validate(o => o.Transfer.BytesPerSecond >= 0, "Agent:Transfer:BytesPerSecond: must not be negative (0 = unlimited)")
+            .Validate(o => o.Transfer.ChunkBytes is >= 4096 and <= Protos.Transfer.TransferLimits.MaxChunkBytes, "Agent:Transfer:ChunkBytes: must be 4096 to 2097152")
+            .Validate(o => o.Transfer.MaxRetries >= 0, "Agent:Transfer:MaxRetries: must not be negative")
+            .Validate(o => o.ProgressRate > 0, "Agent:ProgressRate: must be above 0")
+            .Validate(o => o.FfmpegThreads is >= 0 and <= 256, "Agent:FfmpegThreads: must be 0 (every core) to 256")
+            .Validate(o => o.FfmpegNice is >= 0 and <= 19, "Agent:FfmpegNice: must be 0 (not lowered) to 19")
+            .Validate(o => o.LogRetentionCount >= 1, "Agent:LogRetentionCount: must be at least 1")
+            .Validate(o => o.LogRetentionBytes >= 0, "Agent:LogRetentionBytes: must not be negative")
+            .Validate(o => o.LogFlushInterval > TimeSpan.Zero, "Agent:LogFlushInterval: must be above 0")
+            .Validate(o => o.DrainTimeout >= TimeSpan.Zero, "Agent:DrainTimeout: must not be negative")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentSettings>();
         services.AddOptions<HostOptions>().Configure<IOptions<AgentOptions>>((host, agent) =>
         {
             var longest = AgentDrain.Longest(agent.Value.DrainTimeout);
@@ -50,7 +46,16 @@ public static class AgentExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => channel ?? CreateChannel(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
-        services.AddSingleton(sp => new RenderPipelineOptions { Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads });
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return LowPriorityTools.Prepare("", Path.Combine(o.DataDirectory, "bin"), o.FfmpegNice, o.FfmpegIdleIo);
+        });
+        services.AddSingleton(sp => new RenderPipelineOptions
+        {
+            Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads,
+            BinaryFolder = sp.GetRequiredService<LowPriorityTools>().BinaryFolder,
+        });
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<StitchPipeline>();
         services.AddSingleton<AgentOutbox>();
@@ -61,10 +66,17 @@ public static class AgentExtensions
         services.AddSingleton<AgentCredential>();
         services.AddSingleton<LinkSession>();
         if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services, channel);
+        services.AddGuest();
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
         return services;
     }
+
+    /// <summary>
+    /// Reads the settings once, so a mistake ends the agent with one line (<see cref="Protos.Hosting.StartupFailure"/>)
+    /// before the host starts and logs it with a stack trace.
+    /// </summary>
+    public static void CheckAgentSettings(this IServiceProvider services) => _ = services.GetRequiredService<IOptions<AgentOptions>>().Value;
 
     /// <summary>Transfer mode: the blob cache, downloads and uploads, and the work folder of each attempt.</summary>
     /// <param name="channel">The test's channel; when null, transfers get a channel of their own with large HTTP/2 windows.</param>

@@ -26,10 +26,18 @@ public sealed class AgentOptions
     public string EnrollmentToken { get; set; } = "";
 
     /// <summary>
-    /// Where this agent keeps its credential (readable by its user only). A relative path is taken from the content
-    /// root. Default <c>.data/agent.credential</c>.
+    /// The folder of this agent's own files: its credential, attempt logs and transfer cache. A relative path is taken
+    /// from the current folder. Default: the machine's application-data folder (<c>/var/lib/renderfarm/agent</c>,
+    /// <c>%ProgramData%\RenderFarm\agent</c>, <c>/Library/Application Support/RenderFarm/agent</c>), or the user's
+    /// own when this user may not write there; never the folder the binary is in.
     /// </summary>
-    public string CredentialFile { get; set; } = ".data/agent.credential";
+    public string DataDirectory { get; set; } = "";
+
+    /// <summary>
+    /// Where this agent keeps its credential (readable by its user only). A relative path is taken from
+    /// <see cref="DataDirectory"/>. Default <c>agent.credential</c>.
+    /// </summary>
+    public string CredentialFile { get; set; } = "agent.credential";
 
     /// <summary>This agent's name, unique in the farm. Default: the machine name.</summary>
     public string Name { get; set; } = Environment.MachineName;
@@ -41,14 +49,27 @@ public sealed class AgentOptions
     [System.ComponentModel.DataAnnotations.Range(0, 256)]
     public int FfmpegThreads { get; set; }
 
+    /// <summary>
+    /// How much lower than the agent ffmpeg and ffprobe run (Unix <c>nice</c>, 0 to 19; 0 = not lowered). On Windows any
+    /// value above 0 runs them BelowNormal. Default 10.
+    /// </summary>
+    public int FfmpegNice { get; set; } = 10;
+
+    /// <summary>Linux: ffmpeg and ffprobe read and write in the idle I/O class (<c>ionice -c 3</c>). Default true.</summary>
+    public bool FfmpegIdleIo { get; set; } = true;
+
     /// <summary>Free-form labels operators use to tell agents apart (e.g. <c>gpu</c>, <c>edit-suite</c>).</summary>
     public List<string> Tags { get; set; } = [];
 
     /// <summary>
     /// Media roots by name, mapped to this machine's folders. The names must match the coordinator's;
-    /// the folders may differ (shared storage mounted elsewhere). Default: <c>media</c> at <c>./media</c>.
+    /// the folders may differ (shared storage mounted elsewhere). Configured roots replace the default, which is
+    /// <c>media</c> at <c>./media</c>; every root's folder must exist when the agent starts.
     /// </summary>
-    public Dictionary<string, string> MediaRoots { get; set; } = new() { ["media"] = "media" };
+    public Dictionary<string, string> MediaRoots { get; set; } = [];
+
+    /// <summary>The media roots when none is configured: <c>media</c> at <c>./media</c>.</summary>
+    public static IReadOnlyDictionary<string, string> DefaultMediaRoots { get; } = new Dictionary<string, string> { ["media"] = "media" };
 
     /// <summary>Longest wait between reconnection tries. Default 30 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
@@ -58,9 +79,9 @@ public sealed class AgentOptions
 
     /// <summary>
     /// Folder of the attempts' full ffmpeg logs, one <c>.log</c> file per attempt. A relative path is taken from
-    /// the content root. Default <c>.data/logs</c>.
+    /// <see cref="DataDirectory"/>. Default <c>logs</c>.
     /// </summary>
-    public string LogDirectory { get; set; } = ".data/logs";
+    public string LogDirectory { get; set; } = "logs";
 
     /// <summary>Attempt logs kept, newest first; older ones are removed when an attempt starts. Default 200.</summary>
     public int LogRetentionCount { get; set; } = 200;
@@ -82,6 +103,9 @@ public sealed class AgentOptions
     /// inputs and outputs travel over gRPC (<see cref="Transfer"/>). Default <c>Shared</c>.
     /// </summary>
     public AgentStorage Storage { get; set; } = AgentStorage.Shared;
+
+    /// <summary>Rules for a spare machine: owner activity, working hours, blocking applications, load, disk, memory, battery.</summary>
+    public Guest.GuestOptions Guest { get; set; } = new();
 
     /// <summary>Cache, limits and work folder of transfer mode.</summary>
     public TransferOptions Transfer { get; set; } = new();

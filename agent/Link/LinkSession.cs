@@ -23,7 +23,8 @@ public sealed class LinkSession(
     IOptions<AgentOptions> options,
     TimeProvider time,
     ILogger<LinkSession> logger,
-    BlobCache? cache = null)
+    BlobCache? cache = null,
+    Guest.GuestGuard? guest = null)
 {
     /// <summary>Set when the coordinator welcomed this agent; tests and the drain logic read it.</summary>
     public string? AgentId { get; private set; }
@@ -53,6 +54,7 @@ public sealed class LinkSession(
         if (cache is not null) hello.CachedBlobs.AddRange(cache.Hashes);
         hello.RunningAttemptIds.AddRange(runner.RunningAttemptIds);
         hello.ReportingAttemptIds.AddRange(outbox.PendingFinalAttemptIds.Except(hello.RunningAttemptIds));
+        hello.Availability = guest?.Current;
         OperatorDrain = new DrainState();
         await call.RequestStream.WriteAsync(new ConnectRequest { Hello = hello }, cancellationToken);
 

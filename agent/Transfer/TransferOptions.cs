@@ -5,14 +5,14 @@ namespace RenderFarm.Agent.Transfer;
 /// <summary>How an agent in transfer mode keeps and moves bytes; bound from <c>Agent:Transfer</c>.</summary>
 public sealed class TransferOptions
 {
-    /// <summary>The blob cache: inputs and LUTs by SHA-256. A relative path is taken from the content root. Default <c>.data/cache</c>.</summary>
-    public string CacheDirectory { get; set; } = ".data/cache";
+    /// <summary>The blob cache: inputs and LUTs by SHA-256. A relative path is taken from <c>Agent:DataDirectory</c>. Default <c>cache</c>.</summary>
+    public string CacheDirectory { get; set; } = "cache";
 
     /// <summary>Largest total size of the cache, partial downloads included; least recently used blobs go first. Default 50 GiB.</summary>
     public long CacheLimitBytes { get; set; } = 50L * 1024 * 1024 * 1024;
 
-    /// <summary>Where attempts render before their output is uploaded. A relative path is taken from the content root. Default <c>.data/work</c>.</summary>
-    public string WorkDirectory { get; set; } = ".data/work";
+    /// <summary>Where attempts render before their output is uploaded. A relative path is taken from <c>Agent:DataDirectory</c>. Default <c>work</c>.</summary>
+    public string WorkDirectory { get; set; } = "work";
 
     /// <summary>This agent's transfers, both directions together, in bytes per second. Default 0 = unlimited.</summary>
     public long BytesPerSecond { get; set; }

@@ -36,11 +36,16 @@ internal static class AgentTable
 
     public static string BusySlots(AgentInfo agent) => $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
 
-    /// <summary>The state, with who drained it: "draining (kernel update)".</summary>
+    /// <summary>
+    /// The state, with who drained it or why it is away by its own rules: "draining (kernel update)",
+    /// "away (outside hours until 19:00)", "paused: attempt att-1 suspended 40 s".
+    /// </summary>
     public static string State(AgentInfo agent) =>
         (agent.Draining || agent.State is AgentState.Draining or AgentState.Drained) && agent.DrainReason.Length > 0
             ? $"{Format.State(agent.State)} ({agent.DrainReason})"
-            : Format.State(agent.State);
+            : agent.AwayReason.Length == 0 || agent.State == AgentState.Disconnected ? Format.State(agent.State)
+            : agent.State == AgentState.Paused && agent.AwayReason.StartsWith("paused", StringComparison.Ordinal) ? agent.AwayReason
+            : $"{Format.State(agent.State)} ({agent.AwayReason})";
 
     /// <summary>One line per running attempt: job name (or id), percent, fps.</summary>
     public static string Running(AgentInfo agent) =>

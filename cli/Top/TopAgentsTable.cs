@@ -52,6 +52,7 @@ internal static class TopAgentsTable
         AgentState.Busy => "[blue]busy[/]",
         AgentState.Idle => "[green]idle[/]",
         AgentState.Draining or AgentState.Drained => $"[yellow]{Markup.Escape(AgentTable.State(agent))}[/]",
+        AgentState.Away or AgentState.Paused => $"[grey]{Markup.Escape(AgentTable.State(agent))}[/]",
         AgentState.Disconnected => "[red]disconnected[/]",
         _ => Markup.Escape(AgentTable.State(agent)),
     };

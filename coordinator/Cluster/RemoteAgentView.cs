@@ -26,6 +26,8 @@ public static class RemoteAgentView
         info.Running.AddRange(mine.Select(id => new RunningAttempt { AttemptId = id }));
         info.FreeSlots = (uint)Math.Max(0, (int)info.Slots - mine.Count);
         info.State = info.Draining ? (mine.Count > 0 ? AgentState.Draining : AgentState.Drained)
+            : info.PausedAttemptIds.Count > 0 ? AgentState.Paused
+            : info.AwayReason.Length > 0 ? AgentState.Away
             : mine.Count > 0 ? AgentState.Busy : AgentState.Idle;
         return info;
     }

@@ -13,4 +13,7 @@ internal static partial class Log
 
     [LoggerMessage(23, LogLevel.Information, "Agent {AgentId} is draining: {Reason}")]
     public static partial void AgentDraining(ILogger logger, string agentId, string reason);
+
+    [LoggerMessage(24, LogLevel.Information, "Agent {AgentId} by its own rules: {Reason}")]
+    public static partial void AgentAway(ILogger logger, string agentId, string reason);
 }

@@ -163,10 +163,18 @@ public sealed partial class AgentConnection(
                 drains.AgentShuttingDown(session, request.Draining.Reason);
                 Log.AgentDraining(logger, session.Id, session.DrainReason);
                 break;
+            case ConnectRequest.MessageOneofCase.Availability:
+                var wasAway = session.Away;
+                var cap = session.SlotCap;
+                session.Availability = request.Availability;
+                if (session.Away != wasAway) Log.AgentAway(logger, session.Id, session.Away ? session.AwayReason : "takes work again");
+                agents.NotifyChanged(session.Id);
+                if (!session.Away && (wasAway || session.SlotCap > cap)) signals.WorkAvailable();
+                break;
             case ConnectRequest.MessageOneofCase.Hello:
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, "hello may only be sent once per stream"));
             default:
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed, log, draining, publish"));
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed, log, draining, publish, availability"));
         }
     }
 

@@ -37,7 +37,28 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
 
     public string DrainReason => ShutdownReason ?? OperatorDrain ?? "";
 
-    public int FreeSlots => Volatile.Read(ref _freeSlots);
+    /// <summary>What the agent's own rules allow now (owner activity, hours, load): sent in its hello and on each change.</summary>
+    public AgentAvailability Availability { get; set; } = hello.Availability ?? new AgentAvailability();
+
+    /// <summary>An agent away by its own rules gets no new work.</summary>
+    public bool Away => Availability.AwayReason.Length > 0;
+
+    public string AwayReason => Availability.AwayReason;
+
+    public DateTimeOffset? AwayUntil => Availability.UntilTime?.ToDateTimeOffset();
+
+    /// <summary>Tasks it may run at once now: its schedule's current period's slots, never more than its own.</summary>
+    public int SlotCap => Availability.Slots > 0 ? (int)Math.Min(Availability.Slots, Hello.Slots) : (int)Hello.Slots;
+
+    /// <summary>Slots it may be given work for: its returned credit, within <see cref="SlotCap"/>.</summary>
+    public int FreeSlots
+    {
+        get
+        {
+            var credit = Volatile.Read(ref _freeSlots);
+            return Math.Max(0, Math.Min(credit, SlotCap - ((int)Hello.Slots - credit)));
+        }
+    }
 
     public IReadOnlyCollection<string> RunningAttempts => _running.Keys.ToList();
 
@@ -63,7 +84,7 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
         while (true)
         {
             var free = Volatile.Read(ref _freeSlots);
-            if (free <= 0) return false;
+            if (free <= 0 || (int)Hello.Slots - free >= SlotCap) return false;
             if (Interlocked.CompareExchange(ref _freeSlots, free - 1, free) == free) return true;
         }
     }
@@ -97,7 +118,7 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
 
     IReadOnlyCollection<string> IWaitCandidate.MediaRoots => Hello.MediaRoots;
 
-    int IWaitCandidate.Slots => (int)Hello.Slots;
+    int IWaitCandidate.Slots => SlotCap;
 
     public void Send(ConnectResponse message) => _outbox.Writer.TryWrite(message);
 

@@ -160,5 +160,5 @@ public sealed class Dispatcher(
         : a.FreeSlots != b.FreeSlots ? a.FreeSlots > b.FreeSlots
         : a.LoadAverage < b.LoadAverage;
 
-    private static bool Open(AgentSession agent) => agent.FreeSlots > 0 && !agent.Draining;
+    private static bool Open(AgentSession agent) => agent.FreeSlots > 0 && !agent.Draining && !agent.Away;
 }

@@ -107,6 +107,8 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
             Name = session.Hello.Name,
             State = !connected ? AgentState.Disconnected
                 : session.Draining ? (running.Count > 0 ? AgentState.Draining : AgentState.Drained)
+                : session.Availability.PausedAttemptIds.Count > 0 ? AgentState.Paused
+                : session.Away ? AgentState.Away
                 : running.Count > 0 ? AgentState.Busy : AgentState.Idle,
             Draining = session.Draining,
             DrainReason = session.DrainReason,
@@ -120,7 +122,11 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
             LoadAverage = session.LoadAverage,
             StorageMode = session.Transfers ? StorageMode.Transfer : StorageMode.Shared,
             CachedBlobs = (uint)session.CachedCount,
+            AwayReason = connected ? session.AwayReason : "",
+            AwayUntilTime = connected ? session.Availability.UntilTime : null,
+            PeriodSlots = session.Availability.Slots,
         };
+        info.PausedAttemptIds.AddRange(connected ? session.Availability.PausedAttemptIds : []);
         info.RunningAttemptIds.AddRange(connected ? running : []);
         info.Running.AddRange(connected ? running.Select(id => attempts.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }) : []);
         info.Tags.AddRange(session.Hello.Tags);

@@ -25,6 +25,13 @@ public interface IWaitCandidate
 
     string DrainReason { get; }
 
+    /// <summary>Why its own rules keep it from new work (owner active, outside hours, ...); empty while it takes work.</summary>
+    string AwayReason { get; }
+
+    /// <summary>When it expects to take work again, where known.</summary>
+    DateTimeOffset? AwayUntil { get; }
+
+    /// <summary>Tasks it may run at once now (its schedule's period's slots).</summary>
     int Slots { get; }
 
     int FreeSlots { get; }
@@ -54,7 +61,11 @@ public sealed class RemoteCandidate(AgentInfo info) : IWaitCandidate
 
     public string DrainReason => info.DrainReason;
 
-    public int Slots => (int)info.Slots;
+    public string AwayReason => info.AwayReason;
+
+    public DateTimeOffset? AwayUntil => info.AwayUntilTime?.ToDateTimeOffset();
+
+    public int Slots => info.PeriodSlots > 0 ? (int)Math.Min(info.PeriodSlots, info.Slots) : (int)info.Slots;
 
     public int FreeSlots => (int)info.FreeSlots;
 }

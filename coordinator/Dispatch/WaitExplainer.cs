@@ -81,15 +81,41 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
             return draining;
         }
 
-        if (open.All(a => a.FreeSlots <= 0))
+        var working = open.Where(a => a.AwayReason.Length == 0).ToList();
+        if (working.Count == 0) return Away(open);
+
+        if (working.All(a => a.FreeSlots <= 0))
         {
-            var busy = Reason(Kind.SlotsBusy, $"all {open.Sum(a => a.Slots)} slot(s) on {open.Count} capable agent(s) are busy");
-            busy.AgentIds.AddRange(open.Take(MaxListedAgents).Select(a => a.Id));
+            var busy = Reason(Kind.SlotsBusy, $"all {working.Sum(a => a.Slots)} slot(s) on {working.Count} capable agent(s) are busy");
+            busy.AgentIds.AddRange(working.Take(MaxListedAgents).Select(a => a.Id));
             return busy;
         }
 
         return Reason(Kind.Dispatching, "a capable agent has a free slot; it is being handed over");
     }
+
+    /// <summary>
+    /// Every capable agent is away by its own rules, counted by reason: "2 capable agents are outside their hours until
+    /// 19:00; ws03: owner active for 3 min". <c>until</c> is the earliest time one of them expects to take work again.
+    /// </summary>
+    private static WaitReason Away(IReadOnlyList<IWaitCandidate> away)
+    {
+        var parts = away.GroupBy(a => a.AwayReason, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count())
+            .Select(g => g.Count() == 1 ? $"{g.First().Id}: {g.Key}" : Several(g.Count(), g.Key))
+            .ToList();
+        var until = away.Select(a => a.AwayUntil).Where(t => t is not null).Min();
+        var reason = Reason(Kind.AgentsAway, "every capable agent is away: " + string.Join("; ", parts.Take(MaxListedAgents))
+            + (parts.Count > MaxListedAgents ? $" and {parts.Count - MaxListedAgents} more" : ""), until is { } t ? Timestamp.FromDateTimeOffset(t) : null);
+        reason.AgentIds.AddRange(away.Take(MaxListedAgents).Select(a => a.Id));
+        return reason;
+    }
+
+    /// <summary>One reason several agents share: "2 capable agents are outside their hours until 19:00", "2 capable agents: on battery".</summary>
+    private static string Several(int count, string reason) =>
+        reason.StartsWith("outside hours", StringComparison.Ordinal)
+            ? $"{count} capable agents are outside their hours{reason["outside hours".Length..]}"
+            : $"{count} capable agents: {reason}";
 
     private static string Missing(TaskRequirements needs, IReadOnlyList<IWaitCandidate> connected)
     {

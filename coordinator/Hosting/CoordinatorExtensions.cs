@@ -20,7 +20,12 @@ public static class CoordinatorExtensions
     public static IServiceCollection AddCoordinator(this IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(CoordinatorOptions.Section).Get<CoordinatorOptions>() ?? new CoordinatorOptions();
-        services.AddOptions<CoordinatorOptions>().Bind(configuration.GetSection(CoordinatorOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        options.Resolve();
+        services.AddOptions<CoordinatorOptions>().Bind(configuration.GetSection(CoordinatorOptions.Section))
+            .PostConfigure(o => o.Resolve())
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CoordinatorOptions>, CoordinatorSettings>();
 
         services.AddSingleton(TimeProvider.System);
         var store = services.AddFarmStore(configuration, options);
@@ -71,6 +76,12 @@ public static class CoordinatorExtensions
         services.AddGrpcReflection();
         return services;
     }
+
+    /// <summary>
+    /// Reads the settings once, so a mistake ends the coordinator with one line (<see cref="Protos.Hosting.StartupFailure"/>)
+    /// before the host starts and logs it with a stack trace.
+    /// </summary>
+    public static void CheckCoordinatorSettings(this IServiceProvider services) => _ = services.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
 
     public static WebApplication MapCoordinator(this WebApplication app)
     {

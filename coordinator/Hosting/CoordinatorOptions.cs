@@ -7,15 +7,33 @@ public sealed class CoordinatorOptions
 {
     public const string Section = "Coordinator";
 
-    /// <summary>Folder for the SQLite database (jobs, tasks, attempts and Quartz's schedule). Default <c>.data</c>.</summary>
-    [Required]
-    public string DataDirectory { get; set; } = ".data";
+    /// <summary>
+    /// Folder for the SQLite database (jobs, tasks, attempts and Quartz's schedule). A relative path is taken from the
+    /// current folder. Default: the machine's application-data folder (<c>/var/lib/renderfarm/coordinator</c>,
+    /// <c>%ProgramData%\RenderFarm\coordinator</c>, <c>/Library/Application Support/RenderFarm/coordinator</c>), or
+    /// the user's own when this user may not write there; never the folder the binary is in.
+    /// </summary>
+    public string DataDirectory { get; set; } = "";
 
     /// <summary>
     /// Named media roots: every input, LUT and output must lie inside one. Agents map the same names to
-    /// their own folders. Default: one root <c>media</c> at <c>./media</c>.
+    /// their own folders. Configured roots replace the default, one root <c>media</c> at <c>./media</c>; every
+    /// root's folder must exist when the coordinator starts.
     /// </summary>
-    public Dictionary<string, string> MediaRoots { get; set; } = new() { ["media"] = "media" };
+    public Dictionary<string, string> MediaRoots { get; set; } = [];
+
+    /// <summary>The media roots when none is configured: <c>media</c> at <c>./media</c>.</summary>
+    public static IReadOnlyDictionary<string, string> DefaultMediaRoots { get; } = new Dictionary<string, string> { ["media"] = "media" };
+
+    /// <summary>Fills in what binding leaves to defaults: the data folder, and the media root when none is configured.</summary>
+    public void Resolve()
+    {
+        DataDirectory = Protos.Hosting.DataFolders.Resolve(DataDirectory, "coordinator");
+        if (MediaRoots.Count == 0)
+        {
+            foreach (var (name, path) in DefaultMediaRoots) MediaRoots[name] = path;
+        }
+    }
 
     /// <summary>How often agents must heartbeat. Default 5 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -40,7 +40,8 @@ public static class KeysCommand
             .AddCommandLine(rest.ToArray())
             .Build();
         var options = configuration.GetSection(CoordinatorOptions.Section).Get<CoordinatorOptions>() ?? new CoordinatorOptions();
-        var dataDirectory = Path.GetFullPath(options.DataDirectory);
+        options.Resolve();
+        var dataDirectory = options.DataDirectory;
         Directory.CreateDirectory(dataDirectory);
         var store = StorageExtensions.CreateStore(configuration, dataDirectory);
         await store.InitializeAsync(CancellationToken.None);

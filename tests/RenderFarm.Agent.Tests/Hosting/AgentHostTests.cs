@@ -47,6 +47,7 @@ public sealed class AgentHostTests : IAsyncLifetime
 
     private IHost BuildAgent(TimeSpan drainTimeout)
     {
+        Directory.CreateDirectory(_dir.File("media"));
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
@@ -54,6 +55,7 @@ public sealed class AgentHostTests : IAsyncLifetime
             ["Agent:Name"] = "host-test",
             ["Agent:MediaRoots:media"] = _dir.File("media"),
             ["Agent:LogDirectory"] = _dir.File("logs"),
+            ["Agent:DataDirectory"] = _dir.File("data"),
             ["Agent:ProgressRate"] = "10",
             ["Agent:DrainTimeout"] = drainTimeout.ToString("c", CultureInfo.InvariantCulture),
         });

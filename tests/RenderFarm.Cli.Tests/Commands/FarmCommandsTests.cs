@@ -51,6 +51,23 @@ public sealed class FarmCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agents_SpareMachines_SayWhyEachTakesNoWork()
+    {
+        var away = new AgentInfo { Id = "ws01", Name = "ws01", State = AgentState.Away, AwayReason = "outside hours until 19:00", Slots = 1, FreeSlots = 1 };
+        var owner = new AgentInfo { Id = "ws02", Name = "ws02", State = AgentState.Away, AwayReason = "owner active for 3 min", Slots = 1, FreeSlots = 1 };
+        var paused = new AgentInfo { Id = "ws03", Name = "ws03", State = AgentState.Paused, AwayReason = "paused: attempt att-1 suspended 40 s", Slots = 1 };
+        paused.PausedAttemptIds.Add("att-1");
+        _farmctl.Farm.Agents = new ListAgentsResponse { Agents = { away, owner, paused } };
+
+        var result = await _farmctl.RunAsync("agents");
+
+        var text = string.Join(' ', result.Out.Split((char[])[' ', '\n', '│', '|'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("away (outside hours until 19:00)", text);
+        Assert.Contains("away (owner active for 3 min)", text);
+        Assert.Contains("paused: attempt att-1 suspended 40 s", text);
+    }
+
+    [Fact]
     public async Task Stats_Text_ShowsCountsForEveryStateAgeAndSlots()
     {
         _farmctl.Farm.Stats = Stats();

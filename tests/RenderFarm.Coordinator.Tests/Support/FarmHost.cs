@@ -101,6 +101,7 @@ public sealed class FarmHost : IAsyncDisposable
             ["Agent:Name"] = name,
             ["Agent:Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Agent:MediaRoots:media"] = MediaDir,
+            ["Agent:DataDirectory"] = Path.Combine(Root, "agents", name),
             ["Agent:ProgressRate"] = "10",
         });
         builder.Configuration.AddInMemoryCollection(Credentials.AgentSettings(CredentialFile(name)));

@@ -47,6 +47,7 @@ public sealed class ChunkedTransferTests : IAsyncLifetime
             ["Agent:Transfer:ChunkBytes"] = "8192",
             ["Agent:Transfer:RetryDelay"] = "00:00:00.050",
             ["Agent:LogDirectory"] = Path.Combine(own, "logs"),
+            ["Agent:DataDirectory"] = own,
         });
     }
 

@@ -41,6 +41,7 @@ public sealed class TransferModeTests : IAsyncLifetime
             ["Agent:Transfer:ChunkBytes"] = $"{Chunk}",
             ["Agent:Transfer:RetryDelay"] = "00:00:00.050",
             ["Agent:LogDirectory"] = Path.Combine(own, "logs"),
+            ["Agent:DataDirectory"] = own,
         });
     }
 

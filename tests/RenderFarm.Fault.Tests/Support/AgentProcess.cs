@@ -38,6 +38,7 @@ public sealed class AgentProcess : IDisposable
             $"--Agent:MediaRoots:media={(settings.Transfer ? Path.Combine(workDir, "no-such-mount") : mediaDir)}",
             $"--Agent:ReconnectMaxDelay={settings.ReconnectMaxDelay.ToString("c", CultureInfo.InvariantCulture)}",
             "--Agent:ProgressRate=4",
+            $"--Agent:DataDirectory={workDir}",
         ];
         if (settings.Transfer)
         {

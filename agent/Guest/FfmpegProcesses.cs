@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+
+namespace RenderFarm.Agent.Guest;
+
+/// <summary>
+/// The ffmpeg and ffprobe processes this agent started (its children, read from <c>/proc</c>), and what a guest does
+/// to them when the machine's owner comes back: suspend and resume them (SIGSTOP / SIGCONT) or lower their priority.
+/// Linux only; elsewhere the list is empty and the policy falls back to yielding.
+/// </summary>
+public static class FfmpegProcesses
+{
+    private const int SigStop = 19;
+    private const int SigCont = 18;
+    private const int PrioProcess = 0;
+
+    /// <summary>Whether this machine lets the agent see and signal its ffmpeg processes.</summary>
+    public static bool Supported => OperatingSystem.IsLinux() && Directory.Exists("/proc/self");
+
+    /// <summary>Process ids of the ffmpeg and ffprobe processes whose parent is <paramref name="parent"/> (default: this agent).</summary>
+    public static IReadOnlyList<int> Children(int? parent = null)
+    {
+        if (!Supported) return [];
+        var self = parent ?? Environment.ProcessId;
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (Stat(pid) is { } stat && stat.ParentId == self && LowPriorityTools.Tools.Contains(stat.Name)) found.Add(pid);
+        }
+
+        return found;
+    }
+
+    /// <summary>A process's name, parent and nice value from <c>/proc/PID/stat</c>, or null once it is gone.</summary>
+    public static (string Name, int ParentId, int Nice)? Stat(int pid)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        // "pid (comm) state ppid ..." — comm may hold spaces and parentheses, so split after its last ')'.
+        var open = text.IndexOf('(', StringComparison.Ordinal);
+        var close = text.LastIndexOf(')');
+        if (open < 0 || close < open) return null;
+        var fields = text[(close + 2)..].Split(' ');
+        // fields[0] is field 3 (state); ppid is field 4, nice is field 19.
+        return (text[(open + 1)..close], int.Parse(fields[1], CultureInfo.InvariantCulture), int.Parse(fields[16], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Suspends the processes (SIGSTOP); the ones already gone are skipped.</summary>
+    public static void Suspend(IEnumerable<int> pids) => Signal(pids, SigStop);
+
+    /// <summary>Resumes suspended processes (SIGCONT).</summary>
+    public static void Resume(IEnumerable<int> pids) => Signal(pids, SigCont);
+
+    /// <summary>Sets the processes' nice value (19 = lowest priority). A process may lower its children, not raise them back.</summary>
+    public static void SetNice(IEnumerable<int> pids, int nice)
+    {
+        if (!Supported) return;
+        foreach (var pid in pids) _ = SetPriority(PrioProcess, pid, nice);
+    }
+
+    private static void Signal(IEnumerable<int> pids, int signal)
+    {
+        if (!Supported) return;
+        foreach (var pid in pids) _ = Kill(pid, signal);
+    }
+
+    [DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    [DllImport("libc", EntryPoint = "setpriority")]
+    private static extern int SetPriority(int which, int who, int priority);
+}
