@@ -2,7 +2,7 @@ using System.Globalization;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Protos.Presets;
-using RenderFarm.Protos.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +15,7 @@ namespace RenderFarm.Coordinator.Jobs;
 public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> options, TimeProvider? time = null)
 {
     public const int MaxNameLength = 200;
+    public const int MaxFileNameBytes = 255;
     public const int MaxDimension = 8192;
     public static readonly TimeSpan MinChunkDuration = TimeSpan.FromSeconds(0.5);
     public static readonly TimeSpan MaxChunkDuration = TimeSpan.FromHours(1);
@@ -36,19 +37,17 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
 
         var timing = JobTimingValidator.Validate(spec, options.Value, (time ?? TimeProvider.System).GetUtcNow(), problems);
         var chunked = ValidateChunking(spec, problems);
-        var input = ResolveExisting("spec.input_path", spec.InputPath, problems);
+        var input = ResolveExisting("spec.input_path", spec.InputPath, problems, out var inputIdentity);
         var output = Resolve("spec.output_path", spec.OutputPath, problems);
         var preset = ValidateOutput(spec, problems);
 
         if (output is not null)
         {
-            var local = roots.ToLocalPath(output);
-            if (Directory.Exists(local)) problems.Add($"spec.output_path: '{spec.OutputPath}' is a folder; name the file to write");
-            else if (File.Exists(local) && !spec.Overwrite) problems.Add($"spec.output_path: '{spec.OutputPath}' already exists; set overwrite to replace it");
+            CheckOutputPlace(spec, output, inputIdentity, problems);
             if (input is not null && input.Equals(output)) problems.Add("spec.output_path: must differ from spec.input_path");
             if (preset is not null)
             {
-                var ext = Path.GetExtension(local).ToLowerInvariant();
+                var ext = Path.GetExtension(output.Path).ToLowerInvariant();
                 if (!preset.Extensions.Contains(ext))
                 {
                     problems.Add($"spec.output_path: preset {preset.Name} writes {string.Join(" or ", preset.Extensions)} files, not '{ext}'");
@@ -196,17 +195,85 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         return null;
     }
 
-    private MediaRef? ResolveExisting(string field, string path, List<string> problems)
+    /// <summary>
+    /// Resolves a path that must name a file with content, and checks the file itself: opened once beneath its root
+    /// (a link that leads out is refused, a FIFO or device is refused without blocking), a regular file, not empty.
+    /// </summary>
+    private MediaRef? ResolveExisting(string field, string path, List<string> problems) => ResolveExisting(field, path, problems, out _);
+
+    private MediaRef? ResolveExisting(string field, string path, List<string> problems, out FileIdentity? identity)
     {
+        identity = null;
         var media = Resolve(field, path, problems);
         if (media is null) return null;
-        if (PathSafety.NotAFileWithContent(roots.ToLocalPath(media)) is { } why)
+        try
         {
-            problems.Add($"{field}: '{path}' {why}");
+            using var file = roots.OpenFile(media);
+            if (file.Length == 0)
+            {
+                problems.Add($"{field}: '{path}' is empty");
+                return null;
+            }
+
+            identity = file.Identity;
+            return media;
+        }
+        catch (MediaAccessException ex)
+        {
+            problems.Add(ex.NotFound ? $"{field}: '{path}' does not exist" : $"{field}: {ex.Message}");
             return null;
         }
+    }
 
-        return media;
+    /// <summary>
+    /// Checks where the output will go: its folder opened beneath the root (a folder that does not exist yet is made
+    /// beneath the root when the output is written), its name short enough, and what is at that name now: nothing, or
+    /// a regular file that is not the input's file (compared by identity, so no link makes the output the input).
+    /// </summary>
+    private void CheckOutputPlace(JobSpec spec, MediaRef output, FileIdentity? input, List<string> problems)
+    {
+        const string Field = "spec.output_path";
+        var name = output.Path[(output.Path.LastIndexOf('/') + 1)..];
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxFileNameBytes)
+        {
+            problems.Add($"{Field}: the file name '{name}' is longer than {MaxFileNameBytes} bytes, more than file systems allow");
+            return;
+        }
+
+        MediaDirectory folder;
+        try
+        {
+            (folder, _) = roots.OpenFolder(output);
+        }
+        catch (MediaAccessException ex) when (ex.NotFound)
+        {
+            return; // made beneath the root when the output is written
+        }
+        catch (MediaAccessException ex)
+        {
+            problems.Add($"{Field}: {ex.Message}");
+            return;
+        }
+
+        using (folder)
+        {
+            try
+            {
+                using var existing = folder.OpenFile(name);
+                if (input is { } same && existing.Identity == same) problems.Add($"{Field}: '{spec.OutputPath}' is the input's file; the output must differ from spec.input_path");
+                else if (!spec.Overwrite) problems.Add($"{Field}: '{spec.OutputPath}' already exists; set overwrite to replace it");
+            }
+            catch (MediaAccessException ex) when (ex.NotFound)
+            {
+                // Nothing there yet: the usual case.
+            }
+            catch (MediaAccessException ex)
+            {
+                problems.Add(ex.Message.Contains("is a folder", StringComparison.Ordinal)
+                    ? $"{Field}: '{spec.OutputPath}' is a folder; name the file to write"
+                    : $"{Field}: {ex.Message}");
+            }
+        }
     }
 
     /// <summary>Parses "25", "29.97" or "30000/1001".</summary>

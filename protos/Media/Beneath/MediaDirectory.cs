@@ -67,6 +67,41 @@ public sealed class MediaDirectory : IDisposable
     }
 
     /// <summary>
+    /// Opens a folder beneath this one, making every missing part of <paramref name="relativePath"/> on the way. Each
+    /// part is made inside its parent opened beneath this folder, so a part swapped for a link that leads out is
+    /// refused, never created through.
+    /// </summary>
+    public MediaDirectory CreateDirectories(string relativePath)
+    {
+        var path = Relative(relativePath).Trim('/');
+        if (path.Length == 0 || path == ".") return OpenDirectory(".");
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var retries = 0;
+        for (var i = 1; i <= parts.Length; i++)
+        {
+            var prefix = string.Join('/', parts[..i]);
+            var fd = OpenAt2(Fd(this), prefix, OPath | ODirectory | OCloExec, 0, ResolveBeneath | ResolveNoMagicLinks);
+            if (fd >= 0)
+            {
+                if (i == parts.Length) return new MediaDirectory(new SafeFileHandle(fd, ownsHandle: true), Join(prefix));
+                new SafeFileHandle(fd, ownsHandle: true).Dispose();
+                continue;
+            }
+
+            if (-fd != ENOENT || ++retries > 16) throw Refusal(Join(prefix), -fd, "folder");
+            using (var parent = i == 1 ? OpenDirectory(".") : OpenDirectory(string.Join('/', parts[..(i - 1)])))
+            {
+                var made = MkdirAt(Fd(parent), SingleName(parts[i - 1]), 0x1ED /* 0755 */);
+                if (made < 0 && -made != EEXIST) throw Refusal(Join(prefix), -made, "folder");
+            }
+
+            i--; // open what was just made (or what another caller made meanwhile)
+        }
+
+        throw new InvalidOperationException("unreachable");
+    }
+
+    /// <summary>
     /// Makes a new folder named <paramref name="name"/> here and opens it, refusing a name that exists (a folder of
     /// one's own, such as a scratch folder, never reuses somebody else's).
     /// </summary>
