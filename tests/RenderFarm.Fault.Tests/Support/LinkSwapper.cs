@@ -12,7 +12,7 @@ public sealed partial class LinkSwapper : IAsyncDisposable
 {
     private const int AtFdCwd = -100;
     private const uint RenameExchange = 2;
-    private readonly List<(string A, string B)> _pairs = [];
+    private readonly List<(string A, string B, double Share)> _pairs = [];
     private readonly Dictionary<(string, string), bool> _swapped = [];
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
@@ -30,9 +30,13 @@ public sealed partial class LinkSwapper : IAsyncDisposable
 
     private long _swaps;
 
-    public void Add(string a, string b)
+    /// <param name="a">The real name (as the job was checked with it).</param>
+    /// <param name="b">The link (or FIFO) exchanged with it.</param>
+    /// <param name="linkShare">About how much of the time <paramref name="a"/> names the link: 0.5 takes turns evenly,
+    /// 0.9 keeps the link in place most of the time, as an attacker who swapped once after the check would.</param>
+    public void Add(string a, string b, double linkShare = 0.5)
     {
-        lock (_gate) _pairs.Add((a, b));
+        lock (_gate) _pairs.Add((a, b, linkShare));
     }
 
     /// <summary>Stops swapping and puts every pair back the way it was added.</summary>
@@ -42,7 +46,7 @@ public sealed partial class LinkSwapper : IAsyncDisposable
         _thread.Join();
         lock (_gate)
         {
-            foreach (var pair in _pairs.Where(p => _swapped.GetValueOrDefault(p))) Exchange(pair.A, pair.B);
+            foreach (var pair in _pairs.Where(p => _swapped.GetValueOrDefault((p.A, p.B)))) Exchange(pair.A, pair.B);
             _swapped.Clear();
         }
     }
@@ -57,7 +61,7 @@ public sealed partial class LinkSwapper : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            (string, string)[] pairs;
+            (string A, string B, double Share)[] pairs;
             lock (_gate) pairs = [.. _pairs];
             if (pairs.Length == 0)
             {
@@ -65,15 +69,17 @@ public sealed partial class LinkSwapper : IAsyncDisposable
                 continue;
             }
 
+            // Each round puts every pair in the link state with its share's chance and in the real state otherwise, so
+            // each name flips many times a second, and for its share of the time names the link (or FIFO).
             foreach (var pair in pairs)
             {
-                // The link (or FIFO) goes in for a moment, then the real name comes back: check and use race the exchange.
-                if (!Flip(pair)) continue;
-                Thread.SpinWait(_random.Next(64));
-                Flip(pair);
-                Thread.SpinWait(_random.Next(256));
+                var linked = _random.NextDouble() < pair.Share;
+                bool now;
+                lock (_gate) now = _swapped.GetValueOrDefault((pair.A, pair.B));
+                if (now != linked) Flip((pair.A, pair.B));
             }
 
+            Thread.SpinWait(_random.Next(256));
             Thread.Yield();
         }
     }
