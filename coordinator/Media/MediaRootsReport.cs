@@ -9,12 +9,12 @@ public sealed partial class MediaRootsReport(MediaRoots roots, ILogger<MediaRoot
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        foreach (var (name, path, error) in roots.Unavailable) LogUnavailable(logger, name, path, error);
+        foreach (var (_, _, error) in roots.Unavailable) LogUnavailable(logger, error);
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(1, LogLevel.Error, "Media root '{Name}' ({Path}) is not available: {Error}")]
-    private static partial void LogUnavailable(ILogger logger, string name, string path, string error);
+    [LoggerMessage(1, LogLevel.Error, "{Error}; jobs naming it are refused until it can be opened")]
+    private static partial void LogUnavailable(ILogger logger, string error);
 }

@@ -154,6 +154,29 @@ public sealed class MediaDirectoryTests : IDisposable
     }
 
     [Fact]
+    public void CreateDirectories_MissingParts_AreMadeBeneathTheRoot()
+    {
+        using var root = MediaDirectory.OpenRoot(_root);
+
+        using var made = root.CreateDirectories("out/day 1/proxies");
+
+        Assert.True(Directory.Exists(Path.Combine(_root, "out", "day 1", "proxies")));
+        Assert.Equal(root.OpenDirectory("out/day 1/proxies").Identity, made.Identity);
+    }
+
+    [Fact]
+    public void CreateDirectories_APartThatIsALinkOut_IsRefusedAndNothingIsMadeOutside()
+    {
+        Directory.CreateSymbolicLink(Path.Combine(_root, "escape"), _outside);
+        using var root = MediaDirectory.OpenRoot(_root);
+
+        var refused = Assert.Throws<MediaAccessException>(() => root.CreateDirectories("escape/new/deeper"));
+
+        Assert.Contains("leads outside its media root", refused.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_outside, "new")));
+    }
+
+    [Fact]
     public void Identity_TwoNamesOfOneFile_AreEqual()
     {
         File.CreateSymbolicLink(Path.Combine(_root, "same.mp4"), "clips/a.mp4");
