@@ -16,6 +16,7 @@ internal static unsafe partial class LinuxCalls
     public const int OCreat = 0x40;
     public const int OExcl = 0x80;
     public const int ONoCtty = 0x100;
+    public const int ONonBlock = 0x800; // the same on x86-64 and arm64
     public const int OCloExec = 0x80000;
     public const int OPath = 0x200000;
     public static readonly int ODirectory = RuntimeInformation.ProcessArchitecture is Architecture.Arm64 or Architecture.Arm ? 0x4000 : 0x10000;
@@ -32,6 +33,7 @@ internal static unsafe partial class LinuxCalls
 
     public const int ENOENT = 2;
     public const int EINTR = 4;
+    public const int ENXIO = 6;
     public const int EAGAIN = 11;
     public const int EEXIST = 17;
     public const int EXDEV = 18;

@@ -159,7 +159,8 @@ public sealed class MediaDirectory : IDisposable
     /// </summary>
     public FileStream CreateFile(string name, bool exclusive = true, int bufferSize = 1 << 16)
     {
-        var flags = OWrOnly | OCreat | OCloExec | ONoFollow | ONoCtty | (exclusive ? OExcl : 0);
+        // O_NONBLOCK: a FIFO put at the name is refused at once (ENXIO, or by the kind check) instead of blocking the open.
+        var flags = OWrOnly | OCreat | OCloExec | ONoFollow | ONoCtty | ONonBlock | (exclusive ? OExcl : 0);
         var fd = OpenAt2(Fd(this), SingleName(name), flags, 0x1A4 /* 0644 */, ResolveBeneath | ResolveNoSymlinks);
         if (fd < 0) throw Refusal(Join(name), -fd, "file");
         var handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -175,7 +176,7 @@ public sealed class MediaDirectory : IDisposable
     /// <summary>Opens an existing regular file here for appending (a resumed upload); never follows a link at that name.</summary>
     public FileStream OpenForAppend(string name, int bufferSize = 1 << 16)
     {
-        var fd = OpenAt2(Fd(this), SingleName(name), OWrOnly | OCloExec | ONoFollow | ONoCtty, 0, ResolveBeneath | ResolveNoSymlinks);
+        var fd = OpenAt2(Fd(this), SingleName(name), OWrOnly | OCloExec | ONoFollow | ONoCtty | ONonBlock, 0, ResolveBeneath | ResolveNoSymlinks);
         if (fd < 0) throw Refusal(Join(name), -fd, "file");
         var handle = new SafeFileHandle(fd, ownsHandle: true);
         if (Stat(handle, Join(name)).Kind != FileKind.Regular)
@@ -308,6 +309,7 @@ public sealed class MediaDirectory : IDisposable
         ENAMETOOLONG => $"'{path}' has a name longer than the file system allows",
         ENOTEMPTY => $"folder '{path}' is not empty",
         ENOSYS => "this kernel has no openat2 (Linux 5.6 or later is needed to open media beneath its root)",
+        ENXIO => $"'{path}' is a device, pipe or socket, not a regular file",
         _ => $"cannot open {what} '{path}': {new System.ComponentModel.Win32Exception(errno).Message}",
     }, errno);
 }

@@ -72,6 +72,24 @@ public sealed class MediaDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenForAppendAndCreateFile_FifoAtTheName_AreRefusedWithoutBlocking()
+    {
+        var fifo = Path.Combine(_root, "clips", ".renderfarm-att-1.upload");
+        using (var mkfifo = Process.Start("mkfifo", fifo)) await mkfifo.WaitForExitAsync();
+        using var root = MediaDirectory.OpenRoot(_root);
+        using var clips = root.OpenDirectory("clips");
+
+        var append = Task.Run(() => clips.OpenForAppend(".renderfarm-att-1.upload"));
+        var create = Task.Run(() => clips.CreateFile(".renderfarm-att-1.upload", exclusive: false));
+        var both = Task.WhenAll(append, create);
+        var finished = await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(10)));
+
+        Assert.Same(both, finished);
+        Assert.Contains("not a regular file", (await Assert.ThrowsAsync<MediaAccessException>(() => append)).Message);
+        Assert.Contains("not a regular file", (await Assert.ThrowsAsync<MediaAccessException>(() => create)).Message);
+    }
+
+    [Fact]
     public void OpenFile_NameSwappedAfterOpening_StillReadsTheCheckedFile()
     {
         using var root = MediaDirectory.OpenRoot(_root);
