@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Chunking;
@@ -32,9 +33,8 @@ public sealed partial class WorkFolderCleaner(IJobStore store, MediaRoots roots,
                     if (output is null) continue;
                     var job = await store.FindJobAsync(jobId, stoppingToken);
                     if (job is null || !JobStateRollup.IsTerminal(job.State)) continue;
-                    var folder = roots.ToLocalPath(WorkFolders.For(jobId, output));
-                    if (!Directory.Exists(folder)) continue;
-                    Remove(jobId, folder);
+                    var folder = WorkFolders.For(jobId, output);
+                    if (!Remove(jobId, folder)) continue;
                     _ = Task.Delay(SecondSweep, time, stoppingToken).ContinueWith(_ => Remove(jobId, folder), TaskScheduler.Default);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -55,17 +55,32 @@ public sealed partial class WorkFolderCleaner(IJobStore store, MediaRoots roots,
         foreach (var jobId in commit.EndedJobs ?? commit.ChangedJobs) _ended.Writer.TryWrite(jobId);
     }
 
-    private void Remove(string jobId, string folder)
+    /// <summary>
+    /// Removes the work folder by name inside its parent, opened beneath the media root: a parent that leads out of the
+    /// root is refused, a work folder swapped for a link is removed as a link, and links inside it are removed, never
+    /// followed, so nothing outside the root is touched. Returns whether there was anything to remove.
+    /// </summary>
+    private bool Remove(string jobId, MediaRef folder)
     {
         try
         {
-            if (!Directory.Exists(folder)) return;
-            Directory.Delete(folder, recursive: true);
-            LogRemoved(logger, jobId, folder);
+            var (parent, name) = roots.OpenFolder(folder);
+            using (parent)
+            {
+                if (!parent.DeleteTree(name)) return false;
+            }
+
+            LogRemoved(logger, jobId, roots.DisplayPath(folder));
+            return true;
+        }
+        catch (MediaAccessException ex) when (ex.NotFound)
+        {
+            return false;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             LogFailed(logger, ex, jobId);
+            return false;
         }
     }
 

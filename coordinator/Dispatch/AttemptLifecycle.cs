@@ -235,6 +235,34 @@ public sealed partial class AttemptLifecycle(
     }
 
     /// <summary>
+    /// Fails a QUEUED task for good, before any attempt, because the coordinator cannot read its file (for an agent in
+    /// transfer mode: a FIFO, a link out of the root, a file that does not answer); <paramref name="message"/> becomes
+    /// the job's error. Its unfinished siblings are canceled as when a task fails. Returns false when the task had
+    /// already moved on.
+    /// </summary>
+    public async Task<bool> FailQueuedAsync(string taskId, string message, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var stop = new List<AttemptRecord>();
+        var failed = await store.InTransactionAsync(async tx =>
+        {
+            stop.Clear();
+            var task = await tx.FindTaskAsync(taskId);
+            if (task is not { State: TaskState.Queued }) return false;
+            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Failed) with { NotBefore = null, WaitingFor = TaskWait.None });
+            stop.AddRange(await JobGraph.CancelSiblingsAsync(tx, task, now));
+            await JobRollup.ApplyAsync(tx, task.JobId, now, error: Truncate(message, 4000));
+            return true;
+        }, cancellationToken);
+        foreach (var sibling in stop)
+        {
+            signals.StopAttempt(sibling.AgentId, sibling.Id, canceled: true, sibling.Error ?? "another task of the job failed");
+        }
+
+        return failed;
+    }
+
+    /// <summary>
     /// Ends a RUNNING attempt (if <paramref name="applies"/> still holds inside the transaction) and moves
     /// its task on: back to the queue for free (<paramref name="free"/>, up to a cap), into a backoff, or to
     /// FAILED when the input is bad or the retries are spent.

@@ -7,4 +7,7 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Error, "Dispatch pass failed; it runs again on the next event")]
     public static partial void DispatchFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(12, LogLevel.Warning, "Task {TaskId} fails as bad input: {Error}")]
+    public static partial void Unreadable(ILogger logger, string taskId, string error);
 }

@@ -64,7 +64,14 @@ public sealed class Dispatcher(
         // Cut any pieces of the input before the claim, so the cutting does not eat into the new lease.
         foreach (var (task, agent) in plan.Where(p => p.Agent.Transfers))
         {
-            await transfers.PrepareAsync(task.Work, await transfers.InputAsync(task.Work, cancellationToken), agent.HasCached, cancellationToken);
+            try
+            {
+                await transfers.PrepareAsync(task.Work, await transfers.InputAsync(task.Work, cancellationToken), agent.HasCached, cancellationToken);
+            }
+            catch (BlobUnreadableException)
+            {
+                // Changed since the plan read it: the claim goes ahead, and the blobs added after it fail the attempt.
+            }
         }
 
         IReadOnlyList<AttemptRecord?> claimed;
@@ -98,7 +105,7 @@ public sealed class Dispatcher(
                 work.Published = await attempts.FindAdoptableAsync(task, attempt.Id, cancellationToken);
             }
 
-            if (agent.Transfers) await transfers.AddBlobsAsync(work, agent.HasCached, cancellationToken);
+            if (agent.Transfers && !await AddBlobsAsync(work, agent, cancellationToken)) continue;
             agent.AddRunning(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
@@ -126,7 +133,22 @@ public sealed class Dispatcher(
         {
             var key = task.Requirements.Serialize();
             if (!capable.TryGetValue(key, out var candidates)) capable[key] = candidates = open.Where(a => a.CanRun(task.Requirements)).ToList();
-            var input = anyTransfers ? await transfers.InputAsync(task.Work, cancellationToken) : null;
+            BlobRef? input = null;
+            if (anyTransfers && candidates.Any(a => a.Transfers))
+            {
+                try
+                {
+                    input = await transfers.InputAsync(task.Work, cancellationToken);
+                }
+                catch (BlobUnreadableException ex)
+                {
+                    // This job's input is its own problem (a FIFO, a link out of the root, a file that does not answer):
+                    // it fails, and the pass goes on with the others.
+                    await FailUnreadableAsync(task, ex, cancellationToken);
+                    continue;
+                }
+            }
+
             var agent = Pick(candidates, task, input?.Sha256);
             if (agent is null || !agent.TryTakeSlot()) continue;
             plan.Add((task, agent));
@@ -134,6 +156,35 @@ public sealed class Dispatcher(
         }
 
         return (plan, page.Count == window);
+    }
+
+    /// <summary>
+    /// Adds a claimed task's blobs for a transfer agent; when one of its files cannot be read the attempt fails as bad
+    /// input before it is sent, and the agent's slot is given back.
+    /// </summary>
+    private async Task<bool> AddBlobsAsync(Assignment work, AgentSession agent, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await transfers.AddBlobsAsync(work, agent.HasCached, cancellationToken);
+            return true;
+        }
+        catch (BlobUnreadableException ex)
+        {
+            agent.ReturnSlot();
+            Log.Unreadable(logger, work.TaskId, ex.Message);
+            await attempts.FailAsync(agent.Id, new TaskFailed
+            {
+                AttemptId = work.AttemptId, FailureClass = FailureClass.BadInput, Message = $"bad input: {ex.Message}",
+            }, cancellationToken);
+            return false;
+        }
+    }
+
+    private async Task FailUnreadableAsync(TaskRecord task, BlobUnreadableException ex, CancellationToken cancellationToken)
+    {
+        Log.Unreadable(logger, task.Id, ex.Message);
+        await attempts.FailQueuedAsync(task.Id, $"bad input: {ex.Message}", cancellationToken);
     }
 
     /// <summary>

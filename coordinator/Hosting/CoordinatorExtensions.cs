@@ -32,6 +32,7 @@ public static class CoordinatorExtensions
         services.AddHostedService<StoreInitializer>();
 
         services.AddSingleton<MediaRoots>();
+        services.AddHostedService<MediaRootsReport>();
         services.AddSingleton<JobValidator>();
         services.AddSingleton<JobSequence>();
         services.AddSingleton<JobEvents>();

@@ -2,7 +2,7 @@ using System.Globalization;
 using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Protos.Presets;
-using RenderFarm.Protos.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +15,7 @@ namespace RenderFarm.Coordinator.Jobs;
 public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> options, TimeProvider? time = null)
 {
     public const int MaxNameLength = 200;
+    public const int MaxFileNameBytes = 255;
     public const int MaxDimension = 8192;
     public static readonly TimeSpan MinChunkDuration = TimeSpan.FromSeconds(0.5);
     public static readonly TimeSpan MaxChunkDuration = TimeSpan.FromHours(1);
@@ -36,40 +37,29 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
 
         var timing = JobTimingValidator.Validate(spec, options.Value, (time ?? TimeProvider.System).GetUtcNow(), problems);
         var chunked = ValidateChunking(spec, problems);
-        var input = ResolveExisting("spec.input_path", spec.InputPath, problems);
+        var input = ResolveExisting("spec.input_path", spec.InputPath, problems, out var inputIdentity);
         var output = Resolve("spec.output_path", spec.OutputPath, problems);
         var preset = ValidateOutput(spec, problems);
 
         MediaRef? lut = null;
+        FileIdentity? lutIdentity = null;
         var filters = new List<string>();
         if (spec.Grade is { } grade)
         {
-            lut = ValidateGrade(grade, problems);
+            lut = ValidateGrade(grade, problems, out lutIdentity);
             if (lut is not null) filters.Add("lut3d");
             if (grade.HasTemperature) filters.Add("colortemperature");
             if (grade.HasExposure) filters.Add("exposure");
         }
 
+
         if (output is not null)
         {
-            var local = roots.ToLocalPath(output);
-            if (Directory.Exists(local)) problems.Add($"spec.output_path: '{spec.OutputPath}' is a folder; name the file to write");
-            else if (BlockedFolder(output) is { } blocked) problems.Add($"spec.output_path: {blocked}");
-            else if (File.Exists(local) && !spec.Overwrite) problems.Add($"spec.output_path: '{spec.OutputPath}' already exists; set overwrite to replace it");
+            CheckOutputPlace(spec, output, inputIdentity, lutIdentity, problems);
             if (input is not null && input.Equals(output)) problems.Add("spec.output_path: must differ from spec.input_path");
-            else if (input is not null && FileIdentity.Same(roots.ToLocalPath(input), local))
-            {
-                problems.Add($"spec.output_path: '{spec.OutputPath}' leads through a link to the input file itself; it must differ from spec.input_path");
-            }
-
-            if (lut is not null && FileIdentity.Same(roots.ToLocalPath(lut), local))
-            {
-                problems.Add($"spec.output_path: '{spec.OutputPath}' is the LUT file of spec.grade.lut_path; choose another output path");
-            }
-
             if (preset is not null)
             {
-                var ext = Path.GetExtension(local).ToLowerInvariant();
+                var ext = Path.GetExtension(output.Path).ToLowerInvariant();
                 if (!preset.Extensions.Contains(ext))
                 {
                     problems.Add($"spec.output_path: preset {preset.Name} writes {string.Join(" or ", preset.Extensions)} files, not '{ext}'");
@@ -124,7 +114,8 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
 
     /// <summary>
     /// Why a folder along <paramref name="output"/> cannot hold it, or null: a part of the path that exists as a file
-    /// (<c>notadir.mp4/o.mp4</c>), or a link that leads nowhere. Folders that do not exist yet are made when publishing.
+    /// (<c>notadir.mp4/o.mp4</c>), or a link that leads nowhere. A message only: the output is written through
+    /// folders opened beneath the root, whatever this finds. Folders that do not exist yet are made when publishing.
     /// </summary>
     private string? BlockedFolder(MediaRef output)
     {
@@ -132,7 +123,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         for (var i = 1; i < parts.Length; i++)
         {
             var folder = string.Join('/', parts[..i]);
-            var local = roots.ToLocalPath(new MediaRef { Root = output.Root, Path = folder });
+            var local = roots.DisplayPath(new MediaRef { Root = output.Root, Path = folder });
             if (Directory.Exists(local)) continue;
             var info = new FileInfo(local);
             if (info.LinkTarget is { } target && info.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
@@ -202,8 +193,9 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         return preset;
     }
 
-    private MediaRef? ValidateGrade(Grade grade, List<string> problems)
+    private MediaRef? ValidateGrade(Grade grade, List<string> problems, out FileIdentity? identity)
     {
+        identity = null;
         var any = grade.LutPath.Length > 0 || grade.HasExposure || grade.HasContrast || grade.HasSaturation || grade.HasTemperature;
         if (!any) problems.Add("spec.grade: set at least one of lut_path, exposure, contrast, saturation, temperature (or leave grade out for a plain transcode)");
         CheckRange("spec.grade.exposure", grade.HasExposure, grade.Exposure, -4, 4, problems);
@@ -212,7 +204,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         CheckRange("spec.grade.temperature", grade.HasTemperature, grade.Temperature, 1000, 40000, problems);
         if (grade.LutPath.Length == 0) return null;
 
-        var lut = ResolveExisting("spec.grade.lut_path", grade.LutPath, problems);
+        var lut = ResolveExisting("spec.grade.lut_path", grade.LutPath, problems, out identity);
         if (lut is not null && !lut.Path.EndsWith(".cube", StringComparison.OrdinalIgnoreCase))
         {
             problems.Add($"spec.grade.lut_path: '{grade.LutPath}' is not a .cube 3D LUT");
@@ -237,17 +229,88 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         return null;
     }
 
-    private MediaRef? ResolveExisting(string field, string path, List<string> problems)
+    /// <summary>
+    /// Resolves a path that must name a file with content, and checks the file itself: opened once beneath its root
+    /// (a link that leads out is refused, a FIFO or device is refused without blocking), a regular file, not empty.
+    /// </summary>
+    private MediaRef? ResolveExisting(string field, string path, List<string> problems) => ResolveExisting(field, path, problems, out _);
+
+    private MediaRef? ResolveExisting(string field, string path, List<string> problems, out FileIdentity? identity)
     {
+        identity = null;
         var media = Resolve(field, path, problems);
         if (media is null) return null;
-        if (PathSafety.NotAFileWithContent(roots.ToLocalPath(media)) is { } why)
+        try
         {
-            problems.Add($"{field}: '{path}' {why}");
+            using var file = roots.OpenFile(media);
+            if (file.Length == 0)
+            {
+                problems.Add($"{field}: '{path}' is empty");
+                return null;
+            }
+
+            identity = file.Identity;
+            return media;
+        }
+        catch (MediaAccessException ex)
+        {
+            problems.Add(ex.NotFound ? $"{field}: '{path}' does not exist" : $"{field}: {ex.Message}");
             return null;
         }
+    }
 
-        return media;
+    /// <summary>
+    /// Checks where the output will go: its folder opened beneath the root (a folder that does not exist yet is made
+    /// beneath the root when the output is written), its name short enough, and what is at that name now: nothing, or
+    /// a regular file that is not the input's file (compared by identity, so no link makes the output the input).
+    /// </summary>
+    private void CheckOutputPlace(JobSpec spec, MediaRef output, FileIdentity? input, FileIdentity? lut, List<string> problems)
+    {
+        const string Field = "spec.output_path";
+        var name = output.Path[(output.Path.LastIndexOf('/') + 1)..];
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxFileNameBytes)
+        {
+            problems.Add($"{Field}: the file name '{name}' is longer than {MaxFileNameBytes} bytes, more than file systems allow");
+            return;
+        }
+
+        MediaDirectory folder;
+        try
+        {
+            (folder, _) = roots.OpenFolder(output);
+        }
+        catch (MediaAccessException ex) when (ex.NotFound)
+        {
+            // Made beneath the root when the output is written, unless a part of it is a link that leads nowhere.
+            if (BlockedFolder(output) is { } blocked) problems.Add($"{Field}: {blocked}");
+            return;
+        }
+        catch (MediaAccessException ex)
+        {
+            problems.Add($"{Field}: {ex.Message}");
+            return;
+        }
+
+        using (folder)
+        {
+            try
+            {
+                using var existing = folder.OpenFile(name);
+                if (input is { } same && existing.Identity == same) problems.Add($"{Field}: '{spec.OutputPath}' is the input's file; the output must differ from spec.input_path");
+                else if (lut is { } grade && existing.Identity == grade) problems.Add($"{Field}: '{spec.OutputPath}' is the LUT file of spec.grade.lut_path; choose another output path");
+                else if (!spec.Overwrite) problems.Add($"{Field}: '{spec.OutputPath}' already exists; set overwrite to replace it");
+            }
+            catch (MediaAccessException ex) when (ex.NotFound)
+            {
+                // Nothing there yet: the usual case.
+            }
+            catch (MediaAccessException ex)
+            {
+                problems.Add(ex.Message.Contains("is a folder", StringComparison.Ordinal)
+                    ? $"{Field}: '{spec.OutputPath}' is a folder; name the file to write"
+                    : $"{Field}: {ex.Message}");
+            }
+        }
     }
 
     /// <summary>Parses "25", "29.97" or "30000/1001".</summary>

@@ -2,36 +2,41 @@ using System.Security.Cryptography;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Protos.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Publishing;
 
 /// <summary>
-/// The coordinator's file-system side of publishing, kept in one place: whether an output path holds exactly the bytes
-/// a grant recorded, and removing what a dead attempt left beside an output (its scratch folder, its upload file).
+/// The coordinator's file-system side of publishing, kept in one place: whether an output holds exactly the bytes a
+/// grant recorded, and removing what a dead attempt left beside an output (its scratch folder, its upload file). Both
+/// act through the output's folder opened beneath its media root, never through a path looked up again.
 /// The decisions (what is recorded, committed, adopted) are <see cref="Dispatch.AttemptLifecycle"/>'s.
 /// </summary>
 public sealed partial class PublishedOutputs(MediaRoots roots, ILogger<PublishedOutputs> logger)
 {
-    /// <summary>True when the grant's output path holds a file of exactly the granted size and SHA-256.</summary>
+    /// <summary>True when the grant's output is a file of exactly the granted size and SHA-256.</summary>
     public async Task<bool> HoldsAsync(PublishRecord grant, CancellationToken cancellationToken)
     {
-        if (!TryPlace(grant.Output, out var path)) return false;
-        return await MatchesAsync(path, grant.SizeBytes, grant.Sha256, cancellationToken);
+        if (!TryOpenFolder(grant.Output, out var folder, out var name)) return false;
+        using (folder)
+        {
+            return await HoldsAsync(folder, name, grant.SizeBytes, grant.Sha256, cancellationToken);
+        }
     }
 
-    /// <summary>True when <paramref name="path"/> is a file of <paramref name="size"/> bytes whose SHA-256 is <paramref name="sha256"/>.</summary>
-    public static async Task<bool> MatchesAsync(string path, long size, string sha256, CancellationToken cancellationToken)
+    /// <summary>True when <paramref name="name"/> in <paramref name="folder"/> is a file of <paramref name="size"/> bytes whose SHA-256 is <paramref name="sha256"/>.</summary>
+    public static async Task<bool> HoldsAsync(MediaDirectory folder, string name, long size, string sha256, CancellationToken cancellationToken)
     {
         try
         {
-            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 20,
-                FileOptions.SequentialScan | FileOptions.Asynchronous);
+            using var file = folder.OpenFile(name);
             if (file.Length != size) return false;
-            var hash = await SHA256.HashDataAsync(file, cancellationToken);
+            await using var stream = file.OpenRead(1 << 20);
+            var hash = await SHA256.HashDataAsync(stream, cancellationToken);
             return string.Equals(Convert.ToHexStringLower(hash), sha256, StringComparison.OrdinalIgnoreCase);
         }
-        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        catch (MediaAccessException)
         {
             return false;
         }
@@ -40,36 +45,38 @@ public sealed partial class PublishedOutputs(MediaRoots roots, ILogger<Published
     /// <summary>Removes the scratch folder and upload file <paramref name="attemptId"/> left beside <paramref name="output"/>, if any.</summary>
     public void RemoveLeftovers(MediaRef output, string attemptId)
     {
-        if (!TryPlace(output, out var path) || Path.GetDirectoryName(path) is not { } folder) return;
-        var scratch = Path.Combine(folder, ScratchNames.Folder(attemptId));
-        var upload = Path.Combine(folder, ScratchNames.Upload(attemptId));
-        try
+        if (!TryOpenFolder(output, out var folder, out _)) return;
+        using (folder)
         {
-            if (Directory.Exists(scratch))
+            foreach (var name in new[] { ScratchNames.Folder(attemptId), ScratchNames.Upload(attemptId) })
             {
-                // A recursive delete removes links (the input's) without following them.
-                Directory.Delete(scratch, recursive: true);
-                Log.ScratchRemoved(logger, attemptId, scratch);
+                try
+                {
+                    // Links inside are removed, never followed; a name swapped for a link is removed as a link.
+                    if (folder.DeleteTree(name)) Log.ScratchRemoved(logger, attemptId, $"{folder.Name}/{name}");
+                }
+                catch (MediaAccessException ex)
+                {
+                    Log.ScratchLeft(logger, attemptId, $"{folder.Name}/{name}", ex.Message);
+                }
             }
-
-            if (File.Exists(upload))
-            {
-                File.Delete(upload);
-                Log.ScratchRemoved(logger, attemptId, upload);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Log.ScratchLeft(logger, attemptId, scratch, ex.Message);
         }
     }
 
-    private bool TryPlace(MediaRef media, out string path)
+    private bool TryOpenFolder(MediaRef media, out MediaDirectory folder, out string name)
     {
-        path = "";
+        folder = null!;
+        name = "";
         if (media is not { Root.Length: > 0, Path.Length: > 0 } || roots.Roots.All(r => r.Name != media.Root)) return false;
-        path = roots.ToLocalPath(media);
-        return true;
+        try
+        {
+            (folder, name) = roots.OpenFolder(media);
+            return true;
+        }
+        catch (MediaAccessException)
+        {
+            return false;
+        }
     }
 
     private static partial class Log

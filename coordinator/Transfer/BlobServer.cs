@@ -2,7 +2,6 @@ using Prometheus;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Dispatch;
-using RenderFarm.Coordinator.Media;
 using RenderFarm.Protos.Transfer;
 using RenderFarm.Protos.V1;
 
@@ -16,7 +15,6 @@ namespace RenderFarm.Coordinator.Transfer;
 public sealed class BlobServer(
     TransferLeases leases,
     BlobIndex index,
-    MediaRoots roots,
     AgentRegistry agents,
     TransferBandwidth bandwidth,
     TransferMetrics metrics,
@@ -28,7 +26,10 @@ public sealed class BlobServer(
     {
         var work = await leases.RequireLiveAsync(request.AgentId, request.AttemptId, cancellationToken);
         var blob = index.Find(request.Sha256);
-        if (blob is null || !BelongsTo(work, blob.Path))
+        // The file is opened once, beneath its root, and checked to be the version that was hashed; every chunk of
+        // this download comes from that open file, whatever happens to its name meanwhile.
+        using var file = blob is not null && BelongsTo(work, blob.Media) ? index.Open(blob) : null;
+        if (blob is null || file is null)
         {
             throw new TransferRefusedException(StatusCode.NotFound,
                 $"blob {request.Sha256} is not a file of attempt '{request.AttemptId}', or it changed since it was assigned");
@@ -43,7 +44,7 @@ public sealed class BlobServer(
         if (offset > 0) metrics.Resumed.WithLabels(TransferMetrics.Download).Inc();
         var moved = metrics.Bytes.WithLabels(TransferMetrics.Download, request.AgentId);
         using var active = metrics.Active.WithLabels(TransferMetrics.Download).TrackInProgress();
-        using var reader = new ChunkFileReader(blob.Path, offset, blob.Size, options.Value.ChunkBytes);
+        using var reader = new ChunkFileReader(file.Handle, offset, blob.Size, options.Value.ChunkBytes, ownsFile: false);
         long sent = 0;
 
         // Each chunk's buffer is reused two chunks later: a write has serialized its message when it completes.
@@ -64,7 +65,7 @@ public sealed class BlobServer(
         agents.Find(request.AgentId)?.AddCached(blob.Sha256);
     }
 
-    /// <summary>Whether <paramref name="path"/> is one of the task's files (<see cref="TaskFiles"/>) or a piece cut for it.</summary>
-    private bool BelongsTo(Assignment work, string path) =>
-        TaskFiles.Of(work).Any(f => roots.ToLocalPath(f) == path) || pieces.Serves(work, path);
+    /// <summary>Whether <paramref name="media"/> is one of the task's files (<see cref="TaskFiles"/>) or a piece cut for it.</summary>
+    private bool BelongsTo(Assignment work, MediaRef media) =>
+        TaskFiles.Of(work).Any(f => f.Equals(media)) || pieces.Serves(work, media);
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Prometheus;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Observability;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Transfer;
@@ -68,30 +69,30 @@ public sealed partial class ChunkPieces(
     {
         var o = options.Value;
         if (!o.Enabled || work.Kind != TaskKind.Chunk || work.Chunk is not { } chunk || PieceRef(work) is not { } media) return null;
-        var source = roots.ToLocalPath(work.Input);
-        var facts = await FactsAsync(input.Sha256, source, cancellationToken);
+        // The input is opened once, beneath its root, and must still be the version that was hashed; ffprobe and ffmpeg
+        // read that open file (/proc/PID/fd/N), never its name.
+        if (index.Find(input.Sha256) is not { } hashed) return null;
+        using var source = index.Open(hashed);
+        if (source is null) return null;
+        var facts = await FactsAsync(hashed, cancellationToken);
         if (facts is null) return null;
         var end = chunk.Last || chunk.PieceEndSeconds <= 0 ? facts.Duration : chunk.PieceEndSeconds;
         var share = (end - chunk.SeekSeconds) / facts.Duration;
         if (share > o.MaxShareOfInput) return null;
 
-        var path = roots.ToLocalPath(media);
         var key = (input.Sha256, chunk.SeekSeconds, end);
         if (_refused.ContainsKey(key)) return null;
-        if (!File.Exists(path))
+        // The work folder is opened (made) beneath the root; the piece is written and renamed inside that open folder.
+        var (folder, name) = roots.OpenFolder(media, create: true);
+        using (folder)
         {
-            if (!await RunCutAsync(source, path, chunk, end < facts.Duration ? end : 0, facts.TimeScale, cancellationToken)) return null;
-            if (await MismatchAsync(path, facts, chunk) is { } why)
+            if (!folder.Contains(name) && !await CutIntoAsync(source, folder, name, chunk, end < facts.Duration ? end : 0, facts, key, work.TaskId, cancellationToken))
             {
-                // The piece would not decode to the same frames and times as the whole input: it is never sent.
-                _refused.TryAdd(key, 0);
-                File.Delete(path);
-                Log.PieceRefused(logger, work.TaskId, why);
                 return null;
             }
         }
 
-        var blob = await index.DescribeAsync(media, path, cancellationToken);
+        var blob = await index.DescribeAsync(media, cancellationToken);
 
         if (count)
         {
@@ -103,9 +104,9 @@ public sealed partial class ChunkPieces(
         return new ChunkPiece { Blob = blob, StartSeconds = chunk.SeekSeconds, EndSeconds = end < facts.Duration ? end : 0 };
     }
 
-    /// <summary>Whether <paramref name="path"/> is the piece of the chunk task <paramref name="work"/>.</summary>
-    public bool Serves(Assignment work, string path) =>
-        work.Kind == TaskKind.Chunk && PieceRef(work) is { } media && roots.ToLocalPath(media) == path;
+    /// <summary>Whether <paramref name="media"/> is the piece of the chunk task <paramref name="work"/>.</summary>
+    public bool Serves(Assignment work, MediaRef media) =>
+        work.Kind == TaskKind.Chunk && PieceRef(work) is { } piece && piece.Equals(media);
 
     /// <summary>The piece's place in the job's work folder, beside the chunk file: <c>piece-NNNN</c> + the source's extension.</summary>
     private static MediaRef? PieceRef(Assignment work)
@@ -118,9 +119,9 @@ public sealed partial class ChunkPieces(
         return new MediaRef { Root = work.Output.Root, Path = folder + string.Create(CultureInfo.InvariantCulture, $"piece-{work.Chunk.Index:D4}{extension}") };
     }
 
-    private Task<SourceFacts?> FactsAsync(string sha256, string path, CancellationToken cancellationToken)
+    private Task<SourceFacts?> FactsAsync(BlobIndex.Blob input, CancellationToken cancellationToken)
     {
-        var lazy = _sources.GetOrAdd(sha256, _ => new Lazy<Task<SourceFacts?>>(() => ProbeAsync(path)));
+        var lazy = _sources.GetOrAdd(input.Sha256, _ => new Lazy<Task<SourceFacts?>>(() => ProbeAsync(input)));
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
@@ -155,8 +156,13 @@ public sealed partial class ChunkPieces(
         double.Parse(element.GetProperty(name).GetString() ?? "", CultureInfo.InvariantCulture);
 
     /// <summary>The source's facts, or null when it cannot be cut exactly (not MP4/MOV, or not starting at 0).</summary>
-    private async Task<SourceFacts?> ProbeAsync(string path)
+    private async Task<SourceFacts?> ProbeAsync(BlobIndex.Blob input)
     {
+        // Its own open file: the probe may outlive the caller that started it, and ffprobe must never read a closed
+        // (and perhaps reused) descriptor number.
+        using var file = index.Open(input);
+        if (file is null) return null;
+        var path = file.ProcessPath;
         var (ok, output) = await RunAsync(options.Value.Ffprobe,
             ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=time_base,r_frame_rate,start_time,duration:format=format_name,start_time,duration", "-of", "json", "file:" + path],
             CancellationToken.None);
@@ -174,7 +180,7 @@ public sealed partial class ChunkPieces(
             if (!name.Contains("mp4", StringComparison.Ordinal) || Math.Abs(start) > 1e-6 || duration <= 0
                 || parts.Length != 2 || parts[0] != "1" || !long.TryParse(parts[1], out var scale) || scale is <= 0 or > int.MaxValue)
             {
-                Log.NotCuttable(logger, Path.GetFileName(path), name, start, timeBase);
+                Log.NotCuttable(logger, input.Media.Path, name, start, timeBase);
                 return null;
             }
 
@@ -182,36 +188,56 @@ public sealed partial class ChunkPieces(
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IndexOutOfRangeException)
         {
-            Log.NotCuttable(logger, Path.GetFileName(path), "unreadable", 0, "");
+            Log.NotCuttable(logger, input.Media.Path, "unreadable", 0, "");
             return null;
         }
     }
 
-    /// <summary>Stream-copies the piece to a temporary name beside <paramref name="path"/>, then renames it into place.</summary>
-    private async Task<bool> RunCutAsync(string source, string path, ChunkRange chunk, double end, long timeScale, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stream-copies the piece from the open <paramref name="source"/> to a temporary name in the open work
+    /// <paramref name="folder"/> (ffmpeg writes through the folder's /proc/PID/fd name plus that fixed name), checks it,
+    /// then renames it to <paramref name="name"/> inside the same folder. A piece that would not stand in for the input
+    /// is removed and remembered as refused.
+    /// </summary>
+    private async Task<bool> CutIntoAsync(MediaFile source, MediaDirectory folder, string name, ChunkRange chunk, double end, SourceFacts facts,
+        (string, double, double) key, string taskId, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = Path.Combine(Path.GetDirectoryName(path)!, $".{Path.GetFileNameWithoutExtension(path)}-{Guid.NewGuid():N}.part{Path.GetExtension(path)}");
-        var scale = timeScale.ToString(CultureInfo.InvariantCulture);
-        List<string> args = ["-v", "error", "-nostdin", "-y", "-noaccurate_seek", "-ss", Num(chunk.SeekSeconds), "-i", "file:" + source,
+        var extension = Path.GetExtension(name);
+        var temp = $".{Path.GetFileNameWithoutExtension(name)}-{Guid.NewGuid():N}.part{extension}";
+        var scale = facts.TimeScale.ToString(CultureInfo.InvariantCulture);
+        List<string> args = ["-v", "error", "-nostdin", "-noaccurate_seek", "-ss", Num(chunk.SeekSeconds), "-i", "file:" + source.ProcessPath,
             "-map", "0:v:0", "-c", "copy", "-copyts", "-movie_timescale", scale, "-video_track_timescale", scale, "-map_metadata", "0"];
         if (end > 0) args.AddRange(["-to", Num(end)]);
-        args.AddRange(["-f", Path.GetExtension(path) == ".mov" ? "mov" : "mp4", "file:" + temp]);
+        args.AddRange(["-f", extension == ".mov" ? "mov" : "mp4", "file:" + folder.ProcessPath + "/" + temp]);
         try
         {
             var (ok, error) = await RunAsync(options.Value.Ffmpeg, args, cancellationToken);
             if (!ok)
             {
-                Log.CutFailed(logger, Path.GetFileName(path), error);
+                Log.CutFailed(logger, name, error);
                 return false;
             }
 
-            File.Move(temp, path, overwrite: true);
+            string? why;
+            using (var piece = folder.OpenFile(temp))
+            {
+                why = await MismatchAsync(piece.ProcessPath, facts, chunk);
+            }
+
+            if (why is not null)
+            {
+                // The piece would not decode to the same frames and times as the whole input: it is never sent.
+                _refused.TryAdd(key, 0);
+                Log.PieceRefused(logger, taskId, why);
+                return false;
+            }
+
+            folder.Rename(temp, folder, name, replace: true);
             return true;
         }
         finally
         {
-            File.Delete(temp);
+            folder.DeleteFile(temp);
         }
     }
 

@@ -19,6 +19,7 @@ public static class TransferExtensions
         services.AddSingleton<BlobIndex>();
         services.AddSingleton<BlobServer>();
         services.AddSingleton<OutputUploads>();
+        services.AddSingleton<UploadProbe>();
         services.AddSingleton<TransferPlanner>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<TransferGrpcService>, TransferMethodProvider>());
         services.AddOptions<ChunkPieceOptions>().Bind(configuration.GetSection(ChunkPieceOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

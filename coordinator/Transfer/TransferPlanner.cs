@@ -1,4 +1,3 @@
-using RenderFarm.Coordinator.Media;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Transfer;
@@ -7,9 +6,10 @@ namespace RenderFarm.Coordinator.Transfer;
 /// What a task would move over the network: its input and LUT as blobs (hash and size). The dispatcher asks
 /// it to prefer agents that already hold the input, and to list the blobs in a transfer agent's assignment.
 /// </summary>
-public sealed partial class TransferPlanner(BlobIndex index, MediaRoots roots, ChunkPieces pieces, ILogger<TransferPlanner> logger)
+public sealed partial class TransferPlanner(BlobIndex index, ChunkPieces pieces, ILogger<TransferPlanner> logger)
 {
-    /// <summary>The task's input as a blob, or null when it cannot be read (the agent then reports it missing).</summary>
+    /// <summary>The task's input as a blob (null for a task without one).</summary>
+    /// <exception cref="BlobUnreadableException">The input cannot be read beneath its root, or did not answer in time: the job's own failure.</exception>
     public async Task<BlobRef?> InputAsync(Assignment work, CancellationToken cancellationToken) =>
         await DescribeAsync(work.Input, cancellationToken);
 
@@ -33,6 +33,7 @@ public sealed partial class TransferPlanner(BlobIndex index, MediaRoots roots, C
     /// <param name="work">The assignment, changed in place.</param>
     /// <param name="holds">Whether the agent already holds a blob (by SHA-256).</param>
     /// <param name="cancellationToken">Stops hashing or cutting.</param>
+    /// <exception cref="BlobUnreadableException">A file of the task cannot be read beneath its root, or did not answer in time.</exception>
     public async Task AddBlobsAsync(Assignment work, Func<string, bool> holds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -56,12 +57,17 @@ public sealed partial class TransferPlanner(BlobIndex index, MediaRoots roots, C
         if (media is not { Root.Length: > 0 }) return null;
         try
         {
-            return await index.DescribeAsync(media, roots.ToLocalPath(media), cancellationToken);
+            return await index.DescribeAsync(media, cancellationToken);
+        }
+        catch (BlobUnreadableException ex)
+        {
+            Log.CannotHash(logger, media.Root, media.Path, ex.Message);
+            throw;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Log.CannotHash(logger, media.Root, media.Path, ex.Message);
-            return null;
+            throw new BlobUnreadableException($"{media.Root}:{media.Path} cannot be read: {ex.Message}", ex);
         }
     }
 

@@ -10,6 +10,7 @@ namespace RenderFarm.Protos.Transfer;
 public sealed class ChunkFileReader : IDisposable
 {
     private readonly SafeFileHandle _file;
+    private readonly bool _ownsFile;
     private readonly byte[][] _buffers;
     private readonly int _chunkBytes;
     private readonly long _end;
@@ -19,8 +20,16 @@ public sealed class ChunkFileReader : IDisposable
 
     /// <param name="end">Where reading stops: the file's size when it was opened for this transfer.</param>
     public ChunkFileReader(string path, long offset, long end, int chunkBytes)
+        : this(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan), offset, end, chunkBytes, ownsFile: true)
     {
-        _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous | FileOptions.SequentialScan);
+    }
+
+    /// <summary>Reads an open file (opened once, beneath its media root); the file stays open unless <paramref name="ownsFile"/>.</summary>
+    /// <param name="end">Where reading stops: the file's size when it was opened for this transfer.</param>
+    public ChunkFileReader(SafeFileHandle file, long offset, long end, int chunkBytes, bool ownsFile)
+    {
+        _file = file;
+        _ownsFile = ownsFile;
         _chunkBytes = chunkBytes;
         _end = end;
         _next = offset;
@@ -50,7 +59,7 @@ public sealed class ChunkFileReader : IDisposable
             // The transfer is over; a failed read-ahead no longer matters.
         }
 
-        _file.Dispose();
+        if (_ownsFile) _file.Dispose();
         foreach (var buffer in _buffers) ArrayPool<byte>.Shared.Return(buffer);
     }
 

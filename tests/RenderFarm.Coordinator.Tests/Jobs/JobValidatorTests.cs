@@ -101,6 +101,67 @@ public sealed class JobValidatorTests : IDisposable
     }
 
     [Fact]
+    public void Validate_OutputThroughALinkToTheInputsFolder_IsRefusedAsTheInputsFile()
+    {
+        // links/up -> .. : "links/up/in.mov" names the input's own file under another path.
+        Directory.CreateDirectory(Path.Combine(_media, "links"));
+        Directory.CreateSymbolicLink(Path.Combine(_media, "links", "up"), "..");
+
+        var message = Problems(s => { s.OutputPath = Path.Combine(_media, "links", "up", "in.mov"); s.Overwrite = true; s.Output.Preset = Preset.DnxhrHq; });
+
+        Assert.Contains("is the input's file; the output must differ from spec.input_path", message);
+    }
+
+    [Fact]
+    public void Validate_AbsoluteLinkInsideTheRoot_IsRefusedAtSubmission()
+    {
+        // Absolute links are never followed beneath a root, even to a file inside it: the farm would refuse it later.
+        File.CreateSymbolicLink(Path.Combine(_media, "abs.mov"), Path.Combine(_media, "in.mov"));
+
+        var message = Problems(s => s.InputPath = Path.Combine(_media, "abs.mov"));
+
+        Assert.Contains("spec.input_path: ", message);
+        Assert.Contains("leads outside its media root", message);
+    }
+
+    [Fact]
+    public void Validate_InputIsAFifo_IsRefusedWithoutBlocking()
+    {
+        var fifo = Path.Combine(_media, "pipe.mov");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+
+        var message = Problems(s => s.InputPath = fifo);
+
+        Assert.Contains("spec.input_path: ", message);
+        Assert.Contains("is a device, pipe or socket, not a regular file", message);
+    }
+
+    [Fact]
+    public void Validate_OutputWhoseParentIsAFile_IsRefused()
+    {
+        var message = Problems(s => s.OutputPath = Path.Combine(_media, "in.mov", "o.mp4"));
+
+        Assert.Contains("spec.output_path: a part of", message);
+        Assert.Contains("is a file, not a folder", message);
+    }
+
+    [Fact]
+    public void Validate_MediaRootMissing_SaysWhichRootAndWhere()
+    {
+        var missing = Path.Combine(_root, "not-mounted");
+        var options = Options.Create(new CoordinatorOptions { MediaRoots = new() { ["media"] = _media, ["archive"] = missing } });
+        using var roots = new MediaRoots(options);
+        var validator = new JobValidator(roots, options);
+
+        var (name, path, error) = Assert.Single(roots.Unavailable);
+        var message = Assert.Throws<JobValidationException>(() => validator.Validate(Spec(s => s.InputPath = Path.Combine(missing, "in.mov")))).Message;
+
+        Assert.Equal(("archive", missing), (name, path));
+        Assert.Contains("does not exist", error);
+        Assert.Contains($"spec.input_path: media root 'archive' ({missing}) cannot be opened", message);
+    }
+
+    [Fact]
     public void Validate_ExistingOutputWithoutOverwrite_IsRefused()
     {
         File.WriteAllText(Path.Combine(_media, "out.mp4"), "x");

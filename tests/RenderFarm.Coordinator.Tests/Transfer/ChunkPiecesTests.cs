@@ -46,7 +46,7 @@ public sealed class ChunkPiecesTests : IDisposable
         Assert.NotNull(chunks);
         PieceBounds.Apply(chunks, probe);
         var pieces = Pieces(out var index);
-        var inputBlob = await index.DescribeAsync(new MediaRef { Root = "media", Path = "source.mp4" }, input, CancellationToken.None);
+        var inputBlob = await index.DescribeAsync(new MediaRef { Root = "media", Path = "source.mp4" }, CancellationToken.None);
 
         var cut = 0;
         foreach (var chunk in new[] { chunks[1], chunks[^1] })
@@ -70,8 +70,8 @@ public sealed class ChunkPiecesTests : IDisposable
             var piecePath = Path.Combine(Media, piece.Blob.Media.Path);
             Assert.Equal(Sha256(piecePath), piece.Blob.Sha256);
             Assert.Equal(piece.Blob.Sha256, index.Find(piece.Blob.Sha256)?.Sha256);
-            Assert.True(pieces.Serves(work, piecePath));
-            Assert.False(pieces.Serves(work, input));
+            Assert.True(pieces.Serves(work, piece.Blob.Media));
+            Assert.False(pieces.Serves(work, work.Input));
             Assert.True(new FileInfo(piecePath).Length < new FileInfo(input).Length || chunk.SeekSeconds == 0);
 
             var fromWhole = await RenderChunkAsync(input, chunk, settings, $"whole-{chunk.Index}.mp4", fromPiece: false);
@@ -96,7 +96,7 @@ public sealed class ChunkPiecesTests : IDisposable
         var chunks = ChunkPlanner.Plan(probe, TimeSpan.FromSeconds(3), TimeSpan.Zero, 64)!;
         PieceBounds.Apply(chunks, probe);
         var pieces = Pieces(out var index, maxShare: 0.5);
-        var inputBlob = await index.DescribeAsync(new MediaRef { Root = "media", Path = "source.mp4" }, input, CancellationToken.None);
+        var inputBlob = await index.DescribeAsync(new MediaRef { Root = "media", Path = "source.mp4" }, CancellationToken.None);
         var work = new Assignment
         {
             TaskId = "job-c0000", Kind = TaskKind.Chunk, Chunk = chunks[0], Settings = settings,
@@ -111,8 +111,8 @@ public sealed class ChunkPiecesTests : IDisposable
     private ChunkPieces Pieces(out BlobIndex index, double maxShare = 1)
     {
         var metrics = new FarmMetrics();
-        index = new BlobIndex(new TransferMetrics(metrics));
         var roots = new MediaRoots(new Dictionary<string, string> { ["media"] = Media });
+        index = new BlobIndex(new TransferMetrics(metrics), roots, Options.Create(new TransferOptions()));
         return new ChunkPieces(index, roots, metrics, Options.Create(new ChunkPieceOptions { MaxShareOfInput = maxShare }), NullLogger<ChunkPieces>.Instance);
     }
 

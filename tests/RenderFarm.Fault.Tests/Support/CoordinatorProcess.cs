@@ -80,6 +80,7 @@ public sealed class CoordinatorProcess(string dataDir, string mediaDir, string w
         $"--Coordinator:RetryMaxDelay={Span(settings.RetryMaxDelay)}",
         $"--Coordinator:DefaultMaxRetries={settings.DefaultMaxRetries.ToString(CultureInfo.InvariantCulture)}",
         $"--Coordinator:Chunking:MinInputDuration={Span(settings.ChunkMinInputDuration)}",
+        .. settings.ExtraArguments,
     ];
 
     private static string Span(TimeSpan span) => span.ToString("c", CultureInfo.InvariantCulture);

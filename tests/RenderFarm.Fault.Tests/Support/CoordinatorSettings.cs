@@ -24,6 +24,9 @@ public sealed record CoordinatorSettings
     /// <summary>Inputs shorter than this are not split into chunks (the coordinator's default is 60 s).</summary>
     public TimeSpan ChunkMinInputDuration { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>More <c>--Section:Key=value</c> arguments for the coordinator.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>The settings most tests use: 3 s lease, 1 s heartbeat, 1 s sweep, 1 s retry base.</summary>
     public static CoordinatorSettings Fast { get; } = new();
 }
