@@ -53,6 +53,20 @@ public sealed class AgentOptions
     /// <summary>Longest wait between reconnection tries. Default 30 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A session that lasted this long after the coordinator's welcome was healthy: the next reconnection waits only
+    /// the first, short delay (about 0.1-0.2 s) however many cuts came before. Shorter sessions count as failures and
+    /// the wait grows towards <see cref="ReconnectMaxDelay"/>. Default 10 s.
+    /// </summary>
+    public TimeSpan ReconnectBackoffResetAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// HTTP/2 keepalive on the link: after this long without a frame from the coordinator the agent pings it, and drops
+    /// the connection (then reconnects) when the ping goes unanswered for as long again, so a link that stalls without
+    /// closing is found within two of these. 0 turns pings off. Default 5 s.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Progress reports per second, at most. Default 2.</summary>
     public double ProgressRate { get; set; } = 2;
 

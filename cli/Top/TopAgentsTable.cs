@@ -53,6 +53,7 @@ internal static class TopAgentsTable
         AgentState.Idle => "[green]idle[/]",
         AgentState.Draining or AgentState.Drained => $"[yellow]{Markup.Escape(AgentTable.State(agent))}[/]",
         AgentState.Disconnected => "[red]disconnected[/]",
+        AgentState.Unreachable => "[red]unreachable[/]",
         _ => Markup.Escape(AgentTable.State(agent)),
     };
 }
