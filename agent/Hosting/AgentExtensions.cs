@@ -25,11 +25,13 @@ public static class AgentExtensions
             .PostConfigure<IHostEnvironment>((o, env) =>
             {
                 o.LogDirectory = Path.GetFullPath(o.LogDirectory, env.ContentRootPath);
+                o.RenderDirectory = Path.GetFullPath(o.RenderDirectory, env.ContentRootPath);
                 o.Transfer.CacheDirectory = Path.GetFullPath(o.Transfer.CacheDirectory, env.ContentRootPath);
                 o.Transfer.WorkDirectory = Path.GetFullPath(o.Transfer.WorkDirectory, env.ContentRootPath);
                 o.CredentialFile = Path.GetFullPath(o.CredentialFile, env.ContentRootPath);
             })
             .Validate(o => CoordinatorChannel.TryParse(o.Coordinator, out _, out _), "Agent:Coordinator must be one or more http:// or https:// URLs, comma-separated")
+            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Name, "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"), "Agent:Name must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
             .Validate(o => o.Slots is >= 1 and <= 64, "Agent:Slots must be 1 to 64")
             .Validate(o => o.Storage == AgentStorage.Transfer || o.MediaRoots.Count > 0, "Agent:MediaRoots must name at least one media root (or set Agent:Storage=Transfer)")
             .Validate(o => o.Transfer.CacheLimitBytes > 0, "Agent:Transfer:CacheLimitBytes must be above 0")
@@ -53,7 +55,18 @@ public static class AgentExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => channel ?? CreateChannel(sp.GetRequiredService<IOptions<AgentOptions>>().Value));
         services.AddSingleton(_ => FfmpegCapabilities.Detect());
-        services.AddSingleton(sp => new RenderPipelineOptions { Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads });
+        // Resolved before any render can start (the link needs the pipelines): stray renders of an earlier run stop first.
+        // One folder per agent name: agents started from one install never take each other's renders for strays.
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            return RenderLauncher.Prepare(Path.Combine(o.RenderDirectory, o.Name), "", sp.GetRequiredService<ILoggerFactory>().CreateLogger<RenderLauncher>());
+        });
+        services.AddSingleton(sp => new RenderPipelineOptions
+        {
+            Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads,
+            RenderBinaryFolder = sp.GetRequiredService<RenderLauncher>().BinaryFolder,
+        });
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<StitchPipeline>();
         services.AddSingleton<AgentOutbox>();

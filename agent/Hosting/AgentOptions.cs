@@ -76,6 +76,13 @@ public sealed class AgentOptions
     /// </summary>
     public string LogDirectory { get; set; } = ".data/logs";
 
+    /// <summary>
+    /// Folder of the launcher that runs each render's ffmpeg in its own process group and stops it when the agent dies,
+    /// and of a file per running render, by which a restarted agent finds and stops renders left behind (Linux), in a
+    /// subfolder named after the agent. A relative path is taken from the content root. Default <c>.data/renders</c>.
+    /// </summary>
+    public string RenderDirectory { get; set; } = ".data/renders";
+
     /// <summary>Attempt logs kept, newest first; older ones are removed when an attempt starts. Default 200.</summary>
     public int LogRetentionCount { get; set; } = 200;
 

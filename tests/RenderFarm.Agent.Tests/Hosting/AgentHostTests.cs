@@ -54,6 +54,7 @@ public sealed class AgentHostTests : IAsyncLifetime
             ["Agent:Name"] = "host-test",
             ["Agent:MediaRoots:media"] = _dir.File("media"),
             ["Agent:LogDirectory"] = _dir.File("logs"),
+            ["Agent:RenderDirectory"] = _dir.File("renders"),
             ["Agent:ProgressRate"] = "10",
             ["Agent:DrainTimeout"] = drainTimeout.ToString("c", CultureInfo.InvariantCulture),
         });

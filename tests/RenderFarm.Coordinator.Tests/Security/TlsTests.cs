@@ -101,6 +101,7 @@ public sealed class TlsTests : IAsyncLifetime
             ["Agent:CaFile"] = CaFile,
             ["Agent:MediaRoots:media"] = _dir.File("media"),
             ["Agent:LogDirectory"] = _dir.File("agent-logs"),
+            ["Agent:RenderDirectory"] = _dir.File("agent-renders"),
         });
         builder.Configuration.AddInMemoryCollection(_credentials.AgentSettings(_dir.File("agent/credential")));
         builder.Services.AddAgent(builder.Configuration);

@@ -102,6 +102,7 @@ public sealed class FarmHost : IAsyncDisposable
             ["Agent:Slots"] = slots.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Agent:MediaRoots:media"] = MediaDir,
             ["Agent:ProgressRate"] = "10",
+            ["Agent:RenderDirectory"] = Path.Combine(Root, "agents", name, "renders"),
         });
         builder.Configuration.AddInMemoryCollection(Credentials.AgentSettings(CredentialFile(name)));
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
