@@ -38,7 +38,10 @@ public sealed class AgentProcess : IDisposable
             $"--Agent:MediaRoots:media={(settings.Transfer ? Path.Combine(workDir, "no-such-mount") : mediaDir)}",
             $"--Agent:ReconnectMaxDelay={settings.ReconnectMaxDelay.ToString("c", CultureInfo.InvariantCulture)}",
             "--Agent:ProgressRate=4",
+            $"--Agent:RenderDirectory={Path.Combine(workDir, "renders")}",
         ];
+        if (settings.ReconnectBackoffResetAfter is { } reset) arguments.Add($"--Agent:ReconnectBackoffResetAfter={reset.ToString("c", CultureInfo.InvariantCulture)}");
+        if (settings.KeepAlivePingDelay is { } ping) arguments.Add($"--Agent:KeepAlivePingDelay={ping.ToString("c", CultureInfo.InvariantCulture)}");
         if (settings.Transfer)
         {
             arguments.AddRange(["--Agent:Storage=Transfer", $"--Agent:Transfer:CacheDirectory={Path.Combine(workDir, "cache")}",
@@ -46,8 +49,16 @@ public sealed class AgentProcess : IDisposable
         }
 
         var process = ServiceProcess.Start(settings.Name, BuildLayout.AgentDll, arguments, workDir, log, environment);
-        return new AgentProcess(settings, process);
+        return new AgentProcess(settings, process) { RunningFolder = Path.Combine(workDir, "renders", settings.Name, "running") };
     }
+
+    /// <summary>Where the agent keeps a file per running render; its renders carry this folder as their mark.</summary>
+    public string RunningFolder { get; private init; } = "";
+
+    public int Pid => _process.Pid;
+
+    /// <summary>kill -9 of the agent process alone, as when only it is killed (OOM killer, an operator's kill -9 of its pid).</summary>
+    public void KillAlone() => _process.KillAlone();
 
     /// <summary>kill -9 of the agent and its ffmpeg: a machine that lost power.</summary>
     public void Kill() => _process.Kill();
