@@ -134,6 +134,7 @@ public sealed partial class AgentConnection(
                 session.LoadAverage = request.Heartbeat.LoadAverage;
                 foreach (var id in await attempts.RenewLeasesAsync(session.Id, request.Heartbeat.RunningAttemptIds, cancellationToken))
                 {
+                    session.Stopping(id);
                     session.Send(Drop(id, "the lease on this attempt has ended"));
                 }
 
@@ -141,6 +142,7 @@ public sealed partial class AgentConnection(
             case ConnectRequest.MessageOneofCase.Progress:
                 if (await attempts.ReportProgressAsync(session.Id, request.Progress, cancellationToken) == Fence.Stale)
                 {
+                    session.Stopping(request.Progress.AttemptId);
                     session.Send(Drop(request.Progress.AttemptId, "the lease on this attempt has ended"));
                 }
 
