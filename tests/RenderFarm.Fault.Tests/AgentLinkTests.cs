@@ -38,6 +38,35 @@ public sealed partial class AgentLinkTests(ITestOutputHelper output)
         });
 
     [Fact]
+    public Task CtrlC_OnTheAgentsTerminal_TheRenderFinishesAndTheAgentDrains() =>
+        FaultFarm.RunAsync(output, CoordinatorSettings.Fast, async farm =>
+        {
+            var input = await FaultClips.CopyToAsync(FaultClips.TakeAsync(), farm.Media("in/take-c.mp4"));
+            var target = farm.Media("out/take-c.mp4");
+            var gate = farm.GatedFfmpeg("agent-ctrl-c", 2);
+            var agent = await farm.StartAgentAsync(new AgentSettings("agent-ctrl-c") { PathPrefix = gate.Folder });
+            var job = await farm.SubmitAsync(Specs.Proxy("ctrl-c", input, target));
+            await farm.WaitForProgressAsync(job.Id, 5, TimeSpan.FromSeconds(30));
+
+            // A terminal's Ctrl-C: SIGINT to every process of the agent's foreground process group.
+            var group = LocalProcesses.All().Single(e => e.Pid == agent.Pid).Group;
+            var signalled = LocalProcesses.Descendants(agent.Pid).Where(d => d.Group == group).Select(d => d.Pid).Append(agent.Pid).ToList();
+            using (var kill = Process.Start(new ProcessStartInfo("kill", ["-INT", .. signalled.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture))]))!)
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await Eventually.UntilAsync(() => agent.Lines.Any(l => l.Contains("drain", StringComparison.OrdinalIgnoreCase)), TimeSpan.FromSeconds(10), "the agent to start draining");
+            gate.Release();
+            var done = await farm.WaitForEndAsync(job.Id, TimeSpan.FromSeconds(60));
+            Assert.True(done.State == JobState.Succeeded, $"job ended {done.State}: {done.Error}; attempts {Attempts.Describe(done)}");
+            Assert.Equal("agent-ctrl-c", Assert.Single(Attempts.Of(done)).AgentId);
+            await OutputFolder.AssertPublishedWholeAsync(target, FaultClips.TakeFrames);
+            await Eventually.UntilAsync(() => agent.HasExited, TimeSpan.FromSeconds(20), "the drained agent to exit");
+            farm.Report($"MEASURE Ctrl-C (SIGINT to the agent's process group: {signalled.Count} process(es)) while rendering -> the render finished and was published, the agent drained and exited");
+        });
+
+    [Fact]
     public Task StartAgent_ARenderOfItsEarlierRunStillRuns_StopsIt() =>
         FaultFarm.RunAsync(output, CoordinatorSettings.Fast, async farm =>
         {

@@ -57,6 +57,8 @@ public sealed class AgentProcess : IDisposable
 
     public int Pid => _process.Pid;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>kill -9 of the agent process alone, as when only it is killed (OOM killer, an operator's kill -9 of its pid).</summary>
     public void KillAlone() => _process.KillAlone();
 
