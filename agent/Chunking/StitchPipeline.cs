@@ -176,7 +176,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                 log.Add(line);
             })
             .CancellableThrough(cancellationToken, _options.CancelGracePeriod);
-        var runOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.BinaryFolder };
+        var runOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.RenderBinaryFolder ?? _options.BinaryFolder };
         onLog($"{RenderPipeline.StepPrefix}{GlobalFFOptions.GetFFMpegBinaryPath(runOptions)} {processor.Arguments}");
         var result = await processor.ProcessAsynchronously(throwOnError: false, runOptions).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();

@@ -77,7 +77,7 @@ public sealed class AttemptRunner(
                 Log.Refused(logger, work.AttemptId);
                 running.Stop.Dispose();
                 outbox.Post(Failure(work.AttemptId, FailureClass.Interrupted, ShuttingDown, 0, ""));
-                outbox.Post(new ConnectRequest { Slots = new SlotsAvailable { FreedSlots = 1 } });
+                outbox.Post(SlotFreed(work.AttemptId));
                 return;
             }
 
@@ -227,9 +227,12 @@ public sealed class AttemptRunner(
                 if (_running.TryRemove(work.AttemptId, out var done)) done.Stop.Dispose();
             }
 
-            outbox.Post(new ConnectRequest { Slots = new SlotsAvailable { FreedSlots = 1 } });
+            outbox.Post(SlotFreed(work.AttemptId));
         }
     }
+
+    /// <summary>Credit back for the slot <paramref name="attemptId"/> held; it names the attempt, so the coordinator can never count it twice.</summary>
+    private static ConnectRequest SlotFreed(string attemptId) => new() { Slots = new SlotsAvailable { FreedSlots = 1, AttemptId = attemptId } };
 
     private RenderRequest Resolve(Assignment work)
     {

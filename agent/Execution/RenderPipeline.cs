@@ -270,7 +270,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             })
             .CancellableThrough(cancellationToken, _options.CancelGracePeriod);
 
-        var ffOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.BinaryFolder };
+        var ffOptions = new FFOptions { WorkingDirectory = scratch, BinaryFolder = _options.RenderBinaryFolder ?? _options.BinaryFolder };
         Log.Rendering(logger, request.AttemptId, request.InputPath, request.OutputPath, processor.Arguments);
         onLog($"{StepPrefix}{GlobalFFOptions.GetFFMpegBinaryPath(ffOptions)} {processor.Arguments}");
         FFMpegResult result;

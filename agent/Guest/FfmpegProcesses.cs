@@ -17,16 +17,38 @@ public static class FfmpegProcesses
     /// <summary>Whether this machine lets the agent see and signal its ffmpeg processes.</summary>
     public static bool Supported => OperatingSystem.IsLinux() && Directory.Exists("/proc/self");
 
-    /// <summary>Process ids of the ffmpeg and ffprobe processes whose parent is <paramref name="parent"/> (default: this agent).</summary>
+    /// <summary>
+    /// Process ids of the ffmpeg and ffprobe processes descended from <paramref name="parent"/> (default: this agent). A
+    /// render starts through its launcher (a session of its own, see <c>Execution/RenderLauncher</c>), so its ffmpeg is a
+    /// grandchild, not a child; the launcher's own shell carries the name too and is suspended with it, harmlessly.
+    /// </summary>
     public static IReadOnlyList<int> Children(int? parent = null)
     {
         if (!Supported) return [];
         var self = parent ?? Environment.ProcessId;
-        var found = new List<int>();
+        var processes = new Dictionary<int, (string Name, int ParentId)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
-            if (Stat(pid) is { } stat && stat.ParentId == self && LowPriorityTools.Tools.Contains(stat.Name)) found.Add(pid);
+            if (Stat(pid) is { } stat) processes[pid] = (stat.Name, stat.ParentId);
+        }
+
+        var found = new List<int>();
+        foreach (var (pid, (name, _)) in processes)
+        {
+            if (!LowPriorityTools.Tools.Contains(name)) continue;
+            // Walk up to the agent; a bounded walk, since the table was read while processes came and went.
+            var current = pid;
+            for (var hops = 0; hops < 16 && processes.TryGetValue(current, out var p); hops++)
+            {
+                if (p.ParentId == self)
+                {
+                    found.Add(pid);
+                    break;
+                }
+
+                current = p.ParentId;
+            }
         }
 
         return found;

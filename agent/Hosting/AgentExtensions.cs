@@ -36,6 +36,10 @@ public static class AgentExtensions
             .Validate(o => o.LogRetentionBytes >= 0, "Agent:LogRetentionBytes: must not be negative")
             .Validate(o => o.LogFlushInterval > TimeSpan.Zero, "Agent:LogFlushInterval: must be above 0")
             .Validate(o => o.DrainTimeout >= TimeSpan.Zero, "Agent:DrainTimeout: must not be negative")
+            .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Name, "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"), "Agent:Name: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+            .Validate(o => o.ReconnectMaxDelay > TimeSpan.Zero, "Agent:ReconnectMaxDelay: must be above 0")
+            .Validate(o => o.ReconnectBackoffResetAfter >= TimeSpan.Zero, "Agent:ReconnectBackoffResetAfter: must not be negative")
+            .Validate(o => o.KeepAlivePingDelay >= TimeSpan.Zero, "Agent:KeepAlivePingDelay: must not be negative (0 = off)")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentSettings>();
         services.AddOptions<HostOptions>().Configure<IOptions<AgentOptions>>((host, agent) =>
@@ -51,10 +55,20 @@ public static class AgentExtensions
             var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
             return LowPriorityTools.Prepare("", Path.Combine(o.DataDirectory, "bin"), o.FfmpegNice, o.FfmpegIdleIo);
         });
+        // Resolved before any render can start (the link needs the pipelines): stray renders of an earlier run stop first.
+        // One folder per agent name: agents started from one install never take each other's renders for strays. The
+        // launcher starts the low-priority ffmpeg, so a render is both in a session of its own and at low priority.
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<AgentOptions>>().Value;
+            var tools = sp.GetRequiredService<LowPriorityTools>();
+            return RenderLauncher.Prepare(Path.Combine(o.RenderDirectory, o.Name), tools.BinaryFolder, sp.GetRequiredService<ILoggerFactory>().CreateLogger<RenderLauncher>());
+        });
         services.AddSingleton(sp => new RenderPipelineOptions
         {
             Threads = sp.GetRequiredService<IOptions<AgentOptions>>().Value.FfmpegThreads,
             BinaryFolder = sp.GetRequiredService<LowPriorityTools>().BinaryFolder,
+            RenderBinaryFolder = sp.GetRequiredService<RenderLauncher>().BinaryFolder,
         });
         services.AddSingleton<RenderPipeline>();
         services.AddSingleton<StitchPipeline>();
@@ -104,12 +118,26 @@ public static class AgentExtensions
     /// <summary>
     /// The channel to the coordinator. Its own reconnect backoff is kept short: the agent's link already
     /// backs off with jitter, and a channel still backing off would fail those tries at once with a cached error.
+    /// Its handler pings the coordinator over HTTP/2 when the link has been quiet (<see cref="AgentOptions.KeepAlivePingDelay"/>).
     /// </summary>
     private static GrpcChannel CreateChannel(AgentOptions options) => CoordinatorChannel.Create(Addresses(options), CoordinatorChannels.Verified(options.CaFile, new GrpcChannelOptions
     {
         InitialReconnectBackoff = TimeSpan.FromMilliseconds(250),
         MaxReconnectBackoff = TimeSpan.FromSeconds(Math.Clamp(options.ReconnectMaxDelay.TotalSeconds / 4, 0.25, 2)),
+        HttpHandler = KeepAliveHandler(options.KeepAlivePingDelay),
+        DisposeHttpClient = true,
     }));
+
+    /// <summary>A handler that pings a quiet connection after <paramref name="delay"/> and drops it when the ping is not answered within as long again.</summary>
+    public static SocketsHttpHandler KeepAliveHandler(TimeSpan delay)
+    {
+        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        if (delay <= TimeSpan.Zero) return handler;
+        handler.KeepAlivePingDelay = delay;
+        handler.KeepAlivePingTimeout = delay;
+        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
+        return handler;
+    }
 
     private static IReadOnlyList<Uri> Addresses(AgentOptions options) =>
         CoordinatorChannel.TryParse(options.Coordinator, out var addresses, out var problem)

@@ -74,6 +74,20 @@ public sealed class AgentOptions
     /// <summary>Longest wait between reconnection tries. Default 30 s.</summary>
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// A session that lasted this long after the coordinator's welcome was healthy: the next reconnection waits only
+    /// the first, short delay (about 0.1-0.2 s) however many cuts came before. Shorter sessions count as failures and
+    /// the wait grows towards <see cref="ReconnectMaxDelay"/>. Default 10 s.
+    /// </summary>
+    public TimeSpan ReconnectBackoffResetAfter { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// HTTP/2 keepalive on the link: after this long without a frame from the coordinator the agent pings it, and drops
+    /// the connection (then reconnects) when the ping goes unanswered for as long again, so a link that stalls without
+    /// closing is found within two of these. 0 turns pings off. Default 5 s.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Progress reports per second, at most. Default 2.</summary>
     public double ProgressRate { get; set; } = 2;
 
@@ -82,6 +96,13 @@ public sealed class AgentOptions
     /// <see cref="DataDirectory"/>. Default <c>logs</c>.
     /// </summary>
     public string LogDirectory { get; set; } = "logs";
+
+    /// <summary>
+    /// Folder of the launcher that runs each render's ffmpeg in its own process group and stops it when the agent dies,
+    /// and of a file per running render, by which a restarted agent finds and stops renders left behind (Linux), in a
+    /// subfolder named after the agent. A relative path is taken from <see cref="DataDirectory"/>. Default <c>renders</c>.
+    /// </summary>
+    public string RenderDirectory { get; set; } = "renders";
 
     /// <summary>Attempt logs kept, newest first; older ones are removed when an attempt starts. Default 200.</summary>
     public int LogRetentionCount { get; set; } = 200;

@@ -19,6 +19,7 @@ public sealed class AgentSettings : IValidateOptions<AgentOptions>
         o.DataDirectory = DataFolders.Resolve(o.DataDirectory, "agent");
         o.CredentialFile = Path.GetFullPath(o.CredentialFile, o.DataDirectory);
         o.LogDirectory = Path.GetFullPath(o.LogDirectory, o.DataDirectory);
+        o.RenderDirectory = Path.GetFullPath(o.RenderDirectory, o.DataDirectory);
         o.Transfer.CacheDirectory = Path.GetFullPath(o.Transfer.CacheDirectory, o.DataDirectory);
         o.Transfer.WorkDirectory = Path.GetFullPath(o.Transfer.WorkDirectory, o.DataDirectory);
         if (o.MediaRoots.Count == 0 && o.Storage == AgentStorage.Shared)

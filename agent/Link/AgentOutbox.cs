@@ -108,6 +108,15 @@ public sealed class AgentOutbox(TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// Stops keeping an attempt's final report: the coordinator refused it for good (the attempt is not this agent's
+    /// live lease), so sending it after the next reconnect would only be refused again.
+    /// </summary>
+    public void Forget(string attemptId)
+    {
+        lock (_lock) _finals.Remove(attemptId);
+    }
+
     /// <summary>Attempts whose final report is kept to be sent on the next stream.</summary>
     public IReadOnlyList<string> PendingFinalAttemptIds
     {

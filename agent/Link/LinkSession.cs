@@ -29,11 +29,15 @@ public sealed class LinkSession(
     /// <summary>Set when the coordinator welcomed this agent; tests and the drain logic read it.</summary>
     public string? AgentId { get; private set; }
 
+    /// <summary>When the coordinator welcomed the current (or last) stream; null while it has not.</summary>
+    public DateTimeOffset? WelcomedAt { get; private set; }
+
     /// <summary>Whether an operator drained this agent, as the coordinator last said on the current stream (not drained until it says).</summary>
     public DrainState OperatorDrain { get; private set; } = new();
 
     public async Task RunAsync(AgentService.AgentServiceClient client, CancellationToken cancellationToken)
     {
+        WelcomedAt = null;
         using var call = client.Connect(await credential.HeadersAsync(cancellationToken), cancellationToken: cancellationToken);
         using var streamEnded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var o = options.Value;
@@ -83,6 +87,7 @@ public sealed class LinkSession(
                 {
                     case ConnectResponse.MessageOneofCase.Welcome:
                         AgentId = message.Welcome.AgentId;
+                        WelcomedAt = time.GetUtcNow();
                         heartbeat = message.Welcome.HeartbeatInterval?.ToTimeSpan() is { TotalMilliseconds: > 0 } h ? h : heartbeat;
                         beats ??= HeartbeatAsync(heartbeat, streamEnded.Token);
                         Log.Connected(logger, o.Coordinator, AgentId);
@@ -94,7 +99,9 @@ public sealed class LinkSession(
                         runner.Stop(message.Cancel.AttemptId, "the job was canceled");
                         break;
                     case ConnectResponse.MessageOneofCase.Drop:
+                        // Not this agent's any more: stop it if it runs, and never send its final report again.
                         runner.Stop(message.Drop.AttemptId, message.Drop.Reason);
+                        outbox.Forget(message.Drop.AttemptId);
                         break;
                     case ConnectResponse.MessageOneofCase.PublishGrant:
                         permits.Answer(message.PublishGrant);

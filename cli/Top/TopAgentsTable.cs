@@ -54,6 +54,7 @@ internal static class TopAgentsTable
         AgentState.Draining or AgentState.Drained => $"[yellow]{Markup.Escape(AgentTable.State(agent))}[/]",
         AgentState.Away or AgentState.Paused => $"[grey]{Markup.Escape(AgentTable.State(agent))}[/]",
         AgentState.Disconnected => "[red]disconnected[/]",
+        AgentState.Unreachable => "[red]unreachable[/]",
         _ => Markup.Escape(AgentTable.State(agent)),
     };
 }

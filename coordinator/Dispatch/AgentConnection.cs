@@ -63,7 +63,10 @@ public sealed partial class AgentConnection(
 
             while (await requests.MoveNext(linked.Token))
             {
-                session.LastSeen = time.GetUtcNow();
+                var now = time.GetUtcNow();
+                var wasUnreachable = session.IsUnreachable(now, options.Value.AgentSilenceLimit);
+                session.LastSeen = now;
+                if (wasUnreachable) signals.WorkAvailable();
                 await HandleAsync(session, requests.Current, linked.Token);
             }
         }
@@ -99,18 +102,22 @@ public sealed partial class AgentConnection(
 
     /// <summary>
     /// Keeps the leases the agent still holds (running, or ended with a final report on its way), drops what
-    /// it no longer owns, and frees what it forgot.
+    /// it no longer owns, and frees what it forgot. Every attempt the hello lists as running holds a slot from the
+    /// start (the session is made that way), the dropped ones too, until the agent says it stopped them.
     /// </summary>
     private async Task ReconcileAsync(AgentSession session, AgentHello hello, CancellationToken cancellationToken)
     {
         var running = hello.RunningAttemptIds;
         var stale = await attempts.RenewLeasesAsync(session.Id, running, cancellationToken);
         await attempts.RenewLeasesAsync(session.Id, hello.ReportingAttemptIds, cancellationToken);
-        foreach (var id in running.Except(stale)) session.AddRunning(id);
-        foreach (var id in stale) session.Send(Drop(id, "this attempt is no longer yours"));
+        foreach (var id in stale)
+        {
+            session.Stopping(id);
+            session.Send(Drop(id, "this attempt is no longer yours"));
+        }
+
         var kept = running.Except(stale).Concat(hello.ReportingAttemptIds).ToHashSet();
         await attempts.ExpireAsync(a => a.AgentId == session.Id && !kept.Contains(a.Id), "the agent reconnected without it", cancellationToken);
-        session.AddFreeSlots((uint)Math.Max(0, (int)session.Hello.Slots - running.Except(stale).Count()));
         signals.WorkAvailable();
     }
 
@@ -119,13 +126,15 @@ public sealed partial class AgentConnection(
         switch (request.MessageCase)
         {
             case ConnectRequest.MessageOneofCase.Slots:
-                session.AddFreeSlots(request.Slots.FreedSlots);
+                if (request.Slots.AttemptId.Length > 0) session.RemoveRunning(request.Slots.AttemptId);
+                else session.SlotsFreed(request.Slots.FreedSlots);
                 signals.WorkAvailable();
                 break;
             case ConnectRequest.MessageOneofCase.Heartbeat:
                 session.LoadAverage = request.Heartbeat.LoadAverage;
                 foreach (var id in await attempts.RenewLeasesAsync(session.Id, request.Heartbeat.RunningAttemptIds, cancellationToken))
                 {
+                    session.Stopping(id);
                     session.Send(Drop(id, "the lease on this attempt has ended"));
                 }
 
@@ -133,6 +142,7 @@ public sealed partial class AgentConnection(
             case ConnectRequest.MessageOneofCase.Progress:
                 if (await attempts.ReportProgressAsync(session.Id, request.Progress, cancellationToken) == Fence.Stale)
                 {
+                    session.Stopping(request.Progress.AttemptId);
                     session.Send(Drop(request.Progress.AttemptId, "the lease on this attempt has ended"));
                 }
 
@@ -141,7 +151,7 @@ public sealed partial class AgentConnection(
                 session.RemoveRunning(request.Completed.AttemptId);
                 if (await attempts.CompleteAsync(session.Id, request.Completed, cancellationToken) == Fence.Stale)
                 {
-                    Log.StaleReport(logger, session.Id, request.Completed.AttemptId);
+                    Refused(session, request.Completed.AttemptId);
                 }
 
                 break;
@@ -149,7 +159,7 @@ public sealed partial class AgentConnection(
                 session.RemoveRunning(request.Failed.AttemptId);
                 if (await attempts.FailAsync(session.Id, request.Failed, cancellationToken) == Fence.Stale)
                 {
-                    Log.StaleReport(logger, session.Id, request.Failed.AttemptId);
+                    Refused(session, request.Failed.AttemptId);
                 }
 
                 break;
@@ -176,6 +186,13 @@ public sealed partial class AgentConnection(
             default:
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "empty message: set one of slots, heartbeat, progress, completed, failed, log, draining, publish, availability"));
         }
+    }
+
+    /// <summary>A final report under an attempt that is not the agent's live lease: the drop tells the agent to forget it, so it is not sent again.</summary>
+    private void Refused(AgentSession session, string attemptId)
+    {
+        Log.StaleReport(logger, session.Id, attemptId);
+        session.Send(Drop(attemptId, "the coordinator refused this attempt's report: it is not this agent's live attempt"));
     }
 
     private static ConnectResponse Drop(string attemptId, string reason) =>

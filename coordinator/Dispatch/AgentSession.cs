@@ -5,16 +5,22 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Dispatch;
 
 /// <summary>
-/// One connected agent: what it said in its hello, its free-slot credit, the attempts it runs, and the
-/// outbox that the single writer of its stream drains (a gRPC stream write is not thread-safe).
+/// One connected agent: what it said in its hello, the attempts it holds, and the outbox that the single writer
+/// of its stream drains (a gRPC stream write is not thread-safe). Its free slots are counted, never added up:
+/// slots minus the attempts it holds (assigned on this stream, or listed as running in its hello, including
+/// those it was told to stop and has not yet said it stopped) minus slots a dispatch pass has reserved. So a
+/// message that arrives twice, or a reconnect, can never give an agent more work than it has slots.
 /// </summary>
 public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) : IWaitCandidate
 {
     private readonly Channel<ConnectResponse> _outbox = Channel.CreateUnbounded<ConnectResponse>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<string, byte> _running = new();
+    private readonly Lock _slots = new();
+    private readonly HashSet<string> _running = [.. hello.RunningAttemptIds];
+    private readonly HashSet<string> _stopping = [];
+    private int _reserved;
     private readonly ConcurrentDictionary<string, byte> _cached = new(hello.CachedBlobs.Select(h => KeyValuePair.Create(h, (byte)0)));
     private readonly CancellationTokenSource _closed = new();
-    private int _freeSlots;
+    private long _lastSeenTicks = connectTime.UtcTicks;
 
     public string Id => Hello.Name;
 
@@ -22,7 +28,18 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
 
     public DateTimeOffset ConnectTime { get; } = connectTime;
 
-    public DateTimeOffset LastSeen { get; set; } = connectTime;
+    /// <summary>When a message from the agent last arrived on this stream.</summary>
+    public DateTimeOffset LastSeen
+    {
+        get => new(Interlocked.Read(ref _lastSeenTicks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _lastSeenTicks, value.UtcTicks);
+    }
+
+    /// <summary>
+    /// Whether nothing has arrived from the agent for longer than <paramref name="silence"/> (a stalled link: its
+    /// stream is still open). An unreachable agent gets no new work until it is heard from again.
+    /// </summary>
+    public bool IsUnreachable(DateTimeOffset now, TimeSpan silence) => now - LastSeen > silence;
 
     public double LoadAverage { get; set; }
 
@@ -50,50 +67,96 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
     /// <summary>Tasks it may run at once now: its schedule's current period's slots, never more than its own.</summary>
     public int SlotCap => Availability.Slots > 0 ? (int)Math.Min(Availability.Slots, Hello.Slots) : (int)Hello.Slots;
 
-    /// <summary>Slots it may be given work for: its returned credit, within <see cref="SlotCap"/>.</summary>
+    /// <summary>Slots within <see cref="SlotCap"/> that no held attempt and no reservation occupies.</summary>
     public int FreeSlots
     {
         get
         {
-            var credit = Volatile.Read(ref _freeSlots);
-            return Math.Max(0, Math.Min(credit, SlotCap - ((int)Hello.Slots - credit)));
+            lock (_slots) return Math.Max(0, SlotCap - _running.Count - _reserved);
         }
     }
 
-    public IReadOnlyCollection<string> RunningAttempts => _running.Keys.ToList();
+    /// <summary>The attempts holding a slot: running, or told to stop and not yet stopped.</summary>
+    public IReadOnlyCollection<string> RunningAttempts
+    {
+        get
+        {
+            lock (_slots) return [.. _running];
+        }
+    }
 
     public ChannelReader<ConnectResponse> Outbox => _outbox.Reader;
 
     /// <summary>Cancelled when the session is replaced by a newer connection or closed.</summary>
     public CancellationToken Closed => _closed.Token;
 
-    /// <summary>Adds returned credit, never beyond the agent's slot count.</summary>
-    public void AddFreeSlots(uint freed)
-    {
-        while (true)
-        {
-            var free = Volatile.Read(ref _freeSlots);
-            var next = (int)Math.Min(free + freed, Hello.Slots);
-            if (Interlocked.CompareExchange(ref _freeSlots, next, free) == free) return;
-        }
-    }
-
-    /// <summary>Takes one credit; false when the agent has no free slot.</summary>
+    /// <summary>Reserves a free slot for an assignment being claimed; false when the agent has none.</summary>
     public bool TryTakeSlot()
     {
-        while (true)
+        lock (_slots)
         {
-            var free = Volatile.Read(ref _freeSlots);
-            if (free <= 0 || (int)Hello.Slots - free >= SlotCap) return false;
-            if (Interlocked.CompareExchange(ref _freeSlots, free - 1, free) == free) return true;
+            if (_running.Count + _reserved >= SlotCap) return false;
+            _reserved++;
+            return true;
         }
     }
 
-    public void ReturnSlot() => Interlocked.Increment(ref _freeSlots);
+    /// <summary>Gives back a reservation whose claim did not happen.</summary>
+    public void ReturnSlot()
+    {
+        lock (_slots) _reserved = Math.Max(0, _reserved - 1);
+    }
 
-    public void AddRunning(string attemptId) => _running.TryAdd(attemptId, 0);
+    /// <summary>The reserved slot now holds <paramref name="attemptId"/>, which is on its way to the agent.</summary>
+    public void Assigned(string attemptId)
+    {
+        lock (_slots)
+        {
+            _reserved = Math.Max(0, _reserved - 1);
+            _running.Add(attemptId);
+        }
+    }
 
-    public void RemoveRunning(string attemptId) => _running.TryRemove(attemptId, out _);
+    /// <summary>The agent holds <paramref name="attemptId"/> (it listed it, or it was handed over without a reservation).</summary>
+    public void AddRunning(string attemptId)
+    {
+        lock (_slots) _running.Add(attemptId);
+    }
+
+    /// <summary>The agent was told to stop <paramref name="attemptId"/>; it keeps its slot until the agent says it stopped.</summary>
+    public void Stopping(string attemptId)
+    {
+        lock (_slots)
+        {
+            if (_running.Contains(attemptId)) _stopping.Add(attemptId);
+        }
+    }
+
+    /// <summary>The attempt ended on the agent (its final report, or the slot message naming it): its slot is free.</summary>
+    public void RemoveRunning(string attemptId)
+    {
+        lock (_slots)
+        {
+            _running.Remove(attemptId);
+            _stopping.Remove(attemptId);
+        }
+    }
+
+    /// <summary>
+    /// Credit from an agent that does not name the attempt that freed it: each freed slot ends one attempt it was told
+    /// to stop (one it ran to its end sends its final report, which frees the slot).
+    /// </summary>
+    public void SlotsFreed(uint freed)
+    {
+        lock (_slots)
+        {
+            foreach (var id in _stopping.Take((int)Math.Min(freed, int.MaxValue)).ToList())
+            {
+                _running.Remove(id);
+                _stopping.Remove(id);
+            }
+        }
+    }
 
     /// <summary>An agent in transfer mode sees no media root: its inputs and outputs travel over TransferService.</summary>
     public bool Transfers => Hello.StorageMode == StorageMode.Transfer;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Coordinator.Transfer;
@@ -17,6 +19,8 @@ public sealed class Dispatcher(
     AttemptLifecycle attempts,
     WorkSignals signals,
     TransferPlanner transfers,
+    IOptions<CoordinatorOptions> options,
+    TimeProvider time,
     ILogger<Dispatcher> logger) : BackgroundService
 {
     private const int BatchSize = 200;
@@ -106,7 +110,7 @@ public sealed class Dispatcher(
             }
 
             if (agent.Transfers && !await AddBlobsAsync(work, agent, cancellationToken)) continue;
-            agent.AddRunning(attempt.Id);
+            agent.Assigned(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
             handed++;
@@ -192,7 +196,7 @@ public sealed class Dispatcher(
     /// storage, or the input already cached) before one that must download it, then the most free slots, then the
     /// lightest load.
     /// </summary>
-    private static AgentSession? Pick(List<AgentSession> capable, TaskRecord task, string? inputSha256)
+    private AgentSession? Pick(List<AgentSession> capable, TaskRecord task, string? inputSha256)
     {
         AgentSession? best = null;
         var bestMoves = false;
@@ -211,5 +215,6 @@ public sealed class Dispatcher(
         : a.FreeSlots != b.FreeSlots ? a.FreeSlots > b.FreeSlots
         : a.LoadAverage < b.LoadAverage;
 
-    private static bool Open(AgentSession agent) => agent.FreeSlots > 0 && !agent.Draining && !agent.Away;
+    /// <summary>An agent that may get work now: a free slot, not draining, not away by its own rules, and heard from lately (a stalled link gets nothing).</summary>
+    private bool Open(AgentSession agent) => agent.FreeSlots > 0 && !agent.Draining && !agent.Away && !agent.IsUnreachable(time.GetUtcNow(), options.Value.AgentSilenceLimit);
 }

@@ -1,4 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
+using Microsoft.Extensions.Options;
+using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Cluster;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Storage;
@@ -10,12 +12,14 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// What operators read about the farm: its agents and its queue. The agents are this coordinator's and, with several
 /// coordinators, those the others hold (<see cref="IRemoteAgents"/>): an agent connected anywhere is listed as such.
 /// </summary>
-public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobStore store, RecentThroughput throughput, LiveProgress progress, TimeProvider time)
+public sealed class FarmStatus(
+    AgentRegistry agents, IRemoteAgents remote, IJobStore store, RecentThroughput throughput, LiveProgress progress, IOptions<CoordinatorOptions> options, TimeProvider time)
 {
     public async Task<IReadOnlyList<AgentInfo>> ListAgentsAsync(CancellationToken cancellationToken)
     {
         var running = await RunningAttemptsAsync(cancellationToken);
-        var listed = agents.Connected.Select(a => ToInfo(a, connected: true, running)).ToDictionary(a => a.Id, StringComparer.Ordinal);
+        var silence = (time.GetUtcNow(), options.Value.AgentSilenceLimit);
+        var listed = agents.Connected.Select(a => ToInfo(a, connected: true, running, silence)).ToDictionary(a => a.Id, StringComparer.Ordinal);
         var others = await remote.ListAsync(cancellationToken);
         foreach (var other in others.Where(o => o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.WithDetails(other.Info, running));
         foreach (var departed in agents.Departed) listed.TryAdd(departed.Id, ToInfo(departed, connected: false, running));
@@ -98,7 +102,8 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
     }
 
     /// <summary>An agent this coordinator holds (or held), with its running attempts taken from <paramref name="attempts"/>.</summary>
-    internal static AgentInfo ToInfo(AgentSession session, bool connected, IReadOnlyDictionary<string, RunningAttempt> attempts)
+    /// <param name="silence">Now and the silence limit, to list an agent on a stalled link as unreachable; none: never.</param>
+    internal static AgentInfo ToInfo(AgentSession session, bool connected, IReadOnlyDictionary<string, RunningAttempt> attempts, (DateTimeOffset Now, TimeSpan Limit)? silence = null)
     {
         var running = session.RunningAttempts;
         var info = new AgentInfo
@@ -106,6 +111,7 @@ public sealed class FarmStatus(AgentRegistry agents, IRemoteAgents remote, IJobS
             Id = session.Id,
             Name = session.Hello.Name,
             State = !connected ? AgentState.Disconnected
+                : silence is { } s && session.IsUnreachable(s.Now, s.Limit) ? AgentState.Unreachable
                 : session.Draining ? (running.Count > 0 ? AgentState.Draining : AgentState.Drained)
                 : session.Availability.PausedAttemptIds.Count > 0 ? AgentState.Paused
                 : session.Away ? AgentState.Away

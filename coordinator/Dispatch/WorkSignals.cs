@@ -37,7 +37,7 @@ public sealed class WorkSignals : IWorkSignals
     {
         var session = _agents.Find(agentId);
         if (session is null) return false;
-        session.RemoveRunning(attemptId);
+        session.Stopping(attemptId);
         session.Send(canceled
             ? new ConnectResponse { Cancel = new CancelAttempt { AttemptId = attemptId } }
             : new ConnectResponse { Drop = new DropAttempt { AttemptId = attemptId, Reason = reason } });

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Api;
 using RenderFarm.Coordinator.Cluster;
@@ -24,8 +25,17 @@ public static class CoordinatorExtensions
         services.AddOptions<CoordinatorOptions>().Bind(configuration.GetSection(CoordinatorOptions.Section))
             .PostConfigure(o => o.Resolve())
             .ValidateDataAnnotations()
+            .Validate(o => o.KeepAlivePingDelay == TimeSpan.Zero || o.KeepAlivePingDelay >= TimeSpan.FromSeconds(1), "Coordinator:KeepAlivePingDelay: must be 0 (off) or at least 1 s")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CoordinatorOptions>, CoordinatorSettings>();
+        // HTTP/2 pings on a connection that has sent nothing for a while, so a stalled agent link is closed within seconds
+        // (the agent pings too, and reconnects) instead of looking healthy until its leases run out.
+        services.Configure<KestrelServerOptions>(o =>
+        {
+            if (options.KeepAlivePingDelay < TimeSpan.FromSeconds(1)) return;
+            o.Limits.Http2.KeepAlivePingDelay = options.KeepAlivePingDelay;
+            o.Limits.Http2.KeepAlivePingTimeout = options.KeepAlivePingDelay;
+        });
 
         services.AddSingleton(TimeProvider.System);
         var store = services.AddFarmStore(configuration, options);

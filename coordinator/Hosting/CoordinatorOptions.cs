@@ -41,6 +41,20 @@ public sealed class CoordinatorOptions
     /// <summary>How long an attempt stays an agent's without a heartbeat. Default 30 s.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an agent whose stream is open may stay silent before it counts as unreachable (ListAgents says so and it
+    /// gets no new work): 2.5 heartbeats, at most one lease, so a task whose lease ran out on a stalled link never goes
+    /// back to that agent before it is heard from again.
+    /// </summary>
+    public TimeSpan AgentSilenceLimit => TimeSpan.FromTicks(Math.Min(HeartbeatInterval.Ticks * 5 / 2, LeaseDuration.Ticks));
+
+    /// <summary>
+    /// HTTP/2 keepalive on agents' connections: after this long without a frame from an agent, the coordinator pings
+    /// it, and closes the connection when the ping goes unanswered for as long again (its leases then run out as usual).
+    /// 0 turns pings off. Default 10 s.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often Quartz sweeps expired leases. Default 5 s.</summary>
     public TimeSpan LeaseSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -115,4 +115,34 @@ public sealed class AgentHostTests : IAsyncLifetime
         Assert.DoesNotContain(received.Skip(completed + 1), m => m.MessageCase is ConnectRequest.MessageOneofCase.Log or ConnectRequest.MessageOneofCase.Failed);
         Assert.True(File.Exists(_dir.File("media/out.mp4")));
     }
+
+    [Fact]
+    public async Task Drop_OfAnAttemptWhoseReportWasRefused_TheAgentForgetsTheReport_AndItsSlotMessageNamedTheAttempt()
+    {
+        Directory.CreateDirectory(_dir.File("media"));
+        using var agent = BuildAgent(TimeSpan.FromSeconds(5));
+        await agent.StartAsync();
+        await _coordinator.WaitForAsync(r => r.Any(m => m.MessageCase == ConnectRequest.MessageOneofCase.Hello));
+        await _coordinator.ToAgent.Writer.WriteAsync(new ConnectResponse
+        {
+            Assignment = new Assignment
+            {
+                AttemptId = "att-refused", TaskId = "task-1", JobId = "job-1",
+                Input = new MediaRef { Root = "media", Path = "missing.mp4" },
+                Output = new MediaRef { Root = "media", Path = "out.mp4" },
+                Settings = new OutputSettings { Preset = Preset.H264Proxy540P },
+            },
+        });
+        await _coordinator.WaitForAsync(r => r.Any(m => m.MessageCase == ConnectRequest.MessageOneofCase.Slots && m.Slots.AttemptId == "att-refused"));
+        Assert.Contains(_coordinator.Received, m => m.Failed?.AttemptId == "att-refused");
+        var outbox = agent.Services.GetRequiredService<AgentOutbox>();
+        Assert.Contains("att-refused", outbox.PendingFinalAttemptIds);
+
+        await _coordinator.ToAgent.Writer.WriteAsync(new ConnectResponse { Drop = new DropAttempt { AttemptId = "att-refused", Reason = "the coordinator refused this attempt's report" } });
+
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (outbox.PendingFinalAttemptIds.Contains("att-refused") && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(20);
+        Assert.False(outbox.PendingFinalAttemptIds.Contains("att-refused"), "the refused report is still kept, to be sent again after every reconnect");
+        await agent.StopAsync();
+    }
 }

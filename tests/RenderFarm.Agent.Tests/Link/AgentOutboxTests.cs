@@ -68,4 +68,22 @@ public sealed class AgentOutboxTests
         Assert.False(outbox.TryPostLive(Beat(), old));
         Assert.True(outbox.TryPostLive(Beat(), outbox.Generation));
     }
+
+    [Fact]
+    public void Forget_ReportTheCoordinatorRefused_IsNotSentAfterTheNextReconnect()
+    {
+        var outbox = new AgentOutbox(_time);
+        outbox.Connect();
+        outbox.Post(Failed("refused"));
+        outbox.Post(Failed("kept"));
+        outbox.Disconnect();
+
+        outbox.Forget("refused");
+        var resent = new List<ConnectRequest>();
+        var reader = outbox.Connect();
+        while (reader.TryRead(out var message)) resent.Add(message);
+
+        Assert.Equal(["kept"], resent.Where(m => m.MessageCase == ConnectRequest.MessageOneofCase.Failed).Select(m => m.Failed.AttemptId));
+        Assert.Equal(["kept"], outbox.PendingFinalAttemptIds);
+    }
 }

@@ -76,7 +76,6 @@ public sealed class AwayAgentRulesTests : IAsyncLifetime
         var hello = new AgentHello { Name = name, Slots = slots, MediaRoots = { "media" }, Encoders = { "libx264" }, Filters = { "zscale" } };
         hello.Availability = new AgentAvailability { AwayReason = away, UntilTime = until is { } u ? Timestamp.FromDateTimeOffset(u) : null };
         var session = new AgentSession(hello, DateTimeOffset.UnixEpoch);
-        session.AddFreeSlots(slots);
         return session;
     }
 }

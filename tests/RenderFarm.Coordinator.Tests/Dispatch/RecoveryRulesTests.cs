@@ -212,7 +212,7 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
         capable.OperatorDrain = null;
         Assert.Equal(WaitReason.Types.Kind.SlotsBusy, (await explainer.ExplainAsync(task, [], CancellationToken.None))!.Kind);
 
-        capable.AddFreeSlots(1);
+        capable.RemoveRunning("capable-busy");
         Assert.Equal(WaitReason.Types.Kind.Dispatching, (await explainer.ExplainAsync(task, [], CancellationToken.None))!.Kind);
     }
 
@@ -291,9 +291,10 @@ public sealed class RecoveryRulesTests : IAsyncLifetime
         public Task AnnounceDrainAsync(string agentId, CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
+    /// <summary>A connected 1-slot agent whose slot holds the attempt <c>{name}-busy</c>.</summary>
     private static AgentSession Agent(string name, string[]? encoders = null)
     {
-        var hello = new AgentHello { Name = name, Slots = 1, MediaRoots = { "media" } };
+        var hello = new AgentHello { Name = name, Slots = 1, MediaRoots = { "media" }, RunningAttemptIds = { $"{name}-busy" } };
         hello.Encoders.AddRange(encoders ?? ["libx264"]);
         hello.Filters.Add("zscale");
         return new AgentSession(hello, DateTimeOffset.UnixEpoch);

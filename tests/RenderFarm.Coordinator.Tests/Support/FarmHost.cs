@@ -103,6 +103,7 @@ public sealed class FarmHost : IAsyncDisposable
             ["Agent:MediaRoots:media"] = MediaDir,
             ["Agent:DataDirectory"] = Path.Combine(Root, "agents", name),
             ["Agent:ProgressRate"] = "10",
+            ["Agent:RenderDirectory"] = Path.Combine(Root, "agents", name, "renders"),
         });
         builder.Configuration.AddInMemoryCollection(Credentials.AgentSettings(CredentialFile(name)));
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());

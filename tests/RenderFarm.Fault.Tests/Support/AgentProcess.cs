@@ -40,6 +40,8 @@ public sealed class AgentProcess : IDisposable
             "--Agent:ProgressRate=4",
             $"--Agent:DataDirectory={workDir}",
         ];
+        if (settings.ReconnectBackoffResetAfter is { } reset) arguments.Add($"--Agent:ReconnectBackoffResetAfter={reset.ToString("c", CultureInfo.InvariantCulture)}");
+        if (settings.KeepAlivePingDelay is { } ping) arguments.Add($"--Agent:KeepAlivePingDelay={ping.ToString("c", CultureInfo.InvariantCulture)}");
         if (settings.Transfer)
         {
             arguments.AddRange(["--Agent:Storage=Transfer", $"--Agent:Transfer:CacheDirectory={Path.Combine(workDir, "cache")}",
@@ -47,8 +49,18 @@ public sealed class AgentProcess : IDisposable
         }
 
         var process = ServiceProcess.Start(settings.Name, BuildLayout.AgentDll, arguments, workDir, log, environment);
-        return new AgentProcess(settings, process);
+        return new AgentProcess(settings, process) { RunningFolder = Path.Combine(workDir, "renders", settings.Name, "running") };
     }
+
+    /// <summary>Where the agent keeps a file per running render; its renders carry this folder as their mark.</summary>
+    public string RunningFolder { get; private init; } = "";
+
+    public int Pid => _process.Pid;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>kill -9 of the agent process alone, as when only it is killed (OOM killer, an operator's kill -9 of its pid).</summary>
+    public void KillAlone() => _process.KillAlone();
 
     /// <summary>kill -9 of the agent and its ffmpeg: a machine that lost power.</summary>
     public void Kill() => _process.Kill();

@@ -12,6 +12,12 @@ public sealed record AgentSettings(string Name)
     /// <summary>Longest wait between reconnection tries (product default 30 s).</summary>
     public TimeSpan ReconnectMaxDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>A session at least this long resets the reconnect backoff; null = the product default.</summary>
+    public TimeSpan? ReconnectBackoffResetAfter { get; init; }
+
+    /// <summary>The agent's HTTP/2 keepalive ping delay (and timeout); null = the product default.</summary>
+    public TimeSpan? KeepAlivePingDelay { get; init; }
+
     /// <summary>A folder put first on the agent's PATH, e.g. one holding a stand-in <c>ffmpeg</c>.</summary>
     public string? PathPrefix { get; init; }
 

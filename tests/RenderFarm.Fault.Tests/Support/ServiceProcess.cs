@@ -95,6 +95,17 @@ public sealed class ServiceProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
+    /// <summary>SIGKILL to the process alone: what it started lives or dies by its own means.</summary>
+    public void KillAlone()
+    {
+        if (_process.HasExited) return;
+        _log.Add(Name, "<kill -9 of the process alone>");
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(10_000);
+    }
+
+    public int Pid => _process.Id;
+
     /// <summary>Lines this process printed so far.</summary>
     public IReadOnlyList<string> Lines => _log.LinesOf(Name);
 

@@ -22,7 +22,18 @@ public sealed class TcpRelay : IAsyncDisposable
     private int _nextId;
     private volatile bool _refusing;
 
-    private sealed record Link(TcpClient Client, TcpClient Server);
+    private sealed record Link(TcpClient Client, TcpClient Server)
+    {
+        /// <summary>Completed while bytes flow; a pending task while the link is stalled.</summary>
+        public TaskCompletionSource Flowing { get; set; } = Open();
+
+        public static TaskCompletionSource Open()
+        {
+            var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            open.SetResult();
+            return open;
+        }
+    }
 
     public TcpRelay(string name, int targetPort, FarmLog log)
     {
@@ -48,6 +59,23 @@ public sealed class TcpRelay : IAsyncDisposable
         var cut = ResetAll();
         _log.Add(_name, $"<cut {cut} connection(s){(refuseNew ? ", resetting new ones" : "")}>");
         return cut;
+    }
+
+    /// <summary>
+    /// Stops every open connection's bytes, both ways, without closing it (a link that hangs: a dead NAT entry, a
+    /// pulled cable beyond a switch). New connections flow normally. Returns how many connections it stalled.
+    /// </summary>
+    public int Stall()
+    {
+        var stalled = 0;
+        foreach (var link in _links.Values)
+        {
+            link.Flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            stalled++;
+        }
+
+        _log.Add(_name, $"<stalled {stalled} connection(s)>");
+        return stalled;
     }
 
     /// <summary>Resets every relayed connection and closes the port: new connections are refused (ECONNREFUSED) until <see cref="Restore"/>.</summary>
@@ -141,9 +169,10 @@ public sealed class TcpRelay : IAsyncDisposable
         }
 
         var id = Interlocked.Increment(ref _nextId);
-        _links[id] = new Link(client, server);
-        var up = PumpAsync(client, server);
-        var down = PumpAsync(server, client);
+        var link = new Link(client, server);
+        _links[id] = link;
+        var up = PumpAsync(client, server, link);
+        var down = PumpAsync(server, client, link);
         await Task.WhenAny(up, down);
         if (_links.TryRemove(id, out _))
         {
@@ -154,7 +183,7 @@ public sealed class TcpRelay : IAsyncDisposable
         await Task.WhenAll(up, down);
     }
 
-    private async Task PumpAsync(TcpClient from, TcpClient to)
+    private async Task PumpAsync(TcpClient from, TcpClient to, Link link)
     {
         var buffer = new byte[64 * 1024];
         try
@@ -164,6 +193,8 @@ public sealed class TcpRelay : IAsyncDisposable
             int read;
             while ((read = await source.ReadAsync(buffer, _stop.Token)) > 0)
             {
+                // A stalled link holds its bytes for good (it is reset when the test ends).
+                await link.Flowing.Task.WaitAsync(_stop.Token);
                 await target.WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
         }
