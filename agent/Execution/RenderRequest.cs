@@ -2,7 +2,11 @@ using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
 
-/// <summary>One render for <see cref="RenderPipeline"/>. Paths are absolute and already resolved inside the media roots.</summary>
+/// <summary>
+/// One render for <see cref="RenderPipeline"/>. With <see cref="Files"/> (shared storage: opened beneath the media
+/// roots) the paths only name the files in messages and give the output its extension; without, they are the agent's
+/// own paths (transfer mode, tests) and the pipeline opens them once itself.
+/// </summary>
 /// <param name="AttemptId">The attempt (fencing token); names the scratch folder.</param>
 /// <param name="InputPath">The source file.</param>
 /// <param name="OutputPath">Where the verified output is published.</param>
@@ -23,6 +27,7 @@ namespace RenderFarm.Agent.Execution;
 /// For a CHUNK task: the input is a piece of the source cut for this chunk (<see cref="ChunkPiece"/>), with the source's
 /// timestamps; it is decoded from its start and the command is built as for the whole source.
 /// </param>
+/// <param name="Files">The input, LUT and output folder, already open; the caller disposes them. Null: opened from the paths.</param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -37,4 +42,5 @@ public sealed record RenderRequest(
     ChunkRange? Chunk = null,
     bool AudioOnly = false,
     string? FinalOutputPath = null,
-    bool FromPiece = false);
+    bool FromPiece = false,
+    RenderFiles? Files = null);
