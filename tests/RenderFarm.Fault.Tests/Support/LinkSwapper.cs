@@ -39,10 +39,13 @@ public sealed partial class LinkSwapper : IAsyncDisposable
         while (!_stop.IsCancellationRequested)
         {
             Swap();
-            // The link stays for microseconds (sometimes a millisecond), the real thing for 1-3 ms: most opens see the real
-            // thing, so jobs get far enough to publish, and the link lands between their checks and their uses.
+            // The real thing stays 1-3 ms; the link mostly microseconds or a millisecond, so most opens see the real thing
+            // and jobs get far enough to publish, with the link landing between their checks and their uses; now and
+            // then the link stays 100-400 ms, long enough for every later open of a job (probe, ffmpeg) to go through it.
+            var dice = random.Next(1000);
             if (!_swapped) Thread.Sleep(random.Next(1, 4));
-            else if (random.Next(4) == 0) Thread.Sleep(1);
+            else if (dice < 3) Thread.Sleep(random.Next(100, 400));
+            else if (dice < 250) Thread.Sleep(1);
             else Thread.SpinWait(random.Next(500, 5000));
         }
 
