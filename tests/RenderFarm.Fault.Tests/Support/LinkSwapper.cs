@@ -49,7 +49,8 @@ public sealed partial class LinkSwapper : IAsyncDisposable
             else Thread.SpinWait(random.Next(500, 5000));
         }
 
-        if (_swapped) Swap();
+        // The real thing back at its path, whatever publishing did to the names meanwhile.
+        if (IsLink(_path) && !IsLink(_spare)) RenameAt2(-100, _path, -100, _spare, RenameExchange);
     }
 
     private void Swap()
