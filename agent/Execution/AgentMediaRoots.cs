@@ -127,8 +127,8 @@ public sealed class AgentMediaRoots : IDisposable
     {
         if (media is null || media.Root.Length == 0) throw new RenderFailedException(FailureClass.BadInput, "no media reference");
         var root = Root(media.Root);
-        if (media.Path.Length == 0 || Path.IsPathRooted(media.Path) || media.Path.Any(char.IsControl) || media.Path.Contains('\\')
-            || media.Path.Split('/').Any(s => s == ".."))
+        if (media.Path.Length == 0 || Path.IsPathRooted(media.Path) || media.Path.Any(char.IsControl)
+            || media.Path.Split('/', '\\').Any(s => s == ".."))
         {
             throw new RenderFailedException(FailureClass.BadInput, $"'{media.Path}' is not a plain relative path");
         }
