@@ -1,6 +1,7 @@
 using System.Globalization;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Chunking;
@@ -22,23 +23,23 @@ public static class JoinProof
     /// alone renders again.
     /// </summary>
     /// <exception cref="RenderFailedException">Some chunk is not as verified.</exception>
-    public static async Task CheckChunkFilesAsync(IReadOnlyList<string> chunks, IReadOnlyList<OutputInfo> outputs, CancellationToken cancellationToken)
+    public static async Task CheckChunkFilesAsync(IReadOnlyList<MediaFile> chunks, IReadOnlyList<OutputInfo> outputs, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         ArgumentNullException.ThrowIfNull(outputs);
         var changed = new List<(uint Index, string Why)>();
         for (var i = 0; i < chunks.Count; i++)
         {
-            // The file as read (a transfer agent's chunks are links into its cache: their target's size counts).
-            long size;
-            await using (var stream = File.OpenRead(chunks[i])) size = stream.Length;
+            // The open file, which is what the join reads (a transfer agent's chunks are opened in its cache).
+            var size = chunks[i].Length;
             if ((ulong)size != outputs[i].SizeBytes)
             {
                 changed.Add(((uint)i, $"{size} bytes, verified {outputs[i].SizeBytes}"));
                 continue;
             }
 
-            var sha = await RenderPipeline.Sha256Async(chunks[i], cancellationToken).ConfigureAwait(false);
+            string sha;
+            await using (var stream = chunks[i].OpenRead()) sha = await RenderPipeline.Sha256Async(stream, cancellationToken).ConfigureAwait(false);
             if (!string.Equals(sha, outputs[i].Sha256, StringComparison.OrdinalIgnoreCase)) changed.Add(((uint)i, $"sha256 {sha}, verified {outputs[i].Sha256}"));
         }
 

@@ -1,6 +1,7 @@
 using FFMpegCore;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.Presets;
 using RenderFarm.Protos.V1;
 
@@ -15,19 +16,48 @@ public static class ProbeRunner
     /// <summary>Cut candidates besides keyframes: about one frame per second.</summary>
     private const double MarkEverySeconds = 1;
 
+    /// <summary>Probes a file named by the agent's own path (transfer mode, tests), opened once here.</summary>
     /// <exception cref="RenderFailedException">The input cannot be read or the settings do not fit it (BAD_INPUT).</exception>
     public static async Task<ProbeResult> RunAsync(
         string inputPath, string finalOutputPath, OutputSettings settings, Grade? grade, bool hasLut, Action<string> step, CancellationToken cancellationToken, FFOptions? ffOptions = null)
     {
+        MediaFile input;
+        try
+        {
+            input = LocalFiles.OpenFile(inputPath);
+        }
+        catch (MediaAccessException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput,
+                ex.NotFound ? $"input {Path.GetFileName(inputPath)} does not exist" : $"input {Path.GetFileName(inputPath)}: {ex.Message}", inner: ex);
+        }
+
+        using (input)
+        {
+            return await RunAsync(input, finalOutputPath, settings, grade, hasLut, step, cancellationToken, ffOptions).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Probes an open input (opened once beneath its media root): ffprobe reads that same file through a
+    /// <see cref="ProbeLink"/>, whatever its name leads to by then.
+    /// </summary>
+    /// <param name="input">The open input.</param>
+    /// <param name="finalOutputPath">The job's output: only its extension is used.</param>
+    /// <exception cref="RenderFailedException">The input cannot be read or the settings do not fit it (BAD_INPUT).</exception>
+    public static async Task<ProbeResult> RunAsync(
+        MediaFile input, string finalOutputPath, OutputSettings settings, Grade? grade, bool hasLut, Action<string> step, CancellationToken cancellationToken, FFOptions? ffOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(step);
-        if (!File.Exists(inputPath)) throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(inputPath)} does not exist");
         SourceInfo source;
         RenderCommand whole;
+        using var link = new ProbeLink(input);
         try
         {
             // The frames are counted by the packet pass below (one read of the source, not two).
-            source = await MediaProbe.ProbeAsync(inputPath, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
+            source = await MediaProbe.ProbeAsync(input, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
         }
         catch (MediaProbeException ex)
         {
@@ -38,7 +68,7 @@ public static class ProbeRunner
             throw new RenderFailedException(FailureClass.BadInput, ex.Message, inner: ex);
         }
 
-        var frames = await StreamChecks.VideoFramesAsync(inputPath, cancellationToken, ffOptions).ConfigureAwait(false);
+        var frames = await StreamChecks.VideoFramesAsync(link.Path, cancellationToken, ffOptions).ConfigureAwait(false);
         source = source with { FrameCount = frames.Count };
         try
         {

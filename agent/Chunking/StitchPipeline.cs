@@ -3,6 +3,7 @@ using System.Text;
 using FFMpegCore;
 using RenderFarm.Agent.Execution;
 using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.Presets;
 using RenderFarm.Protos.V1;
 
@@ -16,6 +17,12 @@ namespace RenderFarm.Agent.Chunking;
 /// decodes as they did; then asks to publish, renames it into place, and removes the job's work folder. A plan
 /// without chunk proofs (made by an older coordinator) has the joined file decoded in full instead.
 /// </summary>
+/// <remarks>
+/// Files are used open (<see cref="StitchFiles"/>): each chunk, the audio and the source are opened once, and ffmpeg
+/// and ffprobe read those open files through links in a scratch folder of the agent's own whose targets are their
+/// <c>/proc/PID/fd/N</c> names; the joined file is renamed by name from the scratch folder into the open output folder,
+/// and the work folder is removed by name inside the open folder that holds it (links removed, never followed).
+/// </remarks>
 public sealed class StitchPipeline(RenderPipelineOptions? options = null)
 {
     private readonly RenderPipelineOptions _options = options ?? new RenderPipelineOptions();
@@ -27,45 +34,53 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
         ArgumentNullException.ThrowIfNull(onLog);
         void Step(string text) => onLog(RenderPipeline.StepPrefix + text);
         var ff = new FFOptions { BinaryFolder = _options.BinaryFolder };
-        string? scratch = null;
+        StitchFiles? opened = null;
+        MediaDirectory? scratch = null;
+        var scratchName = RenderPipeline.ScratchPrefix + AttemptNames.Safe(request.AttemptId);
         try
         {
             Step($"stitch {request.Chunks.Count} chunk(s){(request.AudioPath is null ? "" : " + audio")} -> {request.OutputPath}");
-            if (await Adoption.TryAsync(request.OutputPath, request.Published, cancellationToken).ConfigureAwait(false) is { } adopted)
+            var files = request.Files ?? (opened = StitchFiles.OpenLocal(request));
+            if (await Adoption.TryAsync(files.OutputFolder, files.OutputName, request.OutputPath, request.Published, cancellationToken).ConfigureAwait(false) is { } adopted)
             {
                 Step($"adopted {request.OutputPath}: attempt {request.Published!.AttemptId} of this task published it ({adopted.SizeBytes} bytes, sha256 {adopted.Sha256})");
                 onProgress(new RenderProgress(100, 0, 0, 0));
                 return adopted;
             }
 
-            var missing = request.Chunks.Concat(request.AudioPath is null ? [] : [request.AudioPath]).FirstOrDefault(p => !File.Exists(p));
-            if (missing is not null) throw new RenderFailedException(FailureClass.Transient, $"{Path.GetFileName(missing)} is missing from the work folder");
-            if (!request.Overwrite && File.Exists(request.OutputPath))
+            if (!request.Overwrite && files.OutputFolder.Contains(files.OutputName))
             {
                 throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} already exists; set overwrite to replace it");
             }
 
+            RefuseOutputIsSource(files);
             var proven = request.Proven;
             if (proven)
             {
-                await JoinProof.CheckChunkFilesAsync(request.Chunks, request.ChunkOutputs!, cancellationToken).ConfigureAwait(false);
+                await JoinProof.CheckChunkFilesAsync(files.Chunks, request.ChunkOutputs!, cancellationToken).ConfigureAwait(false);
                 Step($"{request.Chunks.Count} chunk file(s) are as verified (sha256, size, shared parameter sets)");
             }
 
-            var expect = await ExpectAsync(request, ff, cancellationToken).ConfigureAwait(false);
-            var sourceEnd = request.SourceEnd is { } known
-                ? (known.LastFrame + known.LastStep, known.LastStep)
-                : SourceEnd(await StreamChecks.VideoFramesAsync(request.SourcePath, cancellationToken, ff).ConfigureAwait(false));
+            var expect = await ExpectAsync(request, files, ff, cancellationToken).ConfigureAwait(false);
+            (double, double) sourceEnd;
+            if (request.SourceEnd is { } known)
+            {
+                sourceEnd = (known.LastFrame + known.LastStep, known.LastStep);
+            }
+            else
+            {
+                using var sourceLink = new ProbeLink(files.Source);
+                sourceEnd = SourceEnd(await StreamChecks.VideoFramesAsync(sourceLink.Path, cancellationToken, ff).ConfigureAwait(false));
+            }
+
             var extension = Path.GetExtension(request.OutputPath).ToLowerInvariant();
-            var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
-            scratch = Path.Combine(outputDir, RenderPipeline.ScratchPrefix + AttemptNames.Safe(request.AttemptId));
-            if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
-            Directory.CreateDirectory(scratch);
+            files.OutputFolder.DeleteTree(scratchName);
+            scratch = files.OutputFolder.CreateDirectory(scratchName);
             var list = new StringBuilder("ffconcat version 1.0\n");
             for (var i = 0; i < request.Chunks.Count; i++)
             {
                 var name = string.Create(CultureInfo.InvariantCulture, $"chunk-{i:D4}{MediaProbe.SafeExtension(request.Chunks[i])}");
-                File.CreateSymbolicLink(Path.Combine(scratch, name), request.Chunks[i]);
+                scratch.CreateLink(name, files.Chunks[i].ProcessPath);
                 list.Append("file ").Append(name).Append('\n');
                 if (i < request.ChunkDurations.Count && request.ChunkDurations[i] > 0)
                 {
@@ -73,15 +88,15 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                 }
             }
 
-            await File.WriteAllTextAsync(Path.Combine(scratch, "chunks.ffconcat"), list.ToString(), cancellationToken).ConfigureAwait(false);
-            var audioName = request.AudioPath is null ? null : "audio" + MediaProbe.SafeExtension(request.AudioPath);
-            if (audioName is not null) File.CreateSymbolicLink(Path.Combine(scratch, audioName), request.AudioPath!);
+            await File.WriteAllTextAsync(Path.Combine(scratch.ProcessPath, "chunks.ffconcat"), list.ToString(), cancellationToken).ConfigureAwait(false);
+            var audioName = files.Audio is null ? null : "audio" + MediaProbe.SafeExtension(request.AudioPath ?? files.Audio.Name);
+            if (audioName is not null) scratch.CreateLink(audioName, files.Audio!.ProcessPath);
 
             var outputName = "output" + extension;
-            await JoinAsync(request, scratch, audioName, outputName, extension, onLog, ff, cancellationToken).ConfigureAwait(false);
+            await JoinAsync(request, scratch.ProcessPath, audioName, outputName, extension, onLog, ff, cancellationToken).ConfigureAwait(false);
             onProgress(new RenderProgress(50, 0, 0, 0));
-            var rendered = Path.Combine(scratch, outputName);
-            var info = await VerifyAsync(rendered, expect, sourceEnd, request, ff, _options.Threads, cancellationToken).ConfigureAwait(false);
+            var rendered = Path.Combine(scratch.ProcessPath, outputName);
+            var info = await VerifyAsync(rendered, expect, sourceEnd, request, files, ff, _options.Threads, cancellationToken).ConfigureAwait(false);
             Step($"verified {info.VideoCodec} {info.Width}x{info.Height}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, steady timestamps, " +
                 (proven ? "packets identical to the verified chunks" : "clean decode"));
             info.Sha256 = await RenderPipeline.Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
@@ -99,14 +114,13 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                     Step("the coordinator granted publishing (live lease)");
                 }
 
-                File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
+                Publish(scratch, outputName, files, request.Overwrite);
             }
 
             Step($"published {info.Path} (sha256 {info.Sha256})");
             onProgress(new RenderProgress(100, 0, 0, (long)info.FrameCount));
-            if (request.WorkFolder is { } work && Directory.Exists(work))
+            if (files.WorkFolder is { } work && TryDelete(work.Folder, work.Name))
             {
-                TryDelete(work);
                 Step("removed the job's work folder");
             }
 
@@ -118,19 +132,59 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
         }
         finally
         {
-            if (scratch is not null) TryDelete(scratch);
+            if (scratch is not null)
+            {
+                TryDelete((request.Files ?? opened)!.OutputFolder, scratchName);
+                scratch.Dispose();
+            }
+
+            opened?.Dispose();
         }
     }
 
+    /// <summary>
+    /// Renames the joined file by name from the scratch folder into the open output folder (<c>renameat2</c>; an
+    /// existing output, or a link at its name, is replaced only when the job overwrites, and never followed).
+    /// </summary>
+    private static void Publish(MediaDirectory scratch, string renderedName, StitchFiles files, bool overwrite)
+    {
+        try
+        {
+            scratch.Rename(renderedName, files.OutputFolder, files.OutputName, replace: overwrite);
+        }
+        catch (MediaAccessException ex) when (ex.Exists)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"output {files.OutputName} appeared while joining; set overwrite to replace it", inner: ex);
+        }
+    }
+
+    /// <summary>The joined file may never replace the job's source: an existing output is compared by identity (device and inode).</summary>
+    private static void RefuseOutputIsSource(StitchFiles files)
+    {
+        if (!files.OutputFolder.Contains(files.OutputName)) return;
+        try
+        {
+            using var existing = files.OutputFolder.OpenFile(files.OutputName);
+            if (existing.Identity != files.Source.Identity) return;
+        }
+        catch (MediaAccessException)
+        {
+            return; // not a regular file beneath the folder: the rename replaces the name, never what it leads to
+        }
+
+        throw new RenderFailedException(FailureClass.BadInput,
+            $"output {files.OutputName} is the job's own input file (the same file under another name or through a link); choose another output");
+    }
+
     /// <summary>What a whole-file render of the job must look like, from the source and the settings.</summary>
-    private static async Task<RenderExpectations> ExpectAsync(StitchRequest request, FFOptions ff, CancellationToken cancellationToken)
+    private static async Task<RenderExpectations> ExpectAsync(StitchRequest request, StitchFiles files, FFOptions ff, CancellationToken cancellationToken)
     {
         try
         {
             // The probe's facts stand for the source unless it is no longer the file that was probed.
-            var source = request.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == new FileInfo(request.SourcePath).Length
+            var source = request.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == files.Source.Length
                 ? probed.ToSourceInfo()
-                : await MediaProbe.ProbeAsync(request.SourcePath, cancellationToken, ffOptions: ff).ConfigureAwait(false);
+                : await MediaProbe.ProbeAsync(files.Source, cancellationToken, ffOptions: ff).ConfigureAwait(false);
             var settings = request.Settings;
             if (request.AudioPath is null)
             {
@@ -197,7 +251,8 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     }
 
     private static async Task<OutputInfo> VerifyAsync(
-        string rendered, RenderExpectations expect, (double End, double LastStep) source, StitchRequest request, FFOptions ff, int threads, CancellationToken cancellationToken)
+        string rendered, RenderExpectations expect, (double End, double LastStep) source, StitchRequest request, StitchFiles files, FFOptions ff, int threads,
+        CancellationToken cancellationToken)
     {
         var expectedFrames = request.ExpectedFrames;
         try
@@ -245,7 +300,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
             // the stitch retries. Without, a chunk damaged after its own check shows up here as decode errors, missing
             // frames or a short duration: decode each chunk to name it, so that it renders again.
             if (request.Proven) throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
-            var damaged = await DamagedChunksAsync(request.Chunks, ff, threads, cancellationToken).ConfigureAwait(false);
+            var damaged = await DamagedChunksAsync(files.Chunks, ff, threads, cancellationToken).ConfigureAwait(false);
             if (damaged.Count > 0)
             {
                 throw new RenderFailedException(FailureClass.Transient,
@@ -263,27 +318,30 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     /// Decodes each chunk on its own (only for a plan without chunk proofs, when the joined file fails its checks) to
     /// name the damaged ones, with the first complaint about the first of them.
     /// </summary>
-    private static async Task<List<(uint Index, string Error)>> DamagedChunksAsync(IReadOnlyList<string> chunks, FFOptions ff, int threads, CancellationToken cancellationToken)
+    private static async Task<List<(uint Index, string Error)>> DamagedChunksAsync(IReadOnlyList<MediaFile> chunks, FFOptions ff, int threads, CancellationToken cancellationToken)
     {
         var damaged = new List<(uint, string)>();
         for (var i = 0; i < chunks.Count; i++)
         {
-            var errors = await StreamChecks.DecodeErrorsAsync(chunks[i], cancellationToken, ff, threads).ConfigureAwait(false);
+            using var link = new ProbeLink(chunks[i]);
+            var errors = await StreamChecks.DecodeErrorsAsync(link.Path, cancellationToken, ff, threads).ConfigureAwait(false);
             if (errors.Length > 0) damaged.Add(((uint)i, errors.Split('\n')[0]));
         }
 
         return damaged;
     }
 
-    private static void TryDelete(string folder)
+    /// <summary>Removes <paramref name="name"/> inside the open <paramref name="folder"/> (links in it removed, never followed); best effort.</summary>
+    private static bool TryDelete(MediaDirectory folder, string name)
     {
         try
         {
-            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            return folder.DeleteTree(name);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Best effort: the coordinator removes a job's work folder again when the job ends.
+            return false;
         }
     }
 }

@@ -3,7 +3,11 @@ using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Chunking;
 
-/// <summary>One STITCH task for <see cref="StitchPipeline"/>. Paths are absolute and already resolved inside the media roots.</summary>
+/// <summary>
+/// One STITCH task for <see cref="StitchPipeline"/>. With <see cref="Files"/> (shared storage: opened beneath the media
+/// roots) the paths only name the files in messages and give the output its extension; without, they are the agent's
+/// own paths (transfer mode, tests) and the pipeline opens them once itself.
+/// </summary>
 /// <param name="AttemptId">The attempt (fencing token); names the scratch folder.</param>
 /// <param name="SourcePath">The job's input: probed for what the joined file must look like.</param>
 /// <param name="OutputPath">Where the verified file is published.</param>
@@ -26,6 +30,7 @@ namespace RenderFarm.Agent.Chunking;
 /// exactly those chunks instead of decoding it. Null or incomplete: the joined file is decoded in full.
 /// </param>
 /// <param name="Source">The source's streams as the probe found them; null (or another size) to probe the source.</param>
+/// <param name="Files">The source, chunks, audio and folders, already open; the caller disposes them. Null: opened from the paths.</param>
 /// <param name="Deliver">
 /// When set, replaces the rename (transfer mode): given the verified joined file and its description, it uploads it to
 /// the coordinator, which publishes it, and returns where.
@@ -49,7 +54,8 @@ public sealed record StitchRequest(
     Func<string, OutputInfo, CancellationToken, Task<string>>? Deliver = null,
     IReadOnlyList<OutputInfo>? ChunkOutputs = null,
     SourceFacts? Source = null,
-    PublishedOutput? Published = null)
+    PublishedOutput? Published = null,
+    StitchFiles? Files = null)
 {
     /// <summary>Whether every chunk comes with its proof, so the join is proven by packets rather than decoded.</summary>
     public bool Proven => JoinProof.Usable(Chunks, ChunkOutputs);

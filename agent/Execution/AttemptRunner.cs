@@ -5,7 +5,7 @@ using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Transfer;
-using RenderFarm.Protos.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
@@ -169,16 +169,36 @@ public sealed class AttemptRunner(
 
             switch (work.Kind)
             {
-                case TaskKind.Probe:
-                    var input = prepared?.InputPath ?? Place(work.Input);
-                    completed.Probe = await ProbeRunner.RunAsync(input, prepared is null ? Place(work.Output) : work.Output.Path, work.Settings, work.Grade,
+                case TaskKind.Probe when prepared is not null:
+                    completed.Probe = await ProbeRunner.RunAsync(prepared.InputPath, work.Output.Path, work.Settings, work.Grade,
                         work.Lut is { Root.Length: > 0 }, log.Append, cancellationToken);
                     break;
+                case TaskKind.Probe:
+                    using (var input = _roots.OpenFile(work.Input, "input"))
+                    {
+                        completed.Probe = await ProbeRunner.RunAsync(input, work.Output.Path, work.Settings, work.Grade,
+                            work.Lut is { Root.Length: > 0 }, log.Append, cancellationToken);
+                    }
+
+                    break;
+                case TaskKind.Stitch when prepared is not null:
+                    completed.Output = await stitcher.RunAsync(prepared.Stitch!, OnProgress, log.Append, cancellationToken);
+                    break;
                 case TaskKind.Stitch:
-                    completed.Output = await stitcher.RunAsync(prepared?.Stitch ?? ResolveStitch(work), OnProgress, log.Append, cancellationToken);
+                    var stitch = ResolveStitch(work);
+                    using (stitch.Files)
+                    {
+                        completed.Output = await stitcher.RunAsync(stitch, OnProgress, log.Append, cancellationToken);
+                    }
+
                     break;
                 default:
-                    completed.Output = await pipeline.RunAsync(prepared?.Request ?? Resolve(work), OnProgress, log.Append, cancellationToken);
+                    var request = prepared?.Request ?? Resolve(work);
+                    using (prepared is null ? request.Files : null)
+                    {
+                        completed.Output = await pipeline.RunAsync(request, OnProgress, log.Append, cancellationToken);
+                    }
+
                     break;
             }
 
@@ -234,47 +254,81 @@ public sealed class AttemptRunner(
     /// <summary>Credit back for the slot <paramref name="attemptId"/> held; it names the attempt, so the coordinator can never count it twice.</summary>
     private static ConnectRequest SlotFreed(string attemptId) => new() { Slots = new SlotsAvailable { FreedSlots = 1, AttemptId = attemptId } };
 
+    /// <summary>
+    /// Opens a render, chunk or audio task's files beneath this agent's media roots: the input and the LUT once, and
+    /// the output's folder (made when missing); the request carries them open, and its paths only name them.
+    /// </summary>
     private RenderRequest Resolve(Assignment work)
     {
-        string? lut = null;
-        if (!_roots.TryResolve(work.Input, out var input, out var error)
-            || !_roots.TryResolve(work.Output, out var output, out error)
-            || (work.Lut is { Root.Length: > 0 } && !_roots.TryResolve(work.Lut, out lut, out error)))
-        {
-            throw new RenderFailedException(FailureClass.Unsupported, $"cannot place the task's files on this agent: {error}", 0, "");
-        }
-
-        foreach (var (what, file) in new[] { ("input", input), ("LUT", lut) })
-        {
-            if (file is not null && File.Exists(file) && PathSafety.NotAFileWithContent(file) is { } why)
-            {
-                throw new RenderFailedException(FailureClass.BadInput, $"the {what} '{Path.GetFileName(file)}' {why}", 0, "");
-            }
-        }
-
-        return new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, work.Overwrite,
+        var files = OpenRenderFiles(work);
+        return new RenderRequest(work.AttemptId, _roots.Describe(work.Input), _roots.Describe(work.Output),
+            work.Lut is { Root.Length: > 0 } ? _roots.Describe(work.Lut) : null, work.Settings, work.Grade, work.Overwrite,
             permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct), work.EndedAttemptIds,
             Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio,
-            FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? Place(work.FinalOutput) : null, Published: work.Published);
+            FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? _roots.Describe(work.FinalOutput) : null, Files: files, Published: work.Published);
     }
 
+    private RenderFiles OpenRenderFiles(Assignment work)
+    {
+        var opened = new List<IDisposable>();
+        try
+        {
+            var input = Keep(opened, _roots.OpenFile(work.Input, "input"));
+            var lut = work.Lut is { Root.Length: > 0 } ? Keep(opened, _roots.OpenFile(work.Lut, "LUT")) : null;
+            var (folder, name) = _roots.OpenParent(work.Output, "output");
+            return new RenderFiles(input, lut, folder, name);
+        }
+        catch
+        {
+            foreach (var file in opened) file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a stitch's files beneath this agent's media roots: the source, every chunk and the audio once, the output's
+    /// folder, and the folder holding the job's work folder (removed by name in it once the output is published).
+    /// </summary>
     private StitchRequest ResolveStitch(Assignment work)
     {
         var plan = work.Stitch ?? throw new RenderFailedException(FailureClass.BadInput, "the stitch task names no chunks", 0, "");
-        return new StitchRequest(work.AttemptId, Place(work.Input), Place(work.Output), plan.Chunks.Select(Place).ToList(), plan.ChunkDurations.ToList(),
-            plan.Audio is { Root.Length: > 0 } ? Place(plan.Audio) : null, (long)plan.ExpectedFrames,
-            plan.WorkFolder is { Root.Length: > 0 } ? Place(plan.WorkFolder) : null,
-            work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, work.Overwrite,
-            permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct),
-            plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null,
-            ChunkOutputs: plan.ChunkOutputs, Source: plan.Source, Published: work.Published);
+        var opened = new List<IDisposable>();
+        try
+        {
+            var source = Keep(opened, _roots.OpenFile(work.Input, "input"));
+            var chunks = plan.Chunks.Select(c => Keep(opened, _roots.OpenFile(c, "chunk", FailureClass.Transient))).ToList();
+            var audio = plan.Audio is { Root.Length: > 0 } ? Keep(opened, _roots.OpenFile(plan.Audio, "audio", FailureClass.Transient)) : null;
+            var (folder, name) = _roots.OpenParent(work.Output, "output");
+            opened.Add(folder);
+            (MediaDirectory Folder, string Name)? workFolder = null;
+            if (plan.WorkFolder is { Root.Length: > 0 })
+            {
+                workFolder = _roots.OpenParent(plan.WorkFolder, "work folder");
+                opened.Add(workFolder.Value.Folder);
+            }
+
+            var files = new StitchFiles(source, chunks, audio, folder, name, workFolder);
+            return new StitchRequest(work.AttemptId, _roots.Describe(work.Input), _roots.Describe(work.Output), plan.Chunks.Select(_roots.Describe).ToList(),
+                plan.ChunkDurations.ToList(), plan.Audio is { Root.Length: > 0 } ? _roots.Describe(plan.Audio) : null, (long)plan.ExpectedFrames,
+                plan.WorkFolder is { Root.Length: > 0 } ? _roots.Describe(plan.WorkFolder) : null,
+                work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, work.Overwrite,
+                permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct),
+                plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null,
+                ChunkOutputs: plan.ChunkOutputs, Source: plan.Source, Files: files, Published: work.Published);
+        }
+        catch
+        {
+            foreach (var file in opened) file.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>A media reference on this machine, re-checked against its roots.</summary>
-    private string Place(MediaRef media) =>
-        _roots.TryResolve(media, out var path, out var error)
-            ? path
-            : throw new RenderFailedException(FailureClass.Unsupported, $"cannot place the task's files on this agent: {error}", 0, "");
+    private static T Keep<T>(List<IDisposable> opened, T item)
+        where T : IDisposable
+    {
+        opened.Add(item);
+        return item;
+    }
 
     private static ConnectRequest Failure(string attemptId, FailureClass failureClass, string message, int exitCode, string logTail) => new()
     {

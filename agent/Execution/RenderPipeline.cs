@@ -6,6 +6,7 @@ using FFMpegCore;
 using FFMpegCore.Exceptions;
 using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Media;
+using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.Presets;
 using RenderFarm.Protos.V1;
 
@@ -16,6 +17,14 @@ namespace RenderFarm.Agent.Execution;
 /// output, verify, hash, confirm the lease (when the request asks) and publish by an atomic rename. The scratch folder is always removed; a failure carries
 /// its <see cref="FailureClass"/>; a cancel throws <see cref="OperationCanceledException"/> and publishes nothing.
 /// </summary>
+/// <remarks>
+/// Files are used open (<see cref="RenderFiles"/>), never by a path looked up again: the input and the LUT are opened
+/// once, and that open input is what is probed and rendered (ffmpeg reads it through a link in the scratch folder
+/// whose target is the open file's <c>/proc/PID/fd/N</c>); the LUT is parsed from its open file and ffmpeg gets a
+/// clean copy; the scratch folder is a new folder of the agent's own (0700) made in the open output folder, ffmpeg
+/// runs in it through its <c>/proc</c> name, and publishing renames by name from that folder into the output folder
+/// (<c>renameat2</c>, refusing to replace unless the job overwrites).
+/// </remarks>
 public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, RenderPipelineOptions? options = null)
 {
     /// <summary>Prefix of the scratch folder made beside each output.</summary>
@@ -39,39 +48,34 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         ArgumentNullException.ThrowIfNull(onProgress);
         ArgumentNullException.ThrowIfNull(onLog);
         var started = Stopwatch.GetTimestamp();
-        string? scratch = null;
+        RenderFiles? opened = null;
+        MediaDirectory? scratch = null;
+        var scratchName = ScratchPrefix + AttemptNames.Safe(request.AttemptId);
         void Step(string text) => onLog(StepPrefix + text);
         try
         {
             Step($"render {request.InputPath} -> {request.OutputPath}");
-            if (await AdoptAsync(request, Step, cancellationToken).ConfigureAwait(false) is { } adopted)
+            var files = request.Files ?? (opened = RenderFiles.OpenLocal(request));
+            if (await AdoptAsync(request, files, Step, cancellationToken).ConfigureAwait(false) is { } adopted)
             {
                 onProgress(new RenderProgress(100, 0, 0, (long)adopted.FrameCount));
                 return adopted;
             }
 
             var ffOptions = new FFOptions { BinaryFolder = _options.BinaryFolder };
-            var (source, lut) = await ValidateAsync(request, ffOptions, cancellationToken).ConfigureAwait(false);
+            var (source, lut) = await ValidateAsync(request, files, ffOptions, cancellationToken).ConfigureAwait(false);
             Step(Describe(source));
             var command = Build(request, source, lut is not null);
 
-            var outputDir = Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!;
-            Directory.CreateDirectory(outputDir);
-            RemoveLeftovers(request, outputDir, Step);
-            scratch = Path.Combine(outputDir, ScratchPrefix + AttemptNames.Safe(request.AttemptId));
-            if (Directory.Exists(scratch))
-            {
-                Directory.Delete(scratch, recursive: true);
-            }
+            RemoveLeftovers(request, files.OutputFolder, Step);
+            scratch = MakeScratch(files.OutputFolder, scratchName);
+            scratch.CreateLink(command.InputFileName, files.Input.ProcessPath);
+            lut?.WriteCanonical(Path.Combine(scratch.ProcessPath, RenderCommandBuilder.LutFileName));
 
-            Directory.CreateDirectory(scratch);
-            File.CreateSymbolicLink(Path.Combine(scratch, command.InputFileName), Path.GetFullPath(request.InputPath));
-            lut?.WriteCanonical(Path.Combine(scratch, RenderCommandBuilder.LutFileName));
+            Step($"scratch folder {scratch.Name}");
+            var inputDamage = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
 
-            Step($"scratch folder {scratch}");
-            var inputDamage = await RunFfmpegAsync(request, command, scratch, onProgress, onLog, cancellationToken).ConfigureAwait(false);
-
-            var rendered = Path.Combine(scratch, command.OutputFileName);
+            var rendered = Path.Combine(scratch.ProcessPath, command.OutputFileName);
             OutputInfo info;
             try
             {
@@ -99,7 +103,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             {
                 info.Path = await deliver(rendered, info, cancellationToken).ConfigureAwait(false);
             }
-            else if (await AdoptAsync(request, Step, cancellationToken).ConfigureAwait(false) is { } late)
+            else if (await AdoptAsync(request, files, Step, cancellationToken).ConfigureAwait(false) is { } late)
             {
                 // The earlier attempt's output landed while this one rendered: it is the task's, and stays (one rename).
                 onProgress(new RenderProgress(100, 0, 0, (long)late.FrameCount));
@@ -107,7 +111,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
             else
             {
-                await PublishAsync(request, rendered, info, Step, cancellationToken).ConfigureAwait(false);
+                await PublishAsync(request, files, scratch, command.OutputFileName, info, Step, cancellationToken).ConfigureAwait(false);
             }
 
             Step($"published {info.Path} (sha256 {info.Sha256})");
@@ -134,74 +138,131 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         {
             if (scratch is not null)
             {
-                await RemoveScratchAsync(request.AttemptId, scratch).ConfigureAwait(false);
+                await RemoveScratchAsync(request.AttemptId, (request.Files ?? opened)!.OutputFolder, scratch, scratchName).ConfigureAwait(false);
             }
+
+            opened?.Dispose();
         }
     }
 
     /// <summary>On shared storage: ask for the live lease's permission, then rename the output into place.</summary>
-    private static async Task PublishAsync(RenderRequest request, string rendered, OutputInfo info, Action<string> step, CancellationToken cancellationToken)
+    private static async Task PublishAsync(
+        RenderRequest request, RenderFiles files, MediaDirectory scratch, string renderedName, OutputInfo info, Action<string> step, CancellationToken cancellationToken)
     {
-        if (!request.Overwrite && File.Exists(request.OutputPath))
+        if (!request.Overwrite && files.OutputFolder.Contains(files.OutputName))
         {
-            throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} appeared while rendering; set overwrite to replace it");
+            throw new RenderFailedException(FailureClass.BadInput, $"output {files.OutputName} appeared while rendering; set overwrite to replace it");
         }
 
+        RefuseOutputIsInput(files);
         if (request.ConfirmPublish is { } confirm)
         {
             if (await confirm(info, cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
             step("the coordinator granted publishing (live lease) and recorded the output's size and sha256");
         }
 
-        File.Move(rendered, request.OutputPath, overwrite: request.Overwrite);
+        Publish(scratch, renderedName, files, request.Overwrite);
     }
 
     /// <summary>
     /// The output an earlier attempt of the task published, when it is whole at the path: adopted (what that attempt's
     /// scratch folder left is removed) instead of rendered again or refused as existing.
     /// </summary>
-    private static async Task<OutputInfo?> AdoptAsync(RenderRequest request, Action<string> step, CancellationToken cancellationToken)
+    private static async Task<OutputInfo?> AdoptAsync(RenderRequest request, RenderFiles files, Action<string> step, CancellationToken cancellationToken)
     {
-        if (await Adoption.TryAsync(request.OutputPath, request.Published, cancellationToken).ConfigureAwait(false) is not { } adopted) return null;
-        RemoveLeftovers(request, Path.GetDirectoryName(Path.GetFullPath(request.OutputPath))!, step);
+        if (await Adoption.TryAsync(files.OutputFolder, files.OutputName, request.OutputPath, request.Published, cancellationToken).ConfigureAwait(false) is not { } adopted) return null;
+        RemoveLeftovers(request, files.OutputFolder, step);
         step($"adopted {request.OutputPath}: attempt {request.Published!.AttemptId} of this task published it ({adopted.SizeBytes} bytes, sha256 {adopted.Sha256})");
         return adopted;
     }
 
-    private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(RenderRequest request, FFOptions ffOptions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renames the verified file from the scratch folder into the output folder, both open: by name inside each
+    /// (<c>renameat2</c>), so a folder swapped for a link meanwhile is never followed, and an existing output (or a
+    /// link at its name) is replaced only when the job overwrites; the name is replaced, never what a link leads to.
+    /// </summary>
+    internal static void Publish(MediaDirectory scratch, string renderedName, RenderFiles files, bool overwrite)
     {
-        if (!File.Exists(request.InputPath))
+        try
         {
-            throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(request.InputPath)} does not exist");
+            scratch.Rename(renderedName, files.OutputFolder, files.OutputName, replace: overwrite);
+        }
+        catch (MediaAccessException ex) when (ex.Exists)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"output {files.OutputName} appeared while rendering; set overwrite to replace it", inner: ex);
+        }
+    }
+
+    /// <summary>
+    /// The output may never be the input's file: when a file exists at the output's name (through any link that stays
+    /// in the root), its identity (device and inode) is compared with the open input's.
+    /// </summary>
+    internal static void RefuseOutputIsInput(RenderFiles files)
+    {
+        if (!files.OutputFolder.Contains(files.OutputName)) return;
+        FileIdentity existing;
+        try
+        {
+            using var output = files.OutputFolder.OpenFile(files.OutputName);
+            existing = output.Identity;
+        }
+        catch (MediaAccessException)
+        {
+            // Not a regular file reached beneath the folder (a link out, a FIFO, a folder): the rename replaces the name
+            // itself, never what it leads to, so the input cannot be touched through it.
+            return;
         }
 
-        if (!request.Overwrite && File.Exists(request.OutputPath))
+        if (existing == files.Input.Identity || (files.Lut is { } lut && existing == lut.Identity))
         {
-            throw new RenderFailedException(FailureClass.BadInput, $"output {Path.GetFileName(request.OutputPath)} already exists; set overwrite to replace it");
+            throw new RenderFailedException(FailureClass.BadInput,
+                $"output {files.OutputName} is the job's own input or LUT file (the same file under another name or through a link); choose another output");
+        }
+    }
+
+    /// <summary>A new scratch folder of the agent's own (0700) in the output folder; one left by an earlier run of this attempt is removed first.</summary>
+    private static MediaDirectory MakeScratch(MediaDirectory outputFolder, string name)
+    {
+        outputFolder.DeleteTree(name);
+        return outputFolder.CreateDirectory(name);
+    }
+
+    private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(
+        RenderRequest request, RenderFiles files, FFOptions ffOptions, CancellationToken cancellationToken)
+    {
+        if (files.Input.Length == 0)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"input {Path.GetFileName(request.InputPath)} is empty");
         }
 
+        if (!request.Overwrite && files.OutputFolder.Contains(files.OutputName))
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"output {files.OutputName} already exists; set overwrite to replace it");
+        }
+
+        RefuseOutputIsInput(files);
         CubeLut? lut = null;
-        if (request.LutPath is not null)
+        if (files.Lut is not null)
         {
             try
             {
-                lut = CubeLut.Load(request.LutPath);
+                lut = CubeLut.Load(files.Lut);
             }
             catch (LutFormatException ex)
             {
-                throw new RenderFailedException(FailureClass.BadInput, $"LUT {Path.GetFileName(request.LutPath)}: {ex.Message}", inner: ex);
+                throw new RenderFailedException(FailureClass.BadInput, $"LUT {Path.GetFileName(request.LutPath ?? files.Lut.Name)}: {ex.Message}", inner: ex);
             }
         }
 
         // A chunk is built from the job's probe, unless the source is no longer the file that was probed.
-        if (request.Chunk?.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == new FileInfo(request.InputPath).Length)
+        if (request.Chunk?.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == files.Input.Length)
         {
             return (probed.ToSourceInfo(), lut);
         }
 
         try
         {
-            var source = await MediaProbe.ProbeAsync(request.InputPath, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
+            var source = await MediaProbe.ProbeAsync(files.Input, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
             return (source, lut);
         }
         catch (MediaProbeException ex)
@@ -308,16 +369,17 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         return log.InputDamage;
     }
 
-    /// <summary>Scratch folders that earlier attempts of this task left beside the output (their agent was killed).</summary>
-    private static void RemoveLeftovers(RenderRequest request, string outputDir, Action<string> step)
+    /// <summary>
+    /// Scratch folders that earlier attempts of this task left beside the output (their agent was killed), removed by
+    /// name inside the open output folder; links in them (or at their names) are removed, never followed.
+    /// </summary>
+    private static void RemoveLeftovers(RenderRequest request, MediaDirectory outputFolder, Action<string> step)
     {
         foreach (var ended in request.EndedAttempts ?? [])
         {
-            var leftover = Path.Combine(outputDir, ScratchPrefix + AttemptNames.Safe(ended));
-            if (!Directory.Exists(leftover)) continue;
             try
             {
-                Directory.Delete(leftover, recursive: true);
+                if (!outputFolder.DeleteTree(ScratchPrefix + AttemptNames.Safe(ended))) continue;
                 step($"removed the scratch folder left by attempt {ended}");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -337,9 +399,14 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
     internal static async Task<string> Sha256Async(string path, CancellationToken cancellationToken)
     {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
+        return await Sha256Async(stream, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static async Task<string> Sha256Async(Stream stream, CancellationToken cancellationToken)
+    {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, useAsync: true);
         int read;
         while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
@@ -349,24 +416,22 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    private async Task RemoveScratchAsync(string attemptId, string scratch)
+    /// <summary>Removes the scratch folder by name inside the open output folder (links in it removed, never followed), then closes it.</summary>
+    private async Task RemoveScratchAsync(string attemptId, MediaDirectory outputFolder, MediaDirectory scratch, string name)
     {
+        using var _ = scratch;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                if (Directory.Exists(scratch))
-                {
-                    Directory.Delete(scratch, recursive: true);
-                }
-
+                outputFolder.DeleteTree(name);
                 return;
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 if (attempt >= 5)
                 {
-                    Log.ScratchLeft(logger, ex, attemptId, scratch);
+                    Log.ScratchLeft(logger, ex, attemptId, scratch.Name);
                     return;
                 }
 

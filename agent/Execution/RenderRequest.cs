@@ -2,7 +2,11 @@ using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Execution;
 
-/// <summary>One render for <see cref="RenderPipeline"/>. Paths are absolute and already resolved inside the media roots.</summary>
+/// <summary>
+/// One render for <see cref="RenderPipeline"/>. With <see cref="Files"/> (shared storage: opened beneath the media
+/// roots) the paths only name the files in messages and give the output its extension; without, they are the agent's
+/// own paths (transfer mode, tests) and the pipeline opens them once itself.
+/// </summary>
 /// <param name="AttemptId">The attempt (fencing token); names the scratch folder.</param>
 /// <param name="InputPath">The source file.</param>
 /// <param name="OutputPath">Where the verified output is published.</param>
@@ -27,6 +31,7 @@ namespace RenderFarm.Agent.Execution;
 /// timestamps; it is decoded from its start and the command is built as for the whole source.
 /// </param>
 /// <param name="Published">The output an earlier attempt of the task was granted to publish: adopted when it is whole at the path (<see cref="Adoption"/>).</param>
+/// <param name="Files">The input, LUT and output folder, already open; the caller disposes them. Null: opened from the paths.</param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -42,4 +47,5 @@ public sealed record RenderRequest(
     bool AudioOnly = false,
     string? FinalOutputPath = null,
     bool FromPiece = false,
-    PublishedOutput? Published = null);
+    PublishedOutput? Published = null,
+    RenderFiles? Files = null);

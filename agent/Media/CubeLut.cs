@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RenderFarm.Protos.Media.Beneath;
 
 namespace RenderFarm.Agent.Media;
 
@@ -63,6 +64,23 @@ public sealed class CubeLut
         }
 
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        return Parse(reader);
+    }
+
+    /// <summary>
+    /// Reads and validates an open <c>.cube</c> file (opened once beneath its media root): the bytes parsed are that
+    /// file's, whatever its name leads to by now. Throws <see cref="LutFormatException"/> when it is malformed.
+    /// </summary>
+    public static CubeLut Load(MediaFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (file.Length > MaxFileBytes)
+        {
+            throw new LutFormatException($"LUT file is {file.Length} bytes, more than the {MaxFileBytes} allowed");
+        }
+
+        using var stream = file.OpenRead();
+        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return Parse(reader);
     }
 

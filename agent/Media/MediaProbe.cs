@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FFMpegCore;
+using RenderFarm.Protos.Media.Beneath;
 
 namespace RenderFarm.Agent.Media;
 
@@ -65,6 +66,36 @@ public static partial class MediaProbe
                 Directory.Delete(linkDir, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Probes an open file (opened once beneath its media root): ffprobe reads that same file through a
+    /// <see cref="ProbeLink"/>, and messages name it by the path it was opened by.
+    /// </summary>
+    /// <exception cref="MediaProbeException">The file cannot be read or has no video stream.</exception>
+    public static async Task<SourceInfo> ProbeAsync(MediaFile file, CancellationToken cancellationToken, bool countFrames = false, FFOptions? ffOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        using var link = new ProbeLink(file);
+        var name = Path.GetFileName(file.Name);
+        IMediaAnalysis analysis;
+        try
+        {
+            analysis = await FFProbe.AnalyseAsync(link.Path, ffOptions, countFrames ? "-count_packets" : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is not MediaProbeException)
+        {
+            throw new MediaProbeException($"ffprobe cannot read {name}: {FirstLine(ex.Message)}", ex);
+        }
+
+        var info = ToSourceInfo(analysis, file.Length, name);
+        return info.ColorTransfer == "smpte2084"
+            ? info with { Hdr10 = await ReadHdr10Async(link.Path, ffOptions, cancellationToken).ConfigureAwait(false) }
+            : info;
     }
 
     /// <summary>

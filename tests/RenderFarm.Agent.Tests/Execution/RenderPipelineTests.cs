@@ -256,6 +256,25 @@ public sealed class RenderPipelineTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_OutputIsAHardLinkToTheInput_FailsBadInputAndLeavesTheInputAlone()
+    {
+        var input = _dir.File("in.mp4");
+        await TestClips.CopyAsync(TestClips.SdrAsync(), input);
+        var output = _dir.File("other-name.mp4");
+        Assert.Equal(0, (await ProcessRunner.RunAsync("ln", [input, output])).ExitCode);
+        var before = SHA256.HashData(await File.ReadAllBytesAsync(input));
+
+        var ex = await Assert.ThrowsAsync<RenderFailedException>(() =>
+            RunAsync(input, output, new OutputSettings { Preset = Preset.H264Proxy540P }, overwrite: true));
+
+        Assert.Equal(FailureClass.BadInput, ex.FailureClass);
+        Assert.Contains("own input", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(before, SHA256.HashData(await File.ReadAllBytesAsync(input)));
+        Assert.Equal(before, SHA256.HashData(await File.ReadAllBytesAsync(output)));
+        AssertNoScratch(_dir.Path);
+    }
+
+    [Fact]
     public async Task RunAsync_NotAVideo_FailsBadInput()
     {
         var input = _dir.File("text.mp4");
