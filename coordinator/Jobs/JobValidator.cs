@@ -287,7 +287,8 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         }
         catch (MediaAccessException ex)
         {
-            problems.Add($"{Field}: {ex.Message}");
+            // Name the part of the user's path that blocks it (a file where a folder belongs) when it can be named.
+            problems.Add($"{Field}: {BlockedFolder(output) ?? ex.Message}");
             return;
         }
 

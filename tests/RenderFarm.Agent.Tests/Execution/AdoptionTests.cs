@@ -24,7 +24,7 @@ public sealed class AdoptionTests : IDisposable
         var published = await PublishedAsync(output, "the proxy the lost attempt published");
         var before = File.GetLastWriteTimeUtc(output);
         var leftover = Directory.CreateDirectory(_dir.File(RenderPipeline.ScratchPrefix + "att-lost")).FullName;
-        // The input is gone: a render would fail, so success shows nothing was rendered.
+        // The input is no video: a render would fail, so success shows nothing was rendered.
         var request = Request(output, overwrite: false) with { Published = published, EndedAttempts = ["att-lost"] };
         var steps = new List<string>();
 
@@ -59,7 +59,8 @@ public sealed class AdoptionTests : IDisposable
     {
         var output = _dir.File("film.mp4");
         var published = await PublishedAsync(output, "the joined film");
-        var request = new StitchRequest("att-new", _dir.File("missing-source.mov"), output, [_dir.File("missing-chunk-0000.mp4")], [0], null, 60, null,
+        // The source and chunk are no video: a stitch would fail, so success shows nothing was joined.
+        var request = new StitchRequest("att-new", NotAVideo("source.mov"), output, [NotAVideo("chunk-0000.mp4")], [0], null, 60, null,
             new OutputSettings { Preset = Preset.H264Proxy540P }, null, false, Overwrite: false, Published: published);
 
         var info = await new StitchPipeline().RunAsync(request, _ => { }, _ => { }, CancellationToken.None);
@@ -68,7 +69,13 @@ public sealed class AdoptionTests : IDisposable
     }
 
     private RenderRequest Request(string output, bool overwrite, string? input = null) =>
-        new("att-new", input ?? _dir.File("missing-input.mov"), output, null, new OutputSettings { Preset = Preset.H264Proxy540P }, null, overwrite);
+        new("att-new", input ?? NotAVideo("input.mov"), output, null, new OutputSettings { Preset = Preset.H264Proxy540P }, null, overwrite);
+
+    private string NotAVideo(string name)
+    {
+        File.WriteAllText(_dir.File(name), "not a video");
+        return _dir.File(name);
+    }
 
     /// <summary>Writes <paramref name="content"/> at <paramref name="output"/> as the lost attempt's rename did, and its grant as the coordinator hands it on.</summary>
     private static async Task<PublishedOutput> PublishedAsync(string output, string content)

@@ -34,21 +34,21 @@ public sealed class ColourCharts : IAsyncLifetime
 
     public static readonly string[] Sources = ["sdr", "hlg", "pq"];
 
-    public string Sdr => _dir.File("sdr.mp4");
+    public string Sdr => _dir.File("chart-sdr.mp4");
 
-    public string Hlg => _dir.File("hlg.mp4");
+    public string Hlg => _dir.File("chart-hlg.mp4");
 
-    public string Pq => _dir.File("pq.mp4");
+    public string Pq => _dir.File("chart-pq.mp4");
 
-    public string Grey => _dir.File("grey.mp4");
+    public string Grey => _dir.File("chart-grey.mp4");
 
-    public string Muted => _dir.File("muted.mp4");
+    public string Muted => _dir.File("chart-muted.mp4");
 
-    public string Ramp10 => _dir.File("ramp10.mkv");
+    public string Ramp10 => _dir.File("chart-ramp10.mkv");
 
     public string Lut => _dir.File("identity.cube");
 
-    public string Source(string name) => _dir.File(name + ".mp4");
+    public string Source(string name) => _dir.File("chart-" + name + ".mp4");
 
     /// <summary>A render by its name: <c>{source}-{preset}</c> for the matrix, or the names in <see cref="InitializeAsync"/>.</summary>
     public (string Path, OutputInfo Info) this[string name] => _renders[name];

@@ -141,7 +141,7 @@ public sealed class JobValidatorTests : IDisposable
     {
         var message = Problems(s => s.OutputPath = Path.Combine(_media, "in.mov", "o.mp4"));
 
-        Assert.Contains("spec.output_path: a part of", message);
+        Assert.Contains("spec.output_path: 'in.mov'", message);
         Assert.Contains("is a file, not a folder", message);
     }
 

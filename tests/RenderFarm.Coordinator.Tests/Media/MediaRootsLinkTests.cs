@@ -80,19 +80,22 @@ public sealed class MediaRootsLinkTests : IDisposable
     }
 
     [Fact]
-    public void FileIdentity_HardLinkAndLinkToTheFolderAbove_SameFile_OtherFileNot()
+    public void OpenFile_HardLinkAndLinkToTheFolderAbove_SameIdentity_OtherFileNot()
     {
-        var a = Path.Combine(_media, "a.mov");
-        File.WriteAllText(a, "x");
+        File.WriteAllText(Path.Combine(_media, "a.mov"), "x");
         File.WriteAllText(Path.Combine(_media, "b.mov"), "x");
         Directory.CreateDirectory(Path.Combine(_media, "links"));
         Directory.CreateSymbolicLink(Path.Combine(_media, "links", "up"), "..");
-        using (var ln = System.Diagnostics.Process.Start("ln", [a, Path.Combine(_media, "hard.mov")])) ln.WaitForExit();
+        using (var ln = System.Diagnostics.Process.Start("ln", [Path.Combine(_media, "a.mov"), Path.Combine(_media, "hard.mov")])) ln.WaitForExit();
+        using var root = RenderFarm.Protos.Media.Beneath.MediaDirectory.OpenRoot(_media);
 
-        Assert.True(FileIdentity.Same(a, Path.Combine(_media, "links", "up", "a.mov")));
-        Assert.True(FileIdentity.Same(a, Path.Combine(_media, "hard.mov")));
-        Assert.NotEqual(FileIdentity.Of(a), FileIdentity.Of(Path.Combine(_media, "b.mov")));
-        Assert.False(FileIdentity.Same(a, Path.Combine(_media, "b.mov")));
-        Assert.False(FileIdentity.Same(a, Path.Combine(_media, "new.mov")));
+        using var a = root.OpenFile("a.mov");
+        using var throughLink = root.OpenFile("links/up/a.mov");
+        using var hard = root.OpenFile("hard.mov");
+        using var b = root.OpenFile("b.mov");
+
+        Assert.Equal(a.Identity, throughLink.Identity);
+        Assert.Equal(a.Identity, hard.Identity);
+        Assert.NotEqual(a.Identity, b.Identity);
     }
 }
