@@ -46,22 +46,36 @@ public sealed partial class GuestGuard(
         }
     }
 
+    /// <summary>
+    /// Decides once before the agent dials in (the link starts after this service), so the hello already says whether
+    /// the agent takes work: an agent outside its hours is never offered work in its first moments.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        CheckSafely();
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Options.CheckInterval, time);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
-            {
-                Check();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A rule that cannot be read this time must not stop the agent; the next check tries again.
-                Log.CheckFailed(logger, ex.Message);
-            }
+            CheckSafely();
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private void CheckSafely()
+    {
+        try
+        {
+            Check();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A rule that cannot be read this time must not stop the agent; the next check tries again.
+            Log.CheckFailed(logger, ex.Message);
+        }
     }
 
     /// <summary>One check: decide, tell the coordinator what changed, and act on running work.</summary>
