@@ -114,7 +114,7 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
                     Step("the coordinator granted publishing (live lease)");
                 }
 
-                Publish(scratch, outputName, files, request.Overwrite);
+                OutputPlace.Publish(scratch, outputName, files.OutputFolder, files.OutputName, request.Overwrite, "joining");
             }
 
             Step($"published {info.Path} (sha256 {info.Sha256})");
@@ -142,36 +142,10 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
         }
     }
 
-    /// <summary>
-    /// Renames the joined file by name from the scratch folder into the open output folder (<c>renameat2</c>; an
-    /// existing output, or a link at its name, is replaced only when the job overwrites, and never followed).
-    /// </summary>
-    private static void Publish(MediaDirectory scratch, string renderedName, StitchFiles files, bool overwrite)
-    {
-        try
-        {
-            scratch.Rename(renderedName, files.OutputFolder, files.OutputName, replace: overwrite);
-        }
-        catch (MediaAccessException ex) when (ex.Exists)
-        {
-            throw new RenderFailedException(FailureClass.BadInput, $"output {files.OutputName} appeared while joining; set overwrite to replace it", inner: ex);
-        }
-    }
-
     /// <summary>The joined file may never replace the job's source: an existing output is compared by identity (device and inode).</summary>
     private static void RefuseOutputIsSource(StitchFiles files)
     {
-        if (!files.OutputFolder.Contains(files.OutputName)) return;
-        try
-        {
-            using var existing = files.OutputFolder.OpenFile(files.OutputName);
-            if (existing.Identity != files.Source.Identity) return;
-        }
-        catch (MediaAccessException)
-        {
-            return; // not a regular file beneath the folder: the rename replaces the name, never what it leads to
-        }
-
+        if (OutputPlace.Existing(files.OutputFolder, files.OutputName) != files.Source.Identity) return;
         throw new RenderFailedException(FailureClass.BadInput,
             $"output {files.OutputName} is the job's own input file (the same file under another name or through a link); choose another output");
     }

@@ -161,7 +161,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             step("the coordinator granted publishing (live lease) and recorded the output's size and sha256");
         }
 
-        Publish(scratch, renderedName, files, request.Overwrite);
+        OutputPlace.Publish(scratch, renderedName, files.OutputFolder, files.OutputName, request.Overwrite, "rendering");
     }
 
     /// <summary>
@@ -177,42 +177,12 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
     }
 
     /// <summary>
-    /// Renames the verified file from the scratch folder into the output folder, both open: by name inside each
-    /// (<c>renameat2</c>), so a folder swapped for a link meanwhile is never followed, and an existing output (or a
-    /// link at its name) is replaced only when the job overwrites; the name is replaced, never what a link leads to.
-    /// </summary>
-    internal static void Publish(MediaDirectory scratch, string renderedName, RenderFiles files, bool overwrite)
-    {
-        try
-        {
-            scratch.Rename(renderedName, files.OutputFolder, files.OutputName, replace: overwrite);
-        }
-        catch (MediaAccessException ex) when (ex.Exists)
-        {
-            throw new RenderFailedException(FailureClass.BadInput, $"output {files.OutputName} appeared while rendering; set overwrite to replace it", inner: ex);
-        }
-    }
-
-    /// <summary>
     /// The output may never be the input's file: when a file exists at the output's name (through any link that stays
-    /// in the root), its identity (device and inode) is compared with the open input's.
+    /// in the root), its identity (device and inode) is compared with the open input's and LUT's.
     /// </summary>
     internal static void RefuseOutputIsInput(RenderFiles files)
     {
-        if (!files.OutputFolder.Contains(files.OutputName)) return;
-        FileIdentity existing;
-        try
-        {
-            using var output = files.OutputFolder.OpenFile(files.OutputName);
-            existing = output.Identity;
-        }
-        catch (MediaAccessException)
-        {
-            // Not a regular file reached beneath the folder (a link out, a FIFO, a folder): the rename replaces the name
-            // itself, never what it leads to, so the input cannot be touched through it.
-            return;
-        }
-
+        if (OutputPlace.Existing(files.OutputFolder, files.OutputName) is not { } existing) return;
         if (existing == files.Input.Identity || (files.Lut is { } lut && existing == lut.Identity))
         {
             throw new RenderFailedException(FailureClass.BadInput,
