@@ -64,9 +64,13 @@ public sealed partial class AgentConnection(
             while (await requests.MoveNext(linked.Token))
             {
                 var now = time.GetUtcNow();
-                var wasUnreachable = session.IsUnreachable(now, options.Value.AgentSilenceLimit);
                 session.LastSeen = now;
-                if (wasUnreachable) signals.WorkAvailable();
+                if (requests.Current.MessageCase == ConnectRequest.MessageOneofCase.Heartbeat)
+                {
+                    var wasUnreachable = session.IsUnreachable(now, options.Value.AgentSilenceLimit);
+                    session.LastHeartbeat = now;
+                    if (wasUnreachable) signals.WorkAvailable();
+                }
                 await HandleAsync(session, requests.Current, linked.Token);
             }
         }

@@ -21,6 +21,7 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
     private readonly ConcurrentDictionary<string, byte> _cached = new(hello.CachedBlobs.Select(h => KeyValuePair.Create(h, (byte)0)));
     private readonly CancellationTokenSource _closed = new();
     private long _lastSeenTicks = connectTime.UtcTicks;
+    private long _lastHeartbeatTicks = connectTime.UtcTicks;
 
     public string Id => Hello.Name;
 
@@ -36,10 +37,23 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
     }
 
     /// <summary>
-    /// Whether nothing has arrived from the agent for longer than <paramref name="silence"/> (a stalled link: its
-    /// stream is still open). An unreachable agent gets no new work until it is heard from again.
+    /// When the agent's last heartbeat arrived (or it connected). Only a heartbeat renews leases, so reachability is
+    /// measured from it: a progress or log line that slips through just before a link stalls must not keep the agent
+    /// open for work after the lease it could not renew has run out.
     /// </summary>
-    public bool IsUnreachable(DateTimeOffset now, TimeSpan silence) => now - LastSeen > silence;
+    public DateTimeOffset LastHeartbeat
+    {
+        get => new(Interlocked.Read(ref _lastHeartbeatTicks), TimeSpan.Zero);
+        set => Interlocked.Exchange(ref _lastHeartbeatTicks, value.UtcTicks);
+    }
+
+    /// <summary>
+    /// Whether no heartbeat has arrived for longer than <paramref name="silence"/> (a stalled link: its stream is
+    /// still open). With <paramref name="silence"/> no longer than the lease, an agent whose lease ran out for want
+    /// of a heartbeat is always unreachable by then, so the task it lost is never handed straight back to it. An
+    /// unreachable agent gets no new work until its next heartbeat.
+    /// </summary>
+    public bool IsUnreachable(DateTimeOffset now, TimeSpan silence) => now - LastHeartbeat > silence;
 
     public double LoadAverage { get; set; }
 

@@ -1,3 +1,4 @@
+using RenderFarm.Coordinator.Hosting;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Protos.V1;
 
@@ -71,14 +72,34 @@ public sealed class AgentSessionTests
     }
 
     [Fact]
-    public void IsUnreachable_SilentLongerThanTheLimit_UntilHeardFromAgain()
+    public void IsUnreachable_NoHeartbeatLongerThanTheLimit_UntilTheNextHeartbeat()
     {
         var session = Session(1);
         var limit = TimeSpan.FromSeconds(3);
 
         Assert.False(session.IsUnreachable(DateTimeOffset.UnixEpoch.AddSeconds(3), limit));
         Assert.True(session.IsUnreachable(DateTimeOffset.UnixEpoch.AddSeconds(3.1), limit));
-        session.LastSeen = DateTimeOffset.UnixEpoch.AddSeconds(3.1);
+        session.LastHeartbeat = DateTimeOffset.UnixEpoch.AddSeconds(3.1);
         Assert.False(session.IsUnreachable(DateTimeOffset.UnixEpoch.AddSeconds(4), limit));
+    }
+
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(1, 2)]
+    [InlineData(5, 30)]
+    public void IsUnreachable_WhenTheLeaseItCouldNotRenewRunsOut_EvenIfProgressArrivedAfterItsLastHeartbeat(int heartbeatSeconds, int leaseSeconds)
+    {
+        // The window a stalled link opens: the last heartbeat renewed the lease, a progress report slipped through
+        // just before the stall, and the sweep ends the lease the moment it runs out. The lost task must not be
+        // handed straight back down the stalled link.
+        var options = new CoordinatorOptions { HeartbeatInterval = TimeSpan.FromSeconds(heartbeatSeconds), LeaseDuration = TimeSpan.FromSeconds(leaseSeconds) };
+        var session = Session(2);
+        var heartbeat = DateTimeOffset.UnixEpoch.AddSeconds(10);
+        session.LastHeartbeat = heartbeat;
+        session.LastSeen = heartbeat + options.HeartbeatInterval - TimeSpan.FromMilliseconds(1);
+
+        var leaseRunsOut = heartbeat + options.LeaseDuration + TimeSpan.FromMilliseconds(1);
+
+        Assert.True(session.IsUnreachable(leaseRunsOut, options.AgentSilenceLimit));
     }
 }
