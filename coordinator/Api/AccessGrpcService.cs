@@ -5,7 +5,7 @@ using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
 
-/// <summary>AccessService over gRPC: agent enrollment, API keys and agent revocation.</summary>
+/// <summary>AccessService over gRPC: agent enrollment, API keys, agent revocation, and who a key belongs to.</summary>
 public sealed class AccessGrpcService(AgentEnrollment enrollment, ApiKeys keys) : AccessService.AccessServiceBase
 {
     public override async Task<EnrollAgentResponse> EnrollAgent(EnrollAgentRequest request, ServerCallContext context) =>
@@ -39,6 +39,11 @@ public sealed class AccessGrpcService(AgentEnrollment enrollment, ApiKeys keys) 
         var (credential, requeued) = await enrollment.RevokeAsync(request.AgentName, context.CancellationToken);
         return new RevokeAgentResponse { Agent = Map(credential), RequeuedAttempts = (uint)requeued };
     }
+
+    public override Task<GetCallerResponse> GetCaller(GetCallerRequest request, ServerCallContext context) =>
+        Caller.Of(context) is { IsAgent: false } caller
+            ? Task.FromResult(new GetCallerResponse { Name = caller.Name, Role = caller.Role })
+            : throw new RpcException(new Status(StatusCode.Unauthenticated, "call with an API key (authorization: Bearer rfk_...)"));
 
     private static ApiKeyInfo Map(AccessStore.ApiKey key) => new()
     {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Api;
 using RenderFarm.Coordinator.Cluster;
+using RenderFarm.Coordinator.Dashboard;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
@@ -76,6 +77,7 @@ public static class CoordinatorExtensions
         services.AddFarmObservability();
         services.AddFarmTransfer(configuration);
         services.AddFarmSecurity(configuration);
+        services.AddFarmDashboard();
 
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
@@ -96,6 +98,7 @@ public static class CoordinatorExtensions
 
     public static WebApplication MapCoordinator(this WebApplication app)
     {
+        app.MapFarmDashboard();
         app.MapGrpcService<JobGrpcService>();
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FarmGrpcService>();

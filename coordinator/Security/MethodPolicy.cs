@@ -41,6 +41,7 @@ public static class MethodPolicy
         ["/renderfarm.v1.AccessService/RevokeApiKey"] = Need.Operator,
         ["/renderfarm.v1.AccessService/ListAgentCredentials"] = Need.Operator,
         ["/renderfarm.v1.AccessService/RevokeAgent"] = Need.Operator,
+        ["/renderfarm.v1.AccessService/GetCaller"] = Need.Viewer,
         ["/grpc.health.v1.Health/Check"] = Need.Nobody,
         ["/grpc.health.v1.Health/Watch"] = Need.Nobody,
         ["/grpc.health.v1.Health/List"] = Need.Nobody,

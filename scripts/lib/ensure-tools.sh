@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what RenderFarm needs beyond the .NET SDK when it is missing: ffmpeg/ffprobe (Debian's 5.1),
-# bc and python3 (used by the scripts), and buf (protobuf lint and `buf curl`, used by the protocol tests).
+# bc and python3 (used by the scripts), buf (protobuf lint and `buf curl`, used by the protocol tests), chromium (the
+# dashboard's browser test) and the dashboard's npm packages.
 set -euo pipefail
 
 need=()
@@ -32,3 +33,16 @@ if [ ! -x "$buf" ]; then
   mkdir -p "$repo/.tools"
   npm install --prefix "$repo/.tools" --no-save --no-audit --no-fund --loglevel=error "@bufbuild/buf@1.75.0" >/dev/null
 fi
+
+# Chromium (Debian's package) drives the dashboard's browser test headless; nothing is downloaded at test time.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing chromium (apt-get)..." >&2
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+# The dashboard's npm packages (TypeScript, esbuild, protobuf-es, connect-web), so its bundle can be rebuilt and the
+# suite can check the committed one is current.
+"$repo/scripts/lib/build-dashboard.sh" --install
