@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
 # RenderFarm end to end on one machine: a coordinator on embedded SQLite, two agents, a phone-like clip
 # (HEVC 10-bit HLG, variable frame rate), an editing proxy and a graded delivery, then where they are.
+#   scripts/demo.sh          runs it all and stops what it started
+#   scripts/demo.sh --keep   leaves the farm running for a look at the web dashboard, until Ctrl-C
 set -euo pipefail
+keep=false
+case "${1:-}" in
+  --keep) keep=true ;;
+  "") ;;
+  *) echo "usage: scripts/demo.sh [--keep]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 port=${RENDERFARM_PORT:-7400}
@@ -44,6 +52,8 @@ for _ in $(seq 1 100); do
   farmctl stats >/dev/null 2>&1 && break
   sleep 0.2
 done
+dashboard="http://127.0.0.1:$((port + 1))/"
+echo "== The web dashboard: $dashboard (sign in with an API key; docs/dashboard.md)"
 
 for name in agent-1 agent-2; do
   echo "== Starting $name"
@@ -88,4 +98,15 @@ for f in "$media/proxies/IMG_0042_proxy.mp4" "$media/deliveries/IMG_0042_graded.
     -show_entries stream=codec_name,profile,width,height,pix_fmt,avg_frame_rate,nb_read_frames,color_primaries,color_transfer,color_space \
     -of default=noprint_wrappers=1 "$f" | sed 's/^/    /'
 done
-echo "Logs: $work/logs. The demo stops what it started."
+echo "Logs: $work/logs."
+if $keep; then
+  # A viewer key for the look, in a file only you can read (keys are never printed).
+  umask 077
+  farmctl keys create demo-viewer --role viewer 2>/dev/null >"$work/dashboard-viewer.key"
+  echo "== The farm keeps running: open $dashboard and sign in with the key in $work/dashboard-viewer.key"
+  echo "   (a viewer; the editor 'alice' and the operator keys stay with the demo). Ctrl-C stops the farm."
+  trap 'exit 0' INT TERM
+  wait "${pids[@]}" || true
+else
+  echo "The demo stops what it started (scripts/demo.sh --keep leaves the farm running for a look)."
+fi

@@ -15,7 +15,7 @@ public static class CoordinatorUsage
 
         Main settings:
           Kestrel:Endpoints:Grpc:Url        where agents and farmctl connect           http://127.0.0.1:7400
-          Kestrel:Endpoints:Metrics:Url     Prometheus /metrics                         http://127.0.0.1:7401
+          Kestrel:Endpoints:Metrics:Url     Prometheus /metrics and the web dashboard   http://127.0.0.1:7401
           Coordinator:DataDirectory         the SQLite database                          /var/lib/renderfarm/coordinator, else ~/.local/share/renderfarm/coordinator
           Coordinator:MediaRoots:NAME       folder of the media root NAME (replaces the default)  media=./media
           Coordinator:DefaultMaxRetries     retries of a transient failure (0-10)        3

@@ -1,11 +1,11 @@
 // One WatchFarm stream for the whole tab: the agents, the jobs that have not ended, and the queue figures, kept live
 // from the coordinator's pushed events. The farm and jobs views read from here and redraw when told.
 import { farmApi, describe, isAuthError } from "./api";
-import { AgentEvent_Kind, type AgentInfo, type FarmEvent, type GetQueueStatsResponse } from "./gen/renderfarm/v1/farm_service_pb";
+import { AgentEvent_Kind, JobEvent_Kind, type AgentInfo, type FarmEvent, type GetQueueStatsResponse } from "./gen/renderfarm/v1/farm_service_pb";
 import type { Job } from "./gen/renderfarm/v1/job_pb";
 import { isEnded } from "./format";
 
-export type FarmChange = { kind: "snapshot" } | { kind: "job"; job: Job } | { kind: "agent"; agent: AgentInfo } | { kind: "status" };
+export type FarmChange = { kind: "snapshot" } | { kind: "job"; job: Job; submitted: boolean } | { kind: "agent"; agent: AgentInfo } | { kind: "status" };
 
 export class FarmWatch {
   readonly agents = new Map<string, AgentInfo>();
@@ -62,7 +62,7 @@ export class FarmWatch {
         if (!job) return;
         if (isEnded(job.state)) this.activeJobs.delete(job.id);
         else this.activeJobs.set(job.id, job);
-        this.emit({ kind: "job", job });
+        this.emit({ kind: "job", job, submitted: event.value.kind === JobEvent_Kind.SUBMITTED });
         this.refreshStatsSoon();
         return;
       }

@@ -79,7 +79,7 @@ export function jobsView(root: HTMLElement, watch: FarmWatch, me: Me, say: (mess
   }
 
   const off = watch.on((change) => {
-    if (change.kind === "job") addOrUpdate(change.job, change.job.state !== JobState.SUCCEEDED || !jobs.some((j) => j.id === change.job.id));
+    if (change.kind === "job") addOrUpdate(change.job, change.submitted);
   });
   void load(0);
   return off;

@@ -76,6 +76,47 @@ public sealed class BufCurlTests(BufCurlTests.Coordinator fixture) : IClassFixtu
         Assert.Equal(0, metrics["renderfarm_slots"]);
     }
 
+    [Fact]
+    public async Task GetCaller_OperatorKey_NamesTheKeyAndItsRole()
+    {
+        var output = await CurlAsync("--data", "{}", $"{Process.GrpcAddress}/renderfarm.v1.AccessService/GetCaller");
+
+        var caller = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("bootstrap", caller.GetProperty("name").GetString());
+        Assert.Equal("ROLE_OPERATOR", caller.GetProperty("role").GetString());
+    }
+
+    [Fact]
+    public async Task GrpcWeb_Http1Endpoint_AnswersTheSameServicesAsTheDashboard()
+    {
+        var result = await BufTool.RunAsync(RepoPaths.Root, [
+            "curl", "--protocol", "grpcweb", "-H", $"authorization: Bearer {Process.Credentials.OperatorKey}",
+            "--schema", Path.Combine(RepoPaths.Root, "protos"), "--data", "{}", $"{Process.MetricsAddress}/renderfarm.v1.FarmService/GetQueueStats",
+        ]);
+
+        Assert.True(result.ExitCode == 0, $"buf curl over gRPC-Web exited {result.ExitCode}:\n{result.StandardError}\ncoordinator:\n{Process.Output}");
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(result.StandardOutput).RootElement.ValueKind);
+    }
+
+    [Fact]
+    public async Task Dashboard_Http1Endpoint_ServesPageAndGzippedBundleUnder300KB()
+    {
+        using var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.None });
+
+        var page = await http.GetStringAsync(new Uri($"{Process.MetricsAddress}/"));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"{Process.MetricsAddress}/app.js"));
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+        using var script = await http.SendAsync(request);
+        var zipped = await script.Content.ReadAsByteArrayAsync();
+        using var missing = await http.GetAsync(new Uri($"{Process.MetricsAddress}/nothing.js"));
+
+        Assert.Contains("<script type=\"module\" src=\"/app.js\">", page);
+        Assert.Equal("gzip", Assert.Single(script.Content.Headers.ContentEncoding));
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
+        Assert.InRange(zipped.Length, 10_000, 300_000);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
     /// <summary>One coordinator process for the class.</summary>
     public sealed class Coordinator : IAsyncLifetime
     {
