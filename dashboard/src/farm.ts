@@ -62,7 +62,7 @@ function why(agent: AgentInfo): string {
 function drawAgents(el: HTMLElement, watch: FarmWatch, me: Me, say: (message: string) => void): void {
   const operator = isOperator(me);
   const act = (label: string, run: () => Promise<unknown>) =>
-    h("button", { onclick: () => run().catch((e) => say(describe(e))) }, label);
+    h("button", { "data-testid": label.toLowerCase().replaceAll(" ", "-"), onclick: () => run().catch((e) => say(describe(e))) }, label);
   const rows = [...watch.agents.values()]
     .sort((a, b) => a.name.localeCompare(b.name))
     .map((agent) =>

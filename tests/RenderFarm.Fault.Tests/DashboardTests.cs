@@ -93,7 +93,7 @@ public sealed class DashboardTests(ITestOutputHelper output)
         });
 
     [Fact]
-    public Task Dashboard_ViewerKey_ShowsNoControlsAndCoordinatorRefusesForcedCalls() =>
+    public Task Dashboard_ViewerKey_ShowsNoControlsAndCoordinatorRefusesForcedCalls_OperatorDrainsAndResumes() =>
         FaultFarm.RunAsync(output, CoordinatorSettings.Fast, async farm =>
         {
             await farm.StartAgentsAsync(new AgentSettings("view-a"), new AgentSettings("view-b"));
@@ -135,6 +135,19 @@ public sealed class DashboardTests(ITestOutputHelper output)
                 Assert.StartsWith("7 ", answer); // PERMISSION_DENIED
                 Assert.Contains("needs the", answer);
             }
+
+            // An operator's tab has the agent controls: a drain is pushed back to the page, and so is the resume.
+            var operatorTab = await browser.NewTabAsync();
+            await operatorTab.GoToAsync($"http://127.0.0.1:{farm.Coordinator.MetricsPort}/", WaitUntilNavigation.Load);
+            await SignInAsync(operatorTab, farm.Coordinator.Credentials.OperatorKey);
+            await operatorTab.WaitForFunctionAsync("() => document.querySelectorAll('[data-testid=agent]').length === 2");
+            await operatorTab.ClickAsync("tr[data-agent=view-a] button[data-testid=drain]");
+            await operatorTab.WaitForFunctionAsync("() => document.querySelector('tr[data-agent=view-a]').textContent.includes('drained by bootstrap')");
+            Assert.True((await farm.ListAgentsAsync()).Single(a => a.Name == "view-a").Draining);
+            await browser.ScreenshotAsync(operatorTab, "dashboard-farm-operator");
+            await operatorTab.ClickAsync("tr[data-agent=view-a] button[data-testid=resume]");
+            await operatorTab.WaitForFunctionAsync("() => !document.querySelector('tr[data-agent=view-a]').textContent.includes('drained by')");
+            Assert.False((await farm.ListAgentsAsync()).Single(a => a.Name == "view-a").Draining);
         });
 
     private static async Task<string> CreateKeyAsync(FaultFarm farm, string name, Role role)
