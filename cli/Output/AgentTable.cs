@@ -54,7 +54,9 @@ internal static class AgentTable
         return $"{s.Hours}{zone}{pending}";
     }
 
-    public static string BusySlots(AgentInfo agent) => $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
+    /// <summary>Busy and total slots; a disconnected agent (which has no free slot to offer) runs nothing: "0/2".</summary>
+    public static string BusySlots(AgentInfo agent) =>
+        agent.State == AgentState.Disconnected ? $"0/{agent.Slots}" : $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
 
     /// <summary>
     /// The state, with who drained it or why it is away by its own rules: "draining (kernel update)",
