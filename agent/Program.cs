@@ -15,5 +15,6 @@ return StartupFailure.Guard("renderfarm-agent", () =>
     using var host = builder.Build();
     host.Services.CheckAgentSettings();
     host.Run();
-    return 0;
+    // 0, or CoordinatorLink.RefusedExitCode when the coordinator refused the agent and Agent:ExitOnRefusal is set.
+    return Environment.ExitCode;
 });

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Transfer;
+using RenderFarm.Protos.Schedules;
 
 namespace RenderFarm.Agent.Guest;
 

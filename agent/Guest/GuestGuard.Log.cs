@@ -18,5 +18,8 @@ public sealed partial class GuestGuard
 
         [LoggerMessage(84, LogLevel.Warning, "Could not check the guest rules: {Message}")]
         public static partial void CheckFailed(ILogger logger, string message);
+
+        [LoggerMessage(85, LogLevel.Information, "Operator's schedule from the coordinator: {Schedule}")]
+        public static partial void OperatorSchedule(ILogger logger, string schedule);
     }
 }

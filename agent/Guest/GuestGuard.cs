@@ -29,6 +29,7 @@ public sealed partial class GuestGuard(
     public static readonly TimeSpan Repeat = TimeSpan.FromSeconds(60);
 
     private readonly Lock _lock = new();
+    private readonly Lock _checking = new();
     private AgentAvailability _current = new();
     private DateTimeOffset _sent = DateTimeOffset.MinValue;
     private DateTimeOffset? _ownerSince;
@@ -78,8 +79,29 @@ public sealed partial class GuestGuard(
         }
     }
 
+    /// <summary>
+    /// Follows the schedule an operator set on the coordinator (an empty one: back to the agent's own hours) and checks at
+    /// once, so the coordinator hears that it is followed (<see cref="AgentAvailability.OperatorSchedule"/>) without
+    /// waiting for the next check. At the end of a working period running work finishes, or yields by
+    /// <see cref="GuestOptions.AtEndOfHours"/>, as with the agent's own hours.
+    /// </summary>
+    public void FollowOperatorSchedule(OperatorSchedule schedule)
+    {
+        if (policy.Follow(schedule))
+        {
+            Log.OperatorSchedule(logger, schedule.Hours.Length > 0 ? $"'{schedule.Hours}'{(schedule.TimeZone.Length > 0 ? " in " + schedule.TimeZone : "")}" : "none (back to its own hours)");
+        }
+
+        CheckSafely();
+    }
+
     /// <summary>One check: decide, tell the coordinator what changed, and act on running work.</summary>
     public void Check()
+    {
+        lock (_checking) CheckLocked();
+    }
+
+    private void CheckLocked()
     {
         var now = time.GetUtcNow();
         var verdict = policy.Decide(now, Options.IdleMinutes > 0 ? idle.IdleFor(now) : null, machine.Read(Options.MinFreeDiskGB > 0 ? diskFolders : [], Options.BlockingApps.Count > 0));
@@ -123,7 +145,12 @@ public sealed partial class GuestGuard(
         }
 
         var reason = verdict.AwayReason == "owner active" ? OwnerActive(now) : verdict.AwayReason;
-        var availability = new AgentAvailability { Slots = (uint)verdict.Slots, UntilTime = verdict.Until is { } u ? Timestamp.FromDateTimeOffset(u) : null };
+        var availability = new AgentAvailability
+        {
+            Slots = (uint)verdict.Slots,
+            UntilTime = verdict.Until is { } u ? Timestamp.FromDateTimeOffset(u) : null,
+            OperatorSchedule = policy.OperatorSchedule?.Clone(),
+        };
         if (_pausedSince is { } since && giveBack is null)
         {
             availability.AwayReason = string.Create(CultureInfo.InvariantCulture, $"paused: attempt {string.Join(", ", _paused)} suspended {(now - since).TotalSeconds:0} s");

@@ -38,6 +38,7 @@ public static class AgentExtensions
             .Validate(o => o.DrainTimeout >= TimeSpan.Zero, "Agent:DrainTimeout: must not be negative")
             .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Name, "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"), "Agent:Name: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
             .Validate(o => o.ReconnectMaxDelay > TimeSpan.Zero, "Agent:ReconnectMaxDelay: must be above 0")
+            .Validate(o => o.RefusedRetryDelay > TimeSpan.Zero, "Agent:RefusedRetryDelay: must be above 0")
             .Validate(o => o.ReconnectBackoffResetAfter >= TimeSpan.Zero, "Agent:ReconnectBackoffResetAfter: must not be negative")
             .Validate(o => o.KeepAlivePingDelay >= TimeSpan.Zero, "Agent:KeepAlivePingDelay: must not be negative (0 = off)")
             .ValidateOnStart();

@@ -75,6 +75,16 @@ public sealed class AgentOptions
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// After a refusal that waiting does not mend (the credential revoked or unknown, a wrong enrollment token, a name
+    /// that does not match the credential, a coordinator certificate not trusted), the agent logs once what to do and
+    /// tries again only this often. Default 5 min.
+    /// </summary>
+    public TimeSpan RefusedRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Instead of retrying after such a refusal, stop with exit code 3 (for a service manager to report). Default false.</summary>
+    public bool ExitOnRefusal { get; set; }
+
+    /// <summary>
     /// A session that lasted this long after the coordinator's welcome was healthy: the next reconnection waits only
     /// the first, short delay (about 0.1-0.2 s) however many cuts came before. Shorter sessions count as failures and
     /// the wait grows towards <see cref="ReconnectMaxDelay"/>. Default 10 s.

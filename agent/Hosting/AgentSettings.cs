@@ -3,6 +3,7 @@ using RenderFarm.Agent.Guest;
 using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Connection;
 using RenderFarm.Protos.Hosting;
+using RenderFarm.Protos.Schedules;
 
 namespace RenderFarm.Agent.Hosting;
 

@@ -23,10 +23,14 @@ public static class AgentUsage
           DrainTimeout       on stop, how long running work may finish      00:10:00
           Storage            Shared (mounts the roots) or Transfer          Shared
           CaFile             PEM CA to trust for an https coordinator
+          RefusedRetryDelay  after a refusal waiting cannot mend (revoked credential, wrong token or name,
+                             untrusted certificate): logged once, retried this often  00:05:00
+          ExitOnRefusal      stop with exit code 3 on such a refusal instead   false
 
         Spare machines (section Agent:Guest): IdleMinutes, OwnerReturns (pause|yield|lower),
           Hours ("Mon-Fri 19:00-08:00, Sat-Sun all day"), BlockingApps, MaxOtherCpuPercent, MinFreeDiskGB,
-          MinFreeMemoryGB, OnBattery. See docs/spare-machines.md.
+          MinFreeMemoryGB, WorkOnBattery. An operator can override Hours from the coordinator
+          (farmctl agents schedule NAME "HOURS"). See docs/spare-machines.md.
 
         A setting that is wrong ends the agent with one line naming it and exit code 2.
         Services: docs/agent-services.md (systemd, Windows service, launchd).

@@ -10,7 +10,7 @@ namespace RenderFarm.Agent.Link;
 
 /// <summary>
 /// One Connect stream: hello (with the attempts still running; then the drain notice when the agent drains),
-/// then assignments, cancels, drops and drain states from the coordinator, while a single writer sends
+/// then assignments, cancels, drops, drain states and operators' schedules from the coordinator, while a single writer sends
 /// heartbeats, logs and reports from the outbox. When the outbox closes, the writer sends what is queued and
 /// closes its side of the stream, and the stream ends when the coordinator has read it all.
 /// </summary>
@@ -109,6 +109,9 @@ public sealed class LinkSession(
                     case ConnectResponse.MessageOneofCase.Drain:
                         OperatorDrain = message.Drain;
                         Log.OperatorDrain(logger, message.Drain.Draining, message.Drain.Reason);
+                        break;
+                    case ConnectResponse.MessageOneofCase.OperatorSchedule:
+                        guest?.FollowOperatorSchedule(message.OperatorSchedule);
                         break;
                 }
             }

@@ -7,17 +7,22 @@ namespace RenderFarm.Cli.Output;
 /// <summary>`farmctl agents`: one row per agent the coordinator knows, with the work it runs.</summary>
 internal static class AgentTable
 {
+    /// <remarks>A SCHEDULE column is shown when an operator set the hours of at least one agent.</remarks>
     public static Table Render(IEnumerable<AgentInfo> agents, TimeProvider time)
     {
-        var table = Tables.Create("NAME", "ID", "STATE", "SLOTS BUSY/TOTAL", "RUNNING", "CORES", "MEMORY", "LOAD", "FFMPEG", "TAGS", "LAST SEEN");
-        foreach (var column in new[] { 2, 4, 8, 9 })
+        var list = agents.ToList();
+        var schedules = list.Any(a => a.OperatorSchedule is not null);
+        string[] columns = ["NAME", "ID", "STATE", "SLOTS BUSY/TOTAL", "RUNNING", "CORES", "MEMORY", "LOAD", "FFMPEG", "TAGS", "LAST SEEN"];
+        var table = Tables.Create(schedules ? [.. columns[..3], "SCHEDULE", .. columns[3..]] : columns);
+        foreach (var column in schedules ? new[] { 2, 3, 5, 9, 10 } : [2, 4, 8, 9])
         {
             table.Columns[column].NoWrap = false;
         }
 
-        foreach (var agent in agents)
+        foreach (var agent in list)
         {
-            table.AddRow(
+            List<string> cells =
+            [
                 Format.Escape(agent.Name),
                 Format.Escape(agent.Id),
                 Markup.Escape(State(agent)),
@@ -28,13 +33,30 @@ internal static class AgentTable
                 Format.Number(agent.LoadAverage),
                 Format.Escape(agent.FfmpegVersion),
                 Format.Escape(string.Join(",", agent.Tags)),
-                Format.Time(agent.LastSeenTime, time));
+                Format.Time(agent.LastSeenTime, time),
+            ];
+            if (schedules) cells.Insert(3, agent.OperatorSchedule is null ? "own" : Markup.Escape("operator: " + Schedule(agent)));
+            table.AddRow([.. cells]);
         }
 
         return table;
     }
 
-    public static string BusySlots(AgentInfo agent) => $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
+    /// <summary>
+    /// The operator's schedule in force: "Mon-Fri 19:00-08:00 (Europe/Paris)", marked "not yet confirmed" while the
+    /// connected agent has not said it follows it.
+    /// </summary>
+    public static string Schedule(AgentInfo agent)
+    {
+        if (agent.OperatorSchedule is not { } s) return Format.None;
+        var zone = s.TimeZone.Length > 0 ? $" ({s.TimeZone})" : "";
+        var pending = !agent.OperatorScheduleApplied && agent.State != AgentState.Disconnected ? " (not yet confirmed by the agent)" : "";
+        return $"{s.Hours}{zone}{pending}";
+    }
+
+    /// <summary>Busy and total slots; a disconnected agent (which has no free slot to offer) runs nothing: "0/2".</summary>
+    public static string BusySlots(AgentInfo agent) =>
+        agent.State == AgentState.Disconnected ? $"0/{agent.Slots}" : $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
 
     /// <summary>
     /// The state, with who drained it or why it is away by its own rules: "draining (kernel update)",

@@ -7,7 +7,7 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Api;
 
 /// <summary>FarmService over gRPC: agents, queue statistics, the farm's event stream and agent control for operators.</summary>
-public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDrains drains, AttemptLifecycle attempts, JobCatalog jobs, JobView view) : FarmService.FarmServiceBase
+public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDrains drains, AgentSchedules schedules, AttemptLifecycle attempts, JobCatalog jobs, JobView view) : FarmService.FarmServiceBase
 {
     public override async Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context)
     {
@@ -32,6 +32,12 @@ public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDra
     {
         await drains.ResumeAsync(request.AgentId, context.CancellationToken);
         return new ResumeAgentResponse { Agent = await status.FindAgentAsync(request.AgentId, context.CancellationToken) };
+    }
+
+    public override async Task<SetAgentScheduleResponse> SetAgentSchedule(SetAgentScheduleRequest request, ServerCallContext context)
+    {
+        await schedules.SetAsync(request.AgentId, request.Clear ? null : request.Schedule ?? new OperatorSchedule(), context.CancellationToken);
+        return new SetAgentScheduleResponse { Agent = await status.FindAgentAsync(request.AgentId, context.CancellationToken) };
     }
 
     public override async Task<CancelAttemptResponse> CancelAttempt(CancelAttemptRequest request, ServerCallContext context)

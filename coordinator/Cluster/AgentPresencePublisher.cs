@@ -17,6 +17,7 @@ public sealed partial class AgentPresencePublisher(
     AgentPresenceStore presence,
     ClusterChannel channel,
     AgentDrains drains,
+    AgentSchedules schedules,
     IOptions<ClusterOptions> options,
     TimeProvider time,
     ILogger<AgentPresencePublisher> logger) : BackgroundService
@@ -75,7 +76,11 @@ public sealed partial class AgentPresencePublisher(
     {
         var now = time.GetUtcNow();
         var refresh = now - _lastRefresh >= options.Value.PresenceRefresh;
-        if (refresh) await drains.ReconcileAsync(cancellationToken);
+        if (refresh)
+        {
+            await drains.ReconcileAsync(cancellationToken);
+            await schedules.ReconcileAsync(cancellationToken);
+        }
         var rows = new List<AgentPresenceStore.Row>();
         var written = new List<(string Id, ByteString Key, bool Connected)>();
         foreach (var (session, connected) in agents.Connected.Select(s => (s, true)).Concat(agents.Departed.Select(s => (s, false))))

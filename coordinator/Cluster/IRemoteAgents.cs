@@ -15,7 +15,7 @@ public interface IRemoteAgents
     /// </summary>
     Task<IReadOnlyList<RemoteAgent>> ListAsync(CancellationToken cancellationToken);
 
-    /// <summary>Tells the other coordinators that an agent's stored drain changed, so the one holding its stream applies it.</summary>
+    /// <summary>Tells the other coordinators that an agent's stored drain or operator's schedule changed, so the one holding its stream applies it.</summary>
     Task AnnounceDrainAsync(string agentId, CancellationToken cancellationToken);
 }
 

@@ -9,7 +9,7 @@ namespace RenderFarm.Coordinator.Cluster;
 /// Passes live progress between coordinators: what this coordinator's agents report is sent to the others every
 /// <see cref="ClusterOptions.ProgressInterval"/> (the latest per task, one batch), and what the others send is kept
 /// as if reported here, so GetJob, WatchJob, WatchFarm and stall timeouts see it on every coordinator. It also applies
-/// drains other coordinators stored for agents connected here. Progress heard from elsewhere is forgotten after
+/// drains and operators' schedules other coordinators stored for agents connected here. Progress heard from elsewhere is forgotten after
 /// <see cref="RemoteLifetime"/> without news (its task ended there).
 /// </summary>
 public sealed partial class ProgressRelay(
@@ -17,6 +17,7 @@ public sealed partial class ProgressRelay(
     JobEvents events,
     ClusterChannel channel,
     AgentDrains drains,
+    AgentSchedules schedules,
     IOptions<ClusterOptions> options,
     TimeProvider time,
     ILogger<ProgressRelay> logger) : BackgroundService
@@ -73,9 +74,16 @@ public sealed partial class ProgressRelay(
         foreach (var jobId in notes.Select(n => n.JobId).Distinct()) events.Publish(jobId);
     }
 
+    /// <summary>An agent's stored drain or schedule changed on another coordinator (the one notice serves both).</summary>
     private void OnDrainChanged(string agentId) =>
-        _ = drains.ApplyStoredAsync(agentId, CancellationToken.None).ContinueWith(
+        _ = ApplyStoredAsync(agentId).ContinueWith(
             t => Log.DrainFailed(logger, agentId, t.Exception!.GetBaseException().Message), TaskContinuationOptions.OnlyOnFaulted);
+
+    private async Task ApplyStoredAsync(string agentId)
+    {
+        await drains.ApplyStoredAsync(agentId, CancellationToken.None);
+        await schedules.ApplyStoredAsync(agentId, CancellationToken.None);
+    }
 
     private async Task SendAsync(CancellationToken cancellationToken)
     {

@@ -17,6 +17,7 @@ public sealed partial class AgentConnection(
     AttemptLifecycle attempts,
     AttemptLogs logs,
     AgentDrains drains,
+    AgentSchedules schedules,
     WorkSignals signals,
     IOptions<CoordinatorOptions> options,
     TimeProvider time,
@@ -43,6 +44,8 @@ public sealed partial class AgentConnection(
         }
 
         var session = new AgentSession(hello, time.GetUtcNow());
+        // Before the dispatcher can see it: an agent that does not yet follow its operator's schedule gets no work.
+        await schedules.LoadOnJoinAsync(session, cancellationToken);
         agents.Add(session);
         Log.AgentJoined(logger, session.Id, hello.Slots, hello.FfmpegVersion);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Closed);
@@ -59,6 +62,7 @@ public sealed partial class AgentConnection(
                 },
             });
             await drains.ApplyOnJoinAsync(session, linked.Token);
+            AgentSchedules.SendOnJoin(session);
             await ReconcileAsync(session, hello, linked.Token);
 
             while (await requests.MoveNext(linked.Token))

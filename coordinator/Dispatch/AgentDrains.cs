@@ -82,7 +82,8 @@ public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSign
         agents.NotifyChanged(session.Id);
     }
 
-    private async Task RequireKnownAsync(string agentId, CancellationToken cancellationToken)
+    /// <summary>Throws NotFound unless some coordinator of the farm has seen the agent or stored a drain for it.</summary>
+    public async Task RequireKnownAsync(string agentId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(agentId)) throw new JobValidationException(["agent_id: is required"]);
         if (agents.Find(agentId) is not null || agents.Departed.Any(a => a.Id == agentId)) return;

@@ -71,10 +71,22 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
     /// <summary>What the agent's own rules allow now (owner activity, hours, load): sent in its hello and on each change.</summary>
     public AgentAvailability Availability { get; set; } = hello.Availability ?? new AgentAvailability();
 
-    /// <summary>An agent away by its own rules gets no new work.</summary>
-    public bool Away => Availability.AwayReason.Length > 0;
+    /// <summary>The schedule an operator set for this agent (stored; sent to it), or null when it follows its own hours.</summary>
+    public OperatorSchedule? OperatorSchedule { get; set; }
 
-    public string AwayReason => Availability.AwayReason;
+    /// <summary>Whether the agent follows the schedule it was sent (or, with none, its own hours), as its availability says.</summary>
+    public bool ScheduleApplied => Equals(OperatorSchedule, Availability.OperatorSchedule);
+
+    /// <summary>
+    /// An agent away by its own rules gets no new work; so does one that has not yet confirmed the operator's schedule
+    /// (or its end), so that nothing starts under the hours it is leaving.
+    /// </summary>
+    public bool Away => Availability.AwayReason.Length > 0 || !ScheduleApplied;
+
+    public string AwayReason =>
+        Availability.AwayReason.Length > 0 ? Availability.AwayReason
+        : ScheduleApplied ? ""
+        : OperatorSchedule is null ? "going back to its own hours" : "taking the operator's schedule";
 
     public DateTimeOffset? AwayUntil => Availability.UntilTime?.ToDateTimeOffset();
 

@@ -13,7 +13,7 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// coordinators, those the others hold (<see cref="IRemoteAgents"/>): an agent connected anywhere is listed as such.
 /// </summary>
 public sealed class FarmStatus(
-    AgentRegistry agents, IRemoteAgents remote, IJobStore store, RecentThroughput throughput, LiveProgress progress, IOptions<CoordinatorOptions> options, TimeProvider time)
+    AgentRegistry agents, IRemoteAgents remote, IJobStore store, RecentThroughput throughput, LiveProgress progress, AgentSchedules schedules, IOptions<CoordinatorOptions> options, TimeProvider time)
 {
     public async Task<IReadOnlyList<AgentInfo>> ListAgentsAsync(CancellationToken cancellationToken)
     {
@@ -24,6 +24,16 @@ public sealed class FarmStatus(
         foreach (var other in others.Where(o => o.Connected)) listed.TryAdd(other.Info.Id, RemoteAgentView.WithDetails(other.Info, running));
         foreach (var departed in agents.Departed) listed.TryAdd(departed.Id, ToInfo(departed, connected: false, running));
         foreach (var other in others.Where(o => !o.Connected)) listed.TryAdd(other.Info.Id, other.Info);
+        // A connected agent's operator schedule is the one its coordinator sent it; a disconnected one's is the stored one.
+        var stored = await schedules.ListAsync(cancellationToken);
+        foreach (var agent in listed.Values.Where(a => a.State == AgentState.Disconnected).ToList())
+        {
+            var copy = agent.Clone();
+            copy.OperatorSchedule = stored.GetValueOrDefault(agent.Id)?.Clone();
+            copy.OperatorScheduleApplied = false;
+            listed[agent.Id] = copy;
+        }
+
         return listed.Values.OrderBy(a => a.Name, StringComparer.Ordinal).ToList();
     }
 
@@ -131,6 +141,8 @@ public sealed class FarmStatus(
             AwayReason = connected ? session.AwayReason : "",
             AwayUntilTime = connected ? session.Availability.UntilTime : null,
             PeriodSlots = session.Availability.Slots,
+            OperatorSchedule = connected ? session.OperatorSchedule?.Clone() : null,
+            OperatorScheduleApplied = connected && session.OperatorSchedule is not null && session.ScheduleApplied,
         };
         info.PausedAttemptIds.AddRange(connected ? session.Availability.PausedAttemptIds : []);
         info.RunningAttemptIds.AddRange(connected ? running : []);

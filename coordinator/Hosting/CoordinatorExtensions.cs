@@ -64,6 +64,8 @@ public static class CoordinatorExtensions
         services.AddSingleton<AttemptLifecycle>();
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AgentDrains>();
+        services.AddSingleton(sp => new AgentScheduleStore((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
+        services.AddSingleton<AgentSchedules>();
         services.AddSingleton<IWaitExplainer, WaitExplainer>();
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<RecentThroughput>();

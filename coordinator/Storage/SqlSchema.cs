@@ -154,6 +154,17 @@ public static class SqlSchema
                 grant_time BIGINT NOT NULL)
             """,
         ],
+        [
+            // Operator schedules (issue 21): the hours an operator set for an agent, which it follows instead of its own
+            // configuration (AgentSchedules). One row per agent with a schedule; clearing it deletes the row.
+            """
+            CREATE TABLE rf_agent_schedules (
+                agent_id TEXT PRIMARY KEY,
+                hours TEXT NOT NULL,
+                time_zone TEXT NOT NULL,
+                update_time BIGINT NOT NULL)
+            """,
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

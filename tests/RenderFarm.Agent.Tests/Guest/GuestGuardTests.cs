@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using RenderFarm.Agent.Guest;
 using RenderFarm.Agent.Link;
+using RenderFarm.Protos.Schedules;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Tests.Guest;

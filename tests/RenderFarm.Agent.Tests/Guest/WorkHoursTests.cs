@@ -1,4 +1,5 @@
 using RenderFarm.Agent.Guest;
+using RenderFarm.Protos.Schedules;
 
 namespace RenderFarm.Agent.Tests.Guest;
 

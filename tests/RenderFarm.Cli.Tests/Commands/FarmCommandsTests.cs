@@ -51,6 +51,17 @@ public sealed class FarmCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agents_Disconnected_RunsNothing_ZeroBusySlots()
+    {
+        _farmctl.Farm.Agents = new ListAgentsResponse { Agents = { new AgentInfo { Id = "ws09", Name = "ws09", State = AgentState.Disconnected, Slots = 2, FreeSlots = 0 } } };
+
+        var result = await _farmctl.RunAsync("agents");
+
+        var row = Assert.Single(result.Out.Split('\n'), l => l.Contains("ws09", StringComparison.Ordinal));
+        Assert.Contains(" 0/2 ", row);
+    }
+
+    [Fact]
     public async Task Agents_SpareMachines_SayWhyEachTakesNoWork()
     {
         var away = new AgentInfo { Id = "ws01", Name = "ws01", State = AgentState.Away, AwayReason = "outside hours until 19:00", Slots = 1, FreeSlots = 1 };

@@ -51,6 +51,8 @@ public sealed class FakeCoordinator
 
     public List<ResumeAgentRequest> ResumeRequests { get; } = [];
 
+    public List<SetAgentScheduleRequest> ScheduleRequests { get; } = [];
+
     public List<CancelAttemptRequest> CancelAttemptRequests { get; } = [];
 
     /// <summary>When set, every call fails with this status.</summary>

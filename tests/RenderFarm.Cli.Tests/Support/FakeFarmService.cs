@@ -56,6 +56,16 @@ public sealed class FakeFarmService(FakeCoordinator farm) : FarmService.FarmServ
         return Task.FromResult(new ResumeAgentResponse { Agent = agent });
     }
 
+    public override Task<SetAgentScheduleResponse> SetAgentSchedule(SetAgentScheduleRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        farm.ScheduleRequests.Add(request);
+        var agent = farm.GetAgent(request.AgentId);
+        agent.OperatorSchedule = request.Clear ? null : request.Schedule;
+        agent.OperatorScheduleApplied = false;
+        return Task.FromResult(new SetAgentScheduleResponse { Agent = agent });
+    }
+
     public override Task<CancelAttemptResponse> CancelAttempt(CancelAttemptRequest request, ServerCallContext context)
     {
         farm.ThrowIfFailing();

@@ -67,6 +67,28 @@ public sealed class FarmWideAgentsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task OperatorSchedule_ThroughTheCoordinatorWithoutTheStream_ReachesTheAgent_AndClearingToo()
+    {
+        await _a.StartAgentAsync("agent-a");
+        await WaitForAgentsAsync(_b, a => a.Any(x => x.Name == "agent-a" && x.State == AgentState.Idle));
+        var day = DateTime.UtcNow.AddDays(2).ToString("ddd", System.Globalization.CultureInfo.InvariantCulture);
+
+        await _b.Farm.SetAgentScheduleAsync(new SetAgentScheduleRequest { AgentId = "agent-a", Schedule = new OperatorSchedule { Hours = $"{day} 10:00-11:00", TimeZone = "UTC" } });
+
+        var expected = $"outside hours until {day} 10:00 (operator's schedule)";
+        foreach (var farm in new[] { _a, _b })
+        {
+            var agent = (await WaitForAgentsAsync(farm, a => a.Single(x => x.Name == "agent-a").AwayReason == expected)).Single(x => x.Name == "agent-a");
+            Assert.Equal((AgentState.Away, $"{day} 10:00-11:00", true), (agent.State, agent.OperatorSchedule?.Hours, agent.OperatorScheduleApplied));
+        }
+
+        await _b.Farm.SetAgentScheduleAsync(new SetAgentScheduleRequest { AgentId = "agent-a", Clear = true });
+
+        var back = (await WaitForAgentsAsync(_a, a => a.Single(x => x.Name == "agent-a").State == AgentState.Idle)).Single(x => x.Name == "agent-a");
+        Assert.Null(back.OperatorSchedule);
+    }
+
+    [Fact]
     public async Task DrainAndResume_ThroughTheCoordinatorWithoutTheStream_ReachTheAgentAtOnce()
     {
         await _a.StartAgentAsync("agent-a");

@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace RenderFarm.Agent.Guest;
+namespace RenderFarm.Protos.Schedules;
 
 /// <summary>
 /// The hours in which an agent may work, per weekday, with the slots of each period: parsed from
-/// <see cref="GuestOptions.Hours"/> ("Mon-Fri 19:00-08:00 slots=2, Sat-Sun all day") and read in the agent's time zone.
+/// an agent's <c>Agent:Guest:Hours</c> or an operator's schedule ("Mon-Fri 19:00-08:00 slots=2, Sat-Sun all day") and read in the agent's time zone.
 /// A period that runs past midnight belongs to the day it starts (Friday 19:00-08:00 ends Saturday 08:00).
 /// </summary>
 public sealed partial class WorkHours
@@ -30,6 +30,18 @@ public sealed partial class WorkHours
     public static WorkHours Always { get; } = new([]);
 
     public bool IsAlways => _periods.Count == 0;
+
+    /// <summary>The time zone named by an IANA or Windows id (<c>Europe/Paris</c>), or the machine's when the id is empty.</summary>
+    public static bool TryFindZone(string? id, out TimeZoneInfo zone)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            zone = TimeZoneInfo.Local;
+            return true;
+        }
+
+        return TimeZoneInfo.TryFindSystemTimeZoneById(id.Trim(), out zone!);
+    }
 
     /// <summary>Parses a schedule, or says which entry is wrong.</summary>
     public static bool TryParse(string? text, out WorkHours hours, out string problem)
