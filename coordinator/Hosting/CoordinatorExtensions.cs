@@ -7,6 +7,7 @@ using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Publishing;
+using RenderFarm.Coordinator.Recipes;
 using RenderFarm.Coordinator.Scheduling;
 using RenderFarm.Coordinator.Security;
 using RenderFarm.Coordinator.Storage;
@@ -76,6 +77,7 @@ public static class CoordinatorExtensions
         services.AddFarmObservability();
         services.AddFarmTransfer(configuration);
         services.AddFarmSecurity(configuration);
+        services.AddFarmRecipes();
 
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
@@ -100,6 +102,8 @@ public static class CoordinatorExtensions
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FarmGrpcService>();
         app.MapGrpcService<AccessGrpcService>();
+        app.MapGrpcService<RecipeGrpcService>();
+        app.MapGrpcService<BatchGrpcService>();
         app.MapFarmObservability();
         app.MapFarmTransfer();
         app.MapGrpcReflectionService();

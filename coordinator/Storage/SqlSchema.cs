@@ -154,6 +154,7 @@ public static class SqlSchema
                 grant_time BIGINT NOT NULL)
             """,
         ],
+        Recipes.RecipeSchema.Migration,
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>
