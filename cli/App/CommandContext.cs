@@ -64,6 +64,8 @@ internal sealed class CommandContext : IDisposable
 
     public BatchService.BatchServiceClient Batches => new(_calls.Value);
 
+    public WatchFolderService.WatchFolderServiceClient WatchFolders => new(_calls.Value);
+
     public T Get<T>(Option<T> option) => ParseResult.GetValue(option)!;
 
     public T Get<T>(Argument<T> argument) => ParseResult.GetValue(argument)!;

@@ -67,6 +67,7 @@ public static class FarmctlApp
         root.Subcommands.Add(Commands.Recipes.RecipesCommand.Create(runner));
         root.Subcommands.Add(Commands.Batches.BatchCommand.Create(runner));
         root.Subcommands.Add(Commands.Batches.BatchCommand.CreateList(runner));
+        root.Subcommands.Add(Commands.WatchFolders.WatchFoldersCommand.Create(runner));
         return root;
     }
 }

@@ -1,9 +1,6 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using RenderFarm.Coordinator.Jobs;
-using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Recipes;
-using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Batches;
@@ -19,8 +16,7 @@ public sealed class BatchCatalog(
     JobValidator validator,
     JobCatalog jobs,
     JobSequence sequence,
-    MediaRoots roots,
-    SourceProbe probe,
+    RecipeJobs recipeJobs,
     TimeProvider time)
 {
     /// <summary>Problems listed in a refusal; the rest are counted.</summary>
@@ -39,7 +35,7 @@ public sealed class BatchCatalog(
 
         var now = time.GetUtcNow();
         var batchId = "batch-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
-        var sizes = OutputPattern.NeedsPictureSize(recipe.OutputPattern) ? await PictureSizesAsync(found, cancellationToken) : null;
+        var sizes = OutputPattern.NeedsPictureSize(recipe.OutputPattern) ? await recipeJobs.PictureSizesAsync(found, cancellationToken) : null;
 
         var valid = new List<JobValidator.ValidatedJob>(found.Count);
         var outputs = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -53,7 +49,7 @@ public sealed class BatchCatalog(
                 continue;
             }
 
-            var output = OutputFor(recipe, input, batchId, now, sizes?[i]);
+            var output = recipeJobs.OutputFor(recipe, input, batchId, now, sizes?[i]);
             if (outputs.TryGetValue(output, out var first))
             {
                 problems.Add($"{label}: makes '{output}' like {found[first].Label}; add {{dir}} or {{ext}} to recipe {recipe.Name}'s output_pattern");
@@ -63,7 +59,7 @@ public sealed class BatchCatalog(
             outputs[output] = i;
             try
             {
-                valid.Add(validator.Validate(SpecFor(recipe, input, output, batchId, owner)));
+                valid.Add(validator.Validate(RecipeJobs.SpecFor(recipe, input, output, batchId, owner)));
             }
             catch (JobValidationException ex)
             {
@@ -120,67 +116,6 @@ public sealed class BatchCatalog(
         }
 
         return done;
-    }
-
-    private async Task<(int Width, int Height, string? Problem)[]> PictureSizesAsync(IReadOnlyList<BatchInput> found, CancellationToken cancellationToken)
-    {
-        var sizes = new (int, int, string?)[found.Count];
-        await Parallel.ForEachAsync(Enumerable.Range(0, found.Count), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (i, ct) =>
-        {
-            try
-            {
-                using var file = roots.OpenFile(found[i].Media);
-                sizes[i] = await probe.PictureSizeAsync(file, ct);
-            }
-            catch (MediaAccessException ex)
-            {
-                sizes[i] = (0, 0, ex.NotFound ? "does not exist" : ex.Message);
-            }
-        });
-        return sizes;
-    }
-
-    /// <summary>The output path of <paramref name="input"/>: the recipe's pattern filled in, inside the input's media root when relative.</summary>
-    internal string OutputFor(Recipe recipe, BatchInput input, string batchId, DateTimeOffset now, (int Width, int Height, string? Problem)? size)
-    {
-        var fileName = input.Media.Path[(input.Media.Path.LastIndexOf('/') + 1)..];
-        var values = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["dir"] = input.Dir,
-            ["name"] = Path.GetFileNameWithoutExtension(fileName),
-            ["ext"] = Path.GetExtension(fileName).TrimStart('.'),
-            ["date"] = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            ["recipe"] = recipe.Name,
-            ["version"] = recipe.Version.ToString(CultureInfo.InvariantCulture),
-            ["width"] = (size?.Width ?? 0).ToString(CultureInfo.InvariantCulture),
-            ["height"] = (size?.Height ?? 0).ToString(CultureInfo.InvariantCulture),
-            ["batch"] = batchId,
-        };
-        var path = OutputPattern.Expand(recipe.OutputPattern, values);
-        return path.StartsWith('/') ? path : roots.DisplayPath(new MediaRef { Root = input.Media.Root, Path = path });
-    }
-
-    /// <summary>The job a recipe makes of one input.</summary>
-    internal static JobSpec SpecFor(Recipe recipe, BatchInput input, string output, string batchId, string owner)
-    {
-        var spec = new JobSpec
-        {
-            Name = Path.GetFileName(input.Media.Path),
-            InputPath = input.Path,
-            OutputPath = output,
-            Output = recipe.Output?.Clone(),
-            Grade = recipe.Grade?.Clone(),
-            Priority = recipe.Priority,
-            Overwrite = recipe.Overwrite,
-            ChunkDuration = recipe.ChunkDuration?.Clone(),
-            WholeFile = recipe.WholeFile,
-            Owner = owner,
-            RecipeName = recipe.Name,
-            RecipeVersion = recipe.Version,
-            BatchId = batchId,
-        };
-        if (recipe.HasMaxRetries) spec.MaxRetries = recipe.MaxRetries;
-        return spec;
     }
 
     private static JobValidationException Refusal(List<string> problems) =>

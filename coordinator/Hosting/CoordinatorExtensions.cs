@@ -13,6 +13,7 @@ using RenderFarm.Coordinator.Security;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Coordinator.Transfer;
 using RenderFarm.Coordinator.Watching;
+using RenderFarm.Coordinator.WatchFolders;
 
 namespace RenderFarm.Coordinator.Hosting;
 
@@ -78,6 +79,7 @@ public static class CoordinatorExtensions
         services.AddFarmTransfer(configuration);
         services.AddFarmSecurity(configuration);
         services.AddFarmRecipes();
+        services.AddFarmWatchFolders(configuration);
 
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
@@ -104,6 +106,7 @@ public static class CoordinatorExtensions
         app.MapGrpcService<AccessGrpcService>();
         app.MapGrpcService<RecipeGrpcService>();
         app.MapGrpcService<BatchGrpcService>();
+        app.MapGrpcService<WatchFolderGrpcService>();
         app.MapFarmObservability();
         app.MapFarmTransfer();
         app.MapGrpcReflectionService();

@@ -52,6 +52,17 @@ public static class OutputPattern
         }
     }
 
+    /// <summary>
+    /// The folders at the start of the pattern that hold no token ("proxies" of "proxies/{dir}/{name}.mp4"; "" when the
+    /// first folder has one): every output lies beneath it, so a watch folder does not take its outputs as new inputs.
+    /// </summary>
+    public static string LiteralFolder(string pattern)
+    {
+        var segments = pattern.Split('/');
+        var literal = segments.Take(segments.Length - 1).TakeWhile(s => !s.Contains('{', StringComparison.Ordinal)).Where(s => s.Length > 0);
+        return (pattern.StartsWith('/') ? "/" : "") + string.Join('/', literal);
+    }
+
     /// <summary>Whether the pattern names the source's picture size (which needs a probe of each input).</summary>
     public static bool NeedsPictureSize(string pattern) => pattern.Contains("{width}", StringComparison.Ordinal) || pattern.Contains("{height}", StringComparison.Ordinal);
 

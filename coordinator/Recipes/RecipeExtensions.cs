@@ -12,6 +12,7 @@ public static class RecipeExtensions
         services.AddSingleton<RecipeValidator>();
         services.AddSingleton<RecipeBook>();
         services.AddSingleton<SourceProbe>();
+        services.AddSingleton<RecipeJobs>();
         services.AddSingleton(sp => new BatchStore((SqlJobStore)sp.GetRequiredService<IJobStore>()));
         services.AddSingleton<BatchInputs>();
         services.AddSingleton<BatchCatalog>();

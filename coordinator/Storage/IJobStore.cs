@@ -178,6 +178,12 @@ public interface IJobTransaction
     /// writes, so it commits or rolls back with the jobs it belongs to.
     /// </summary>
     Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters);
+
+    /// <summary>
+    /// As <see cref="ExecuteAsync"/>, for an update that must change exactly one row (<paramref name="row"/> names it):
+    /// otherwise the work fails with <see cref="InvalidOperationException"/> and nothing of it is committed.
+    /// </summary>
+    Task ExecuteOneAsync(string row, string sql, params (string Name, object? Value)[] parameters);
 }
 
 /// <summary>

@@ -40,6 +40,12 @@ internal sealed class SqlJobTransaction : IJobTransaction
         return Task.CompletedTask;
     }
 
+    public Task ExecuteOneAsync(string row, string sql, params (string Name, object? Value)[] parameters)
+    {
+        _writes.Add(sql, parameters, row);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Holds a statement of the store's own (a notice) to go with the transaction's next batch.</summary>
     public void AddStatement(string sql, (string Name, object? Value)[] parameters) => _writes.Add(sql, parameters);
 
