@@ -12,11 +12,11 @@ public class WatchFolderTests(ITestOutputHelper output)
 {
     private static readonly Dictionary<string, string?> FastScans = new() { ["Coordinator:WatchFolders:ScanInterval"] = "00:00:00.300" };
 
-    private static async Task<(FarmHost Farm, string Footage, WatchFolder Folder)> StartAsync(TimeSpan settle, string pattern = "proxies/{dir}/{name}.mp4")
+    private static async Task<(FarmHost Farm, string Footage, WatchFolder Folder)> StartAsync(TimeSpan settle, bool events = true)
     {
-        var farm = await FarmHost.StartAsync(FastScans);
+        var farm = await FarmHost.StartAsync(new Dictionary<string, string?>(FastScans) { ["Coordinator:WatchFolders:UseFileSystemEvents"] = events ? "true" : "false" });
         var footage = Directory.CreateDirectory(Path.Combine(farm.MediaDir, "footage")).FullName;
-        await new RecipeService.RecipeServiceClient(farm.Channel).SaveRecipeAsync(new SaveRecipeRequest { Recipe = RecipeServiceTests.Proxy(pattern: pattern) });
+        await new RecipeService.RecipeServiceClient(farm.Channel).SaveRecipeAsync(new SaveRecipeRequest { Recipe = RecipeServiceTests.Proxy(pattern: "proxies/{dir}/{name}.mp4") });
         var folder = (await new WatchFolderService.WatchFolderServiceClient(farm.Channel).AddWatchFolderAsync(new AddWatchFolderRequest
         {
             Path = footage, Recipe = "proxy-for-resolve", SettleTime = Duration.FromTimeSpan(settle),
@@ -92,9 +92,10 @@ public class WatchFolderTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Scan_CoordinatorRestartedWhileFilesArrive_TakesNoFileTwiceAndMissesNone()
+    public async Task Scan_CoordinatorRestartedWhileFilesArriveWithoutFileSystemEvents_TakesNoFileTwiceAndMissesNone()
     {
-        var (farm, footage, _) = await StartAsync(TimeSpan.FromSeconds(1));
+        // Only the Quartz rescans find the files here (as on a network share that sends no events).
+        var (farm, footage, _) = await StartAsync(TimeSpan.FromSeconds(1), events: false);
         await using var _ = farm;
         var clip = Path.Combine(farm.MediaDir, "source.mp4");
         File.Copy(await TestClips.SdrAsync(), clip);
