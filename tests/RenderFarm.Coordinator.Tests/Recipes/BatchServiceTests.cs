@@ -106,6 +106,38 @@ public class BatchServiceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SubmitBatch_FiveHundredFilesOnPostgres_OneTransactionCountsAndCancelRight()
+    {
+        await using var farm = await FarmHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Store:Provider"] = "Postgres", ["Store:ConnectionString"] = await TestPostgres.CreateDatabaseAsync(),
+        });
+        var clip = Path.Combine(farm.MediaDir, "source.mp4");
+        File.Copy(await TestClips.SdrAsync(), clip);
+        Directory.CreateDirectory(Path.Combine(farm.MediaDir, "clips"));
+        var request = new SubmitBatchRequest { Recipe = (await SaveAsync(farm, RecipeServiceTests.Proxy(pattern: "proxies/{name}.mp4"))).Name };
+        for (var i = 0; i < 500; i++)
+        {
+            var path = Path.Combine(farm.MediaDir, "clips", $"C{i:000}.MOV");
+            HardLink(clip, path);
+            request.Inputs.Add(path);
+        }
+
+        var batches = new BatchService.BatchServiceClient(farm.Channel);
+        var clock = Stopwatch.StartNew();
+        var batch = (await batches.SubmitBatchAsync(request)).Batch;
+        output.WriteLine($"MEASURE PostgreSQL: batch of 500 files submitted in one call: {clock.Elapsed.TotalSeconds:0.00} s");
+        var canceled = await batches.CancelBatchAsync(new CancelBatchRequest { BatchId = batch.Id });
+        var listed = (await batches.ListBatchesAsync(new ListBatchesRequest())).Batches;
+
+        Assert.Equal((500u, 500u), (batch.Counts.Total, batch.Counts.Queued));
+        Assert.Equal(500, (await AllJobsAsync(farm)).Count(j => j.Spec.BatchId == batch.Id));
+        Assert.Equal(500u, canceled.CanceledJobs);
+        Assert.Equal((JobState.Canceled, 500u), (canceled.Batch.State, canceled.Batch.Counts.Canceled));
+        Assert.Equal(batch.Id, Assert.Single(listed).Id);
+    }
+
+    [Fact]
     public async Task SubmitBatch_SomeInputsCannotBeRendered_IsRefusedWholeNamingEachInput()
     {
         await using var farm = await FarmHost.StartAsync();

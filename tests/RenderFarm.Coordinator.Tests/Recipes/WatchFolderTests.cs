@@ -135,6 +135,34 @@ public class WatchFolderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Scan_OnPostgres_TakesEveryFileOnceAndCountsThem()
+    {
+        await using var farm = await FarmHost.StartAsync(new Dictionary<string, string?>(FastScans)
+        {
+            ["Store:Provider"] = "Postgres", ["Store:ConnectionString"] = await TestPostgres.CreateDatabaseAsync(),
+        });
+        var footage = Directory.CreateDirectory(Path.Combine(farm.MediaDir, "footage")).FullName;
+        await new RecipeService.RecipeServiceClient(farm.Channel).SaveRecipeAsync(new SaveRecipeRequest { Recipe = RecipeServiceTests.Proxy(pattern: "footage/proxies/{dir}/{name}.mp4") });
+        var folders = new WatchFolderService.WatchFolderServiceClient(farm.Channel);
+        await folders.AddWatchFolderAsync(new AddWatchFolderRequest { Path = footage, Recipe = "proxy-for-resolve", SettleTime = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
+        var clip = await TestClips.SdrAsync();
+        var files = Enumerable.Range(0, 20).Select(i => Path.Combine(footage, $"cam{i % 2}", $"F{i:00}.mp4")).ToList();
+        foreach (var file in files)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.Copy(clip, file);
+        }
+
+        await FarmHost.WaitUntilAsync(async () => (await JobsAsync(farm)).Count >= files.Count, TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2)); // more scans; the outputs' folder inside footage/ is never taken
+        var jobs = await JobsAsync(farm);
+        var counts = (await folders.ListWatchFoldersAsync(new ListWatchFoldersRequest())).WatchFolders.Single().Counts;
+
+        Assert.Equal(files.Order(StringComparer.Ordinal), jobs.Select(j => j.Spec.InputPath).Order(StringComparer.Ordinal));
+        Assert.Equal((20u, 0u, 20u, 0u), (counts.Seen, counts.Settling, counts.Submitted, counts.Failed));
+    }
+
+    [Fact]
     public async Task AddWatchFolder_FolderOutsideRootsOrUnknownRecipe_IsRefusedNamingTheField()
     {
         await using var farm = await FarmHost.StartAsync();
