@@ -135,6 +135,35 @@ public class WatchFolderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Scan_FileChangedAfterItWasTaken_IsTakenAgainOnlyWhereTheFolderSaysSo()
+    {
+        await using var farm = await FarmHost.StartAsync(FastScans);
+        await new RecipeService.RecipeServiceClient(farm.Channel).SaveRecipeAsync(new SaveRecipeRequest { Recipe = RecipeServiceTests.Proxy(pattern: "proxies/{recipe}/{date}/{name}-{ext}.mp4") });
+        var folders = new WatchFolderService.WatchFolderServiceClient(farm.Channel);
+        var clip = await File.ReadAllBytesAsync(await TestClips.SdrAsync());
+        var paths = new List<string>();
+        foreach (var (name, retake) in new[] { ("retake", true), ("once", false) })
+        {
+            var folder = Directory.CreateDirectory(Path.Combine(farm.MediaDir, name)).FullName;
+            await folders.AddWatchFolderAsync(new AddWatchFolderRequest
+            {
+                Path = folder, Recipe = "proxy-for-resolve", SettleTime = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)), RetakeChanged = retake,
+            });
+            paths.Add(Path.Combine(folder, $"{name}.mov"));
+            await File.WriteAllBytesAsync(paths[^1], clip);
+        }
+
+        await FarmHost.WaitUntilAsync(async () => (await JobsAsync(farm)).Count >= 2, TimeSpan.FromSeconds(30));
+        foreach (var path in paths) await File.AppendAllTextAsync(path, "more");
+        await FarmHost.WaitUntilAsync(async () => (await JobsAsync(farm)).Count >= 3, TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var inputs = (await JobsAsync(farm)).Select(j => j.Spec.InputPath).ToList();
+
+        Assert.Equal(2, inputs.Count(p => p == paths[0]));
+        Assert.Equal(1, inputs.Count(p => p == paths[1]));
+    }
+
+    [Fact]
     public async Task Scan_OnPostgres_TakesEveryFileOnceAndCountsThem()
     {
         await using var farm = await FarmHost.StartAsync(new Dictionary<string, string?>(FastScans)
