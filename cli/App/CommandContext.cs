@@ -60,6 +60,12 @@ internal sealed class CommandContext : IDisposable
 
     public AccessService.AccessServiceClient Access => new(_calls.Value);
 
+    public RecipeService.RecipeServiceClient Recipes => new(_calls.Value);
+
+    public BatchService.BatchServiceClient Batches => new(_calls.Value);
+
+    public WatchFolderService.WatchFolderServiceClient WatchFolders => new(_calls.Value);
+
     public T Get<T>(Option<T> option) => ParseResult.GetValue(option)!;
 
     public T Get<T>(Argument<T> argument) => ParseResult.GetValue(argument)!;

@@ -64,6 +64,10 @@ public static class FarmctlApp
         root.Subcommands.Add(StatsCommand.Create(runner));
         root.Subcommands.Add(TopCommand.Create(runner));
         root.Subcommands.Add(KeysCommand.Create(runner));
+        root.Subcommands.Add(Commands.Recipes.RecipesCommand.Create(runner));
+        root.Subcommands.Add(Commands.Batches.BatchCommand.Create(runner));
+        root.Subcommands.Add(Commands.Batches.BatchCommand.CreateList(runner));
+        root.Subcommands.Add(Commands.WatchFolders.WatchFoldersCommand.Create(runner));
         return root;
     }
 }

@@ -49,6 +49,11 @@ internal static class JobDetailsView
             .Add("priority", spec.Priority.ToString(CultureInfo.InvariantCulture))
             .Add("retries", spec.HasMaxRetries ? spec.MaxRetries.ToString(CultureInfo.InvariantCulture) : "default")
             .Add("overwrite", spec.Overwrite ? "yes" : "no");
+        if (spec.RecipeName.Length > 0)
+        {
+            var batch = spec.BatchId.Length > 0 ? $" (batch {spec.BatchId})" : "";
+            grid.Add("recipe", Format.Escape($"{spec.RecipeName} version {spec.RecipeVersion}{batch}"));
+        }
         if (spec.Grade is { } grade)
         {
             grid.Add("grade", Format.Escape(RecipeText.Grade(grade)));

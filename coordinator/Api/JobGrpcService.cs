@@ -10,7 +10,12 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
 {
     public override async Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
     {
-        if (request.Spec is { } spec) spec.Owner = Caller.Of(context)?.Name ?? "";
+        if (request.Spec is { } spec)
+        {
+            spec.Owner = Caller.Of(context)?.Name ?? "";
+            (spec.RecipeName, spec.RecipeVersion, spec.BatchId) = ("", 0, ""); // set only for jobs made from a recipe
+        }
+
         var job = await catalog.SubmitAsync(request.Spec, context.CancellationToken);
         return new SubmitJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
     }

@@ -8,11 +8,13 @@ using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
 using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Publishing;
+using RenderFarm.Coordinator.Recipes;
 using RenderFarm.Coordinator.Scheduling;
 using RenderFarm.Coordinator.Security;
 using RenderFarm.Coordinator.Storage;
 using RenderFarm.Coordinator.Transfer;
 using RenderFarm.Coordinator.Watching;
+using RenderFarm.Coordinator.WatchFolders;
 
 namespace RenderFarm.Coordinator.Hosting;
 
@@ -80,6 +82,8 @@ public static class CoordinatorExtensions
         services.AddFarmTransfer(configuration);
         services.AddFarmSecurity(configuration);
         services.AddFarmDashboard();
+        services.AddFarmRecipes();
+        services.AddFarmWatchFolders(configuration);
 
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
@@ -105,6 +109,9 @@ public static class CoordinatorExtensions
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FarmGrpcService>();
         app.MapGrpcService<AccessGrpcService>();
+        app.MapGrpcService<RecipeGrpcService>();
+        app.MapGrpcService<BatchGrpcService>();
+        app.MapGrpcService<WatchFolderGrpcService>();
         app.MapFarmObservability();
         app.MapFarmTransfer();
         app.MapGrpcReflectionService();

@@ -51,6 +51,43 @@ public sealed class JobCatalog(
         return job;
     }
 
+    /// <summary>
+    /// Stores many validated jobs (a batch: no start time, cron or dependencies) in one transaction, with
+    /// <paramref name="alsoWrite"/>'s writes, so they are all queued or none is. One wake-up of the dispatcher for all.
+    /// </summary>
+    internal async Task<IReadOnlyList<JobRecord>> SubmitManyAsync(
+        IReadOnlyList<JobValidator.ValidatedJob> jobs, Func<IJobTransaction, IReadOnlyList<JobRecord>, Task> alsoWrite, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var rows = new List<(JobRecord Job, TaskRecord Task)>(jobs.Count);
+        foreach (var valid in jobs)
+        {
+            var seq = sequence.Next();
+            var jobId = Ids.NewJobId();
+            var work = valid.Work.Clone();
+            work.JobId = jobId;
+            work.TaskId = Ids.TaskId(jobId, 0);
+            var task = new TaskRecord(work.TaskId, jobId, TaskState.Queued, valid.Spec.Priority, seq,
+                work, valid.Requirements, 0, 0, valid.MaxRetries, null, TaskWait.None, valid.Timing.Limits, []);
+            rows.Add((new JobRecord(jobId, valid.Spec, JobState.Queued, seq, now, null, null, null, null), task));
+        }
+
+        var records = rows.Select(r => r.Job).ToList();
+        await store.InTransactionAsync(async tx =>
+        {
+            foreach (var (job, task) in rows)
+            {
+                await tx.InsertJobAsync(job);
+                await tx.InsertTaskAsync(task);
+            }
+
+            await alsoWrite(tx, records);
+            return true;
+        }, cancellationToken);
+        signals.WorkAvailable();
+        return records;
+    }
+
     private async Task<JobRecord> SubmitRecurringAsync(JobSpec spec, CronSchedule cron, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

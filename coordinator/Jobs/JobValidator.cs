@@ -93,7 +93,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
     }
 
     /// <summary>Whether the job may be split: a chunk length is set (on the job or the coordinator) and the job does not ask for a whole file.</summary>
-    private bool ValidateChunking(JobSpec spec, List<string> problems)
+    internal bool ValidateChunking(JobSpec spec, List<string> problems)
     {
         if (spec.ChunkDuration is { } given && ProtoTime.DurationProblem("spec.chunk_duration", given) is { } malformed)
         {
@@ -137,7 +137,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         return null;
     }
 
-    private PresetInfo? ValidateOutput(JobSpec spec, List<string> problems)
+    internal PresetInfo? ValidateOutput(JobSpec spec, List<string> problems)
     {
         var o = spec.Output;
         if (o is null || o.Preset == Preset.Unspecified)
@@ -193,7 +193,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         return preset;
     }
 
-    private MediaRef? ValidateGrade(Grade grade, List<string> problems, out FileIdentity? identity)
+    internal MediaRef? ValidateGrade(Grade grade, List<string> problems, out FileIdentity? identity)
     {
         identity = null;
         var any = grade.LutPath.Length > 0 || grade.HasExposure || grade.HasContrast || grade.HasSaturation || grade.HasTemperature;

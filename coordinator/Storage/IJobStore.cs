@@ -172,6 +172,18 @@ public interface IJobTransaction
 
     /// <summary>Every RUNNING attempt's lease runs until at least <paramref name="until"/>.</summary>
     Task<int> ExtendRunningLeasesAsync(DateTimeOffset until);
+
+    /// <summary>
+    /// Holds a write to a table beside the job model (a batch and its jobs), sent with the transaction's next batch of
+    /// writes, so it commits or rolls back with the jobs it belongs to.
+    /// </summary>
+    Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters);
+
+    /// <summary>
+    /// As <see cref="ExecuteAsync"/>, for an update that must change exactly one row (<paramref name="row"/> names it):
+    /// otherwise the work fails with <see cref="InvalidOperationException"/> and nothing of it is committed.
+    /// </summary>
+    Task ExecuteOneAsync(string row, string sql, params (string Name, object? Value)[] parameters);
 }
 
 /// <summary>

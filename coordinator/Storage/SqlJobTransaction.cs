@@ -34,6 +34,18 @@ internal sealed class SqlJobTransaction : IJobTransaction
     /// <summary>Sends the writes still held; a piece of work's writes are all sent before it counts as done.</summary>
     public Task FlushAsync() => _writes.FlushAsync();
 
+    public Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        _writes.Add(sql, parameters);
+        return Task.CompletedTask;
+    }
+
+    public Task ExecuteOneAsync(string row, string sql, params (string Name, object? Value)[] parameters)
+    {
+        _writes.Add(sql, parameters, row);
+        return Task.CompletedTask;
+    }
+
     /// <summary>Holds a statement of the store's own (a notice) to go with the transaction's next batch.</summary>
     public void AddStatement(string sql, (string Name, object? Value)[] parameters) => _writes.Add(sql, parameters);
 

@@ -165,6 +165,7 @@ public static class SqlSchema
                 update_time BIGINT NOT NULL)
             """,
         ],
+        Recipes.RecipeSchema.Migration,
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

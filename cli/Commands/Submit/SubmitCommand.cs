@@ -12,9 +12,10 @@ internal static class SubmitCommand
 {
     public static Command Create(CommandRunner runner)
     {
-        var submit = new Command("submit", "Submit a render job.");
+        var submit = new Command("submit", "Submit a render job, or many files with a recipe as one batch (--recipe NAME FILE...).");
         submit.Subcommands.Add(Transcode(runner));
         submit.Subcommands.Add(Grade(runner));
+        Batches.BatchSubmit.AddTo(submit, runner);
         return submit;
     }
 

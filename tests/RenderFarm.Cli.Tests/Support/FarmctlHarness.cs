@@ -18,6 +18,9 @@ public sealed class FarmctlHarness : IAsyncLifetime
 
     public FakeCoordinator Farm { get; } = new();
 
+    /// <summary>The fake RecipeService and BatchService.</summary>
+    public FakeEditors Editors { get; } = new();
+
     /// <summary>The clock and time zone farmctl sees (default: system time shown in UTC).</summary>
     public TimeProvider Time { get; set; } = new UtcTimeProvider();
 
@@ -28,9 +31,12 @@ public sealed class FarmctlHarness : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(Farm);
+        builder.Services.AddSingleton(Editors);
         _app = builder.Build();
         _app.MapGrpcService<FakeJobService>();
         _app.MapGrpcService<FakeFarmService>();
+        _app.MapGrpcService<FakeRecipeService>();
+        _app.MapGrpcService<FakeBatchService>();
         await _app.StartAsync();
     }
 
