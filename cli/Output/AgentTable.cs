@@ -27,12 +27,16 @@ internal static class AgentTable
                 Format.Bytes(agent.MemoryBytes),
                 Format.Number(agent.LoadAverage),
                 Format.Escape(agent.FfmpegVersion),
-                Format.Escape(string.Join(",", agent.Tags)),
+                Format.Escape(TagsAndPools(agent)),
                 Format.Time(agent.LastSeenTime, time));
         }
 
         return table;
     }
+
+    /// <summary>Its tags, then its pools in the order it serves them: "gpu,fast pools night,day".</summary>
+    public static string TagsAndPools(AgentInfo agent) =>
+        string.Join(",", agent.Tags) + (agent.Pools.Count == 0 ? "" : (agent.Tags.Count == 0 ? "" : " ") + "pools " + string.Join(",", agent.Pools));
 
     public static string BusySlots(AgentInfo agent) => $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
 

@@ -63,6 +63,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<AttemptLifecycle>();
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AgentDrains>();
+        services.AddSingleton<RoutingCounts>();
         services.AddSingleton<IWaitExplainer, WaitExplainer>();
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<RecentThroughput>();
