@@ -109,7 +109,7 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote, Ro
         var on = ledger.AgentsOf(task.JobId);
         if (needs.MaxAgents > 0 && on.Count >= needs.MaxAgents && working.Where(a => on.Contains(a.Id)).All(a => a.FreeSlots <= 0))
         {
-            var capped = Reason(Kind.MaxAgents, $"max {needs.MaxAgents} agent{(needs.MaxAgents == 1 ? "" : "s")} at once: the job runs on {string.Join(", ", on.Order(StringComparer.Ordinal).Take(MaxListedAgents))}, which have no free slot");
+            var capped = Reason(Kind.MaxAgents, $"max {needs.MaxAgents} agent{(needs.MaxAgents == 1 ? "" : "s")} at once: the job runs on {string.Join(", ", on.Order(StringComparer.Ordinal).Take(MaxListedAgents))}, which {(on.Count == 1 ? "has" : "have")} no free slot");
             capped.AgentIds.AddRange(on.Order(StringComparer.Ordinal).Take(MaxListedAgents));
             return capped;
         }
