@@ -29,20 +29,25 @@ public sealed class RoutingLedgerTests : IAsyncLifetime
         return new AgentSession(hello, DateTimeOffset.UnixEpoch);
     }
 
-    [Fact]
-    public async Task Claim_OfASecondTaskOfAFullLimitGroup_IsRefused_AndTheWaitReasonCountsTheGroup()
-    {
-        var first = await _h.SubmitAsync("first", change: s => s.LimitGroup = "prores-licence");
-        var second = await _h.SubmitAsync("second", change: s => s.LimitGroup = "PRORES-licence");
-        Assert.NotNull(await _h.Attempts.TryAssignAsync(await _h.TaskOf(first.Id), "agent-a", None));
+    public static TheoryData<string> Providers => new() { "sqlite", "postgres" };
 
-        Assert.Null(await _h.Attempts.TryAssignAsync(await _h.TaskOf(second.Id), "agent-b", None));
-        Assert.Equal(TaskState.Queued, (await _h.TaskOf(second.Id)).State);
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Claim_OfASecondTaskOfAFullLimitGroup_IsRefused_AndTheWaitReasonCountsTheGroup(string provider)
+    {
+        await using var h = await DomainHarness.ForAsync(provider);
+        h.Options.Limits["prores-licence"] = 1;
+        var first = await h.SubmitAsync("first", change: s => s.LimitGroup = "prores-licence");
+        var second = await h.SubmitAsync("second", change: s => s.LimitGroup = "PRORES-licence");
+        Assert.NotNull(await h.Attempts.TryAssignAsync(await h.TaskOf(first.Id), "agent-a", None));
+
+        Assert.Null(await h.Attempts.TryAssignAsync(await h.TaskOf(second.Id), "agent-b", None));
+        Assert.Equal(TaskState.Queued, (await h.TaskOf(second.Id)).State);
 
         var registry = new AgentRegistry();
         registry.Add(Agent("agent-b", busy: false));
-        var explainer = new WaitExplainer(registry, new NoRemoteAgents(), new RoutingCounts(_h.Store, Options.Create(_h.Options), _h.Time));
-        var reason = (await explainer.ExplainAsync(await _h.TaskOf(second.Id), [], None))!;
+        var explainer = new WaitExplainer(registry, new NoRemoteAgents(), new RoutingCounts(h.Store, Options.Create(h.Options), h.Time));
+        var reason = (await explainer.ExplainAsync(await h.TaskOf(second.Id), [], None))!;
         Assert.Equal((Kind.LimitGroup, "limit group prores-licence is full (1/1)"), (reason.Kind, reason.Message));
     }
 
