@@ -8,6 +8,7 @@ using RenderFarm.Agent.Guest;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
+using RenderFarm.Agent.Observability;
 using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Connection;
 using RenderFarm.Protos.Transfer;
@@ -39,6 +40,8 @@ public static class AgentExtensions
             .Validate(o => System.Text.RegularExpressions.Regex.IsMatch(o.Name, "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"), "Agent:Name: must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit")
             .Validate(o => o.ReconnectMaxDelay > TimeSpan.Zero, "Agent:ReconnectMaxDelay: must be above 0")
             .Validate(o => o.ReconnectBackoffResetAfter >= TimeSpan.Zero, "Agent:ReconnectBackoffResetAfter: must not be negative")
+            .Validate(o => o.MetricsPort is >= 0 and <= 65535, "Agent:MetricsPort: must be 0 (no metrics endpoint) to 65535")
+            .Validate(o => o.MetricsHost.Length > 0, "Agent:MetricsHost: must name an address (127.0.0.1, or + for every address)")
             .Validate(o => o.KeepAlivePingDelay >= TimeSpan.Zero, "Agent:KeepAlivePingDelay: must not be negative (0 = off)")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentSettings>();
@@ -81,6 +84,9 @@ public static class AgentExtensions
         services.AddSingleton<LinkSession>();
         if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services, channel);
         services.AddGuest();
+        services.AddSingleton<AgentMetrics>();
+        services.AddSingleton<AgentMetricsServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<AgentMetricsServer>());
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
         return services;

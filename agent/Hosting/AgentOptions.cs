@@ -59,6 +59,19 @@ public sealed class AgentOptions
     public bool FfmpegIdleIo { get; set; } = true;
 
     /// <summary>
+    /// Port of the agent's Prometheus endpoint (<c>http://MetricsHost:MetricsPort/metrics</c>): renders, ffmpeg seconds,
+    /// cache and transfer figures, guest state, process and runtime. 0 (the default) serves none: a spare machine opens
+    /// no port it was not asked to.
+    /// </summary>
+    public int MetricsPort { get; set; }
+
+    /// <summary>
+    /// Address the metrics endpoint listens on. Default <c>127.0.0.1</c> (this machine only); <c>+</c> listens on every
+    /// address, for a Prometheus on another machine.
+    /// </summary>
+    public string MetricsHost { get; set; } = "127.0.0.1";
+
+    /// <summary>
     /// Labels operators use to tell agents apart (e.g. <c>gpu</c>, <c>edit-suite</c>); a job that requires tags
     /// (<c>farmctl submit --require-tag gpu</c>) runs only on agents with all of them (docs/routing.md).
     /// </summary>

@@ -81,6 +81,7 @@ public static class CoordinatorExtensions
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
         {
+            o.Interceptors.Add<RpcMetricsInterceptor>();
             o.Interceptors.Add<AccessInterceptor>();
             o.Interceptors.Add<DomainErrorInterceptor>();
             o.MaxReceiveMessageSize = maxRequestBytes;
