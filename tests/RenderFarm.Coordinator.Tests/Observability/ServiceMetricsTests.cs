@@ -114,4 +114,42 @@ public sealed class ServiceMetricsTests : IAsyncLifetime
         Assert.True(metrics["process_cpu_seconds_total"] > 0);
         GC.KeepAlive(agent);
     }
+
+    [Fact]
+    public async Task AgentScrape_InTransferMode_CountsTheDownloadOnceThenACacheHit_AndTheUploadedBytes()
+    {
+        var port = FreePort();
+        var own = Path.Combine(_farm.Root, "agents", "mover");
+        await _farm.StartAgentAsync("mover", 1, new Dictionary<string, string?>
+        {
+            ["Agent:MetricsPort"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Agent:Storage"] = "Transfer",
+            ["Agent:MediaRoots:media"] = Path.Combine(own, "no-such-mount"),
+            ["Agent:Transfer:CacheDirectory"] = Path.Combine(own, "cache"),
+            ["Agent:Transfer:WorkDirectory"] = Path.Combine(own, "work"),
+            ["Agent:DataDirectory"] = own,
+        });
+        var input = await TestClips.CopyAsync(TestClips.SdrAsync(), Path.Combine(_farm.MediaDir, "moved.mp4"));
+
+        foreach (var name in new[] { "moved-1.mp4", "moved-2.mp4" })
+        {
+            var id = (await _farm.Jobs.SubmitJobAsync(new SubmitJobRequest
+            {
+                Spec = new JobSpec { InputPath = input, OutputPath = name, Output = new OutputSettings { Preset = Preset.H264Proxy540P } },
+            })).Job.Id;
+            var done = await _farm.WaitForJobAsync(id, j => j.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(90));
+            Assert.True(done.State == JobState.Succeeded, done.Error);
+        }
+
+        PrometheusText metrics = null!;
+        await FarmHost.WaitUntilAsync(async () => (metrics = await ScrapeAsync(port))["renderfarm_agent_renders_total{kind=\"render\",outcome=\"succeeded\"}"] == 2, TimeSpan.FromSeconds(10));
+        var inputBytes = new FileInfo(input).Length;
+        var outputBytes = new FileInfo(Path.Combine(_farm.MediaDir, "moved-1.mp4")).Length + new FileInfo(Path.Combine(_farm.MediaDir, "moved-2.mp4")).Length;
+        Assert.Equal(1, metrics["renderfarm_agent_cache_requests_total{result=\"miss\"}"]);
+        Assert.Equal(1, metrics["renderfarm_agent_cache_requests_total{result=\"hit\"}"]);
+        Assert.Equal(inputBytes, metrics["renderfarm_agent_transfer_bytes_total{direction=\"download\"}"]);
+        Assert.Equal(outputBytes, metrics["renderfarm_agent_transfer_bytes_total{direction=\"upload\"}"]);
+        Assert.Equal(inputBytes, metrics["renderfarm_agent_cache_bytes"]);
+        Assert.Equal(1, metrics["renderfarm_agent_cache_blobs"]);
+    }
 }
