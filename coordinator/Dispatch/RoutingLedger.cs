@@ -19,8 +19,8 @@ public sealed class RoutingLedger
         foreach (var route in running) Count(route.JobId, route.AgentId, route.LimitGroup);
     }
 
-    /// <summary>No running attempt counted: for passes where no task has a counted rule.</summary>
-    public static RoutingLedger Empty { get; } = new([], new Dictionary<string, int>());
+    /// <summary>No running attempt counted, a new one each time (it counts what it is told): for passes where no task has a counted rule.</summary>
+    public static RoutingLedger Empty => new([], new Dictionary<string, int>());
 
     /// <summary>Tasks of <paramref name="group"/> running now.</summary>
     public int Running(string group) => _groups.GetValueOrDefault(group);
