@@ -25,7 +25,8 @@ public sealed class AttemptRunner(
     TimeProvider time,
     ILogger<AttemptRunner> logger,
     PublishPermits? permits = null,
-    TransferWorkspace? transfers = null)
+    TransferWorkspace? transfers = null,
+    Observability.AgentMetrics? metrics = null)
 {
     /// <summary>The message an assignment gets when it arrives while the agent drains.</summary>
     public const string ShuttingDown = "agent is shutting down";
@@ -148,6 +149,9 @@ public sealed class AttemptRunner(
         Log.Starting(logger, work.AttemptId, work.JobId);
         log.Append($"{RenderPipeline.StepPrefix}attempt {work.AttemptId} of task {work.TaskId}, job {work.JobId}, on agent {options.Value.Name}");
         TransferWorkspace.Prepared? prepared = null;
+        var outcome = "failed";
+        var workStarted = time.GetTimestamp();
+        ulong frames = 0;
         try
         {
             var throttle = new ProgressThrottle(time, TimeSpan.FromSeconds(1 / options.Value.ProgressRate));
@@ -165,6 +169,7 @@ public sealed class AttemptRunner(
             {
                 // Transfer mode: the task's files come down as blobs; what it writes goes up.
                 prepared = await transfers.PrepareAsync(work, text => log.Append(RenderPipeline.StepPrefix + text), OnProgress, cancellationToken);
+                workStarted = time.GetTimestamp();
             }
 
             switch (work.Kind)
@@ -203,11 +208,15 @@ public sealed class AttemptRunner(
             }
 
             report = new ConnectRequest { Completed = completed };
+            outcome = "succeeded";
+            // Frames are counted where they are encoded: renders and chunks (a stitch joins frames already counted).
+            if (work.Kind is TaskKind.Unspecified or TaskKind.Render or TaskKind.Chunk) frames = completed.Output?.FrameCount ?? 0;
             log.Append($"{RenderPipeline.StepPrefix}completed");
             Log.Finished(logger, work.AttemptId, completed.Output?.Path ?? "(probe)");
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            outcome = running.InterruptReason is null ? "stopped" : "interrupted";
             if (running.InterruptReason is { } reason)
             {
                 Log.Interrupted(logger, work.AttemptId, reason);
@@ -222,6 +231,7 @@ public sealed class AttemptRunner(
         }
         catch (PublishRefusedException refused)
         {
+            outcome = "stopped";
             Log.Stopped(logger, work.AttemptId);
             log.Append($"{RenderPipeline.StepPrefix}{refused.Message}; nothing was published");
         }
@@ -240,6 +250,7 @@ public sealed class AttemptRunner(
         }
         finally
         {
+            metrics?.AttemptEnded(work.Kind, outcome, time.GetElapsedTime(workStarted).TotalSeconds, frames);
             prepared?.Dispose();
             log.Complete(report);
             lock (_gate)

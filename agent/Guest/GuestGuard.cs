@@ -94,6 +94,8 @@ public sealed partial class GuestGuard(
 
         CheckSafely();
     }
+    /// <summary>Whether the machine's owner was using it at the last check.</summary>
+    public bool OwnerPresent => _ownerSince is not null;
 
     /// <summary>One check: decide, tell the coordinator what changed, and act on running work.</summary>
     public void Check()

@@ -8,6 +8,7 @@ using RenderFarm.Agent.Guest;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
 using RenderFarm.Agent.Media;
+using RenderFarm.Agent.Observability;
 using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Connection;
 using RenderFarm.Protos.Transfer;
@@ -40,6 +41,8 @@ public static class AgentExtensions
             .Validate(o => o.ReconnectMaxDelay > TimeSpan.Zero, "Agent:ReconnectMaxDelay: must be above 0")
             .Validate(o => o.RefusedRetryDelay > TimeSpan.Zero, "Agent:RefusedRetryDelay: must be above 0")
             .Validate(o => o.ReconnectBackoffResetAfter >= TimeSpan.Zero, "Agent:ReconnectBackoffResetAfter: must not be negative")
+            .Validate(o => o.MetricsPort is >= 0 and <= 65535, "Agent:MetricsPort: must be 0 (no metrics endpoint) to 65535")
+            .Validate(o => o.MetricsHost.Length > 0, "Agent:MetricsHost: must name an address (127.0.0.1, or + for every address)")
             .Validate(o => o.KeepAlivePingDelay >= TimeSpan.Zero, "Agent:KeepAlivePingDelay: must not be negative (0 = off)")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentSettings>();
@@ -82,6 +85,9 @@ public static class AgentExtensions
         services.AddSingleton<LinkSession>();
         if (configuration.GetValue<AgentStorage>($"{AgentOptions.Section}:{nameof(AgentOptions.Storage)}") == AgentStorage.Transfer) AddTransfer(services, channel);
         services.AddGuest();
+        services.AddSingleton<AgentMetrics>();
+        services.AddSingleton<AgentMetricsServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<AgentMetricsServer>());
         services.AddHostedService<CoordinatorLink>();
         services.AddHostedService<AgentShutdown>();
         return services;

@@ -58,8 +58,31 @@ public sealed class AgentOptions
     /// <summary>Linux: ffmpeg and ffprobe read and write in the idle I/O class (<c>ionice -c 3</c>). Default true.</summary>
     public bool FfmpegIdleIo { get; set; } = true;
 
-    /// <summary>Free-form labels operators use to tell agents apart (e.g. <c>gpu</c>, <c>edit-suite</c>).</summary>
+    /// <summary>
+    /// Port of the agent's Prometheus endpoint (<c>http://MetricsHost:MetricsPort/metrics</c>): renders, ffmpeg seconds,
+    /// cache and transfer figures, guest state, process and runtime. 0 (the default) serves none: a spare machine opens
+    /// no port it was not asked to.
+    /// </summary>
+    public int MetricsPort { get; set; }
+
+    /// <summary>
+    /// Address the metrics endpoint listens on. Default <c>127.0.0.1</c> (this machine only); <c>+</c> listens on every
+    /// address, for a Prometheus on another machine.
+    /// </summary>
+    public string MetricsHost { get; set; } = "127.0.0.1";
+
+    /// <summary>
+    /// Labels operators use to tell agents apart (e.g. <c>gpu</c>, <c>edit-suite</c>); a job that requires tags
+    /// (<c>farmctl submit --require-tag gpu</c>) runs only on agents with all of them (docs/routing.md).
+    /// </summary>
     public List<string> Tags { get; set; } = [];
+
+    /// <summary>
+    /// Pools this agent belongs to, in order (docs/routing.md): it serves the work of its first pool before the work of
+    /// later pools, and work that names no pool last; a job that names a pool runs only on that pool's agents. Empty by
+    /// default: the agent takes only work that names no pool.
+    /// </summary>
+    public List<string> Pools { get; set; } = [];
 
     /// <summary>
     /// Media roots by name, mapped to this machine's folders. The names must match the coordinator's;

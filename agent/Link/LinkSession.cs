@@ -53,6 +53,7 @@ public sealed class LinkSession(
         hello.Encoders.AddRange(capabilities.Encoders);
         hello.Filters.AddRange(capabilities.Filters);
         hello.Tags.AddRange(o.Tags);
+        hello.Pools.AddRange(o.Pools);
         hello.MediaRoots.AddRange(runner.MediaRootNames);
         hello.StorageMode = cache is null ? StorageMode.Shared : StorageMode.Transfer;
         if (cache is not null) hello.CachedBlobs.AddRange(cache.Hashes);

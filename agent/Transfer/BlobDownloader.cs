@@ -12,7 +12,7 @@ namespace RenderFarm.Agent.Transfer;
 /// written and hashed on a task of their own (<see cref="ChunkFileWriter"/>) while the next ones arrive; the file
 /// is flushed to disk once, at the end, before it is verified and handed over.
 /// </summary>
-public sealed partial class BlobDownloader(TransferClient client, AgentBandwidth bandwidth, TransferOptions options, ILogger<BlobDownloader> logger)
+public sealed partial class BlobDownloader(TransferClient client, AgentBandwidth bandwidth, TransferOptions options, ILogger<BlobDownloader> logger, Observability.AgentMetrics? metrics = null)
 {
     /// <summary>Chunks that arrived damaged and were fetched again (since the agent started).</summary>
     public long RejectedChunks => Interlocked.Read(ref _rejected);
@@ -74,6 +74,7 @@ public sealed partial class BlobDownloader(TransferClient client, AgentBandwidth
 
                     var length = chunk.Data.Length;
                     await bandwidth.TakeAsync(length, cancellationToken);
+                    metrics?.Downloaded(length);
                     await writer.AddAsync(chunk, cancellationToken);
                     have += length;
                     failures = 0;

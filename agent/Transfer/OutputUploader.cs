@@ -10,7 +10,7 @@ namespace RenderFarm.Agent.Transfer;
 /// coordinator holds and continues from there, so a cut stream or a damaged chunk costs only what was lost.
 /// A refusal because the lease has ended is final: the output is discarded, like a refused publish.
 /// </summary>
-public sealed partial class OutputUploader(TransferClient client, AgentBandwidth bandwidth, TransferOptions options, ILogger<OutputUploader> logger)
+public sealed partial class OutputUploader(TransferClient client, AgentBandwidth bandwidth, TransferOptions options, ILogger<OutputUploader> logger, Observability.AgentMetrics? metrics = null)
 {
     /// <summary>Upload streams that continued from a non-zero offset (since the agent started).</summary>
     public long Resumes => Interlocked.Read(ref _resumes);
@@ -65,6 +65,7 @@ public sealed partial class OutputUploader(TransferClient client, AgentBandwidth
                 var data = await reader.NextAsync(cancellationToken);
                 if (data.IsEmpty) throw new InvalidDataException($"the output ended at byte {offset}, before its {size} bytes");
                 await bandwidth.TakeAsync(data.Length, cancellationToken);
+                metrics?.Uploaded(data.Length);
                 await call.RequestStream.WriteAsync(new UploadOutputRequest
                 {
                     AgentId = agentId,

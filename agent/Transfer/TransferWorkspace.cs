@@ -14,7 +14,7 @@ namespace RenderFarm.Agent.Transfer;
 /// into it, linked under their own names into a work folder of the attempt, and the output is rendered there
 /// and delivered by upload instead of a rename on shared storage.
 /// </summary>
-public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader, OutputUploader uploader, IOptions<AgentOptions> options, TimeProvider time)
+public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader, OutputUploader uploader, IOptions<AgentOptions> options, TimeProvider time, Observability.AgentMetrics? metrics = null)
 {
     /// <summary>The files of one attempt; disposing releases its blobs and removes its work folder.</summary>
     public sealed class Prepared(string folder, IReadOnlyList<BlobCache.Lease> leases) : IDisposable
@@ -143,6 +143,7 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
         }
 
         leases.Add(lease);
+        metrics?.CacheRequest(hit: !lease.Downloaded);
         step(lease.Downloaded
             ? $"downloaded {what} {media.Path} and verified its sha256 in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.##} s"
             : $"{what} {media.Path} is in the transfer cache (sha256 {blob.Sha256}); nothing to download");

@@ -24,6 +24,10 @@ internal static class WaitReasonText
         Kind.Blocklisted => "every capable agent failed it too often",
         Kind.Dispatching => "handing over to an agent",
         Kind.Tasks => "waiting for the other tasks of its job",
+        Kind.NeedsTag => "no connected agent has the tags it requires",
+        Kind.Pool => "no connected agent in its pool can run it",
+        Kind.LimitGroup => "its limit group is full",
+        Kind.MaxAgents => "it runs on as many agents as it may at once",
         _ => "waiting",
     };
 

@@ -201,6 +201,10 @@ public sealed class AgentSession(AgentHello hello, DateTimeOffset connectTime) :
     /// </summary>
     public bool CanRun(Jobs.TaskRequirements requirements) => WaitCandidates.CanRun(this, requirements);
 
+    public IReadOnlyList<string> Tags => Hello.Tags;
+
+    public IReadOnlyList<string> Pools => Hello.Pools;
+
     IReadOnlyCollection<string> IWaitCandidate.Encoders => Hello.Encoders;
 
     IReadOnlyCollection<string> IWaitCandidate.Filters => Hello.Filters;

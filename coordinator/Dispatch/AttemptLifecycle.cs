@@ -53,11 +53,21 @@ public sealed partial class AttemptLifecycle(
             var claimed = new AttemptRecord?[claims.Count];
             var firstTries = new List<string>();
             var queued = (await tx.ClaimQueuedTasksAsync(claims.Select(c => c.Task.Id).ToList())).ToDictionary(t => t.Id, StringComparer.Ordinal);
+            // Limit groups and agent caps are counted again here, from the running attempts as this transaction sees them
+            // (with the group's and job's locks held on PostgreSQL), so no two coordinators both take the last place.
+            var counted = claims.Where(c => c.Task.Requirements.Counted).ToList();
+            var ledger = counted.Count == 0 ? null : new RoutingLedger(await tx.GetRunningRoutesAsync(RoutingLedger.LockKeys(counted)), options.Value.Limits);
             for (var i = 0; i < claims.Count; i++)
             {
                 var (candidate, agentId) = claims[i];
                 // Each task is claimed once, even if it were listed twice.
                 if (!queued.Remove(candidate.Id, out var task)) continue;
+                if (ledger is not null && task.Requirements.Counted)
+                {
+                    if (!ledger.Allows(task.Requirements, task.JobId, agentId)) continue;
+                    ledger.Take(task.Requirements, task.JobId, agentId);
+                }
+
                 var attempt = new AttemptRecord(Ids.NewAttemptId(), task.Id, task.JobId, agentId, AttemptOutcome.Running,
                     now, now + Lease, null, FailureClass.Unspecified, null, 0, null);
                 await tx.InsertAttemptAsync(attempt);

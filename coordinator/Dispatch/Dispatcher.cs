@@ -121,45 +121,63 @@ public sealed class Dispatcher(
 
     /// <summary>
     /// Matches up to <paramref name="window"/> QUEUED tasks, best first, to open agents, taking a slot for each.
-    /// <c>Full</c> says the window was full, so more tasks wait behind it.
+    /// <c>Full</c> says the window was full, so more tasks wait behind it. Routing (docs/routing.md): a task goes only to
+    /// agents with its tags and in its pool, while its limit group has room and within its job's agent cap; an agent
+    /// serves its first pool's work before its later pools', and work that names no pool after those (one round per rank).
     /// </summary>
     private async Task<(List<(TaskRecord Task, AgentSession Agent)> Plan, bool Full)> PlanAsync(List<AgentSession> open, int window, CancellationToken cancellationToken)
     {
         var plan = new List<(TaskRecord Task, AgentSession Agent)>();
         var page = await store.GetQueuedTasksAsync(window, cancellationToken);
+        var full = page.Count == window;
         // The store orders by priority, then submission; the tasks of one job share both, and go longest first: chunks by
         // their frames, the audio by its expected cost in frames (JobGraph), so neither trails the others when it is long.
-        var queued = page.OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? t.Work.WeightFrames);
+        var queued = page.OrderByDescending(t => t.Priority).ThenBy(t => t.Seq).ThenByDescending(t => t.Work.Chunk?.FrameCount ?? t.Work.WeightFrames).ToList();
+        // Limit groups and agent caps are counted from the running attempts in the database, read only when a task needs it.
+        var ledger = queued.Any(t => t.Requirements.Counted)
+            ? new RoutingLedger(await store.GetRunningRoutesAsync(cancellationToken), options.Value.Limits)
+            : RoutingLedger.Empty;
         // Most queued tasks need the same encoder, filters and roots: which agents can run them is worked out once a pass.
         var capable = new Dictionary<string, List<AgentSession>>(StringComparer.Ordinal);
+        var inputs = new Dictionary<string, BlobRef?>(StringComparer.Ordinal);
+        var done = new HashSet<string>(StringComparer.Ordinal);
         var anyTransfers = open.Any(a => a.Transfers);
-        foreach (var task in queued)
+        var rounds = open.Max(a => a.Pools.Count) + 1;
+        for (var round = 0; round < rounds; round++)
         {
-            var key = task.Requirements.Serialize();
-            if (!capable.TryGetValue(key, out var candidates)) capable[key] = candidates = open.Where(a => a.CanRun(task.Requirements)).ToList();
-            BlobRef? input = null;
-            if (anyTransfers && candidates.Any(a => a.Transfers))
+            foreach (var task in queued)
             {
-                try
+                if (done.Contains(task.Id)) continue;
+                var key = task.Requirements.Serialize();
+                if (!capable.TryGetValue(key, out var candidates)) capable[key] = candidates = open.Where(a => a.CanRun(task.Requirements)).ToList();
+                if (candidates.Count == 0 || !ledger.GroupHasRoom(task.Requirements)) continue;
+                BlobRef? input = null;
+                if (anyTransfers && candidates.Any(a => a.Transfers) && !inputs.TryGetValue(task.Id, out input))
                 {
-                    input = await transfers.InputAsync(task.Work, cancellationToken);
+                    try
+                    {
+                        inputs[task.Id] = input = await transfers.InputAsync(task.Work, cancellationToken);
+                    }
+                    catch (BlobUnreadableException ex)
+                    {
+                        // This job's input is its own problem (a FIFO, a link out of the root, a file that does not answer):
+                        // it fails, and the pass goes on with the others.
+                        done.Add(task.Id);
+                        await FailUnreadableAsync(task, ex, cancellationToken);
+                        continue;
+                    }
                 }
-                catch (BlobUnreadableException ex)
-                {
-                    // This job's input is its own problem (a FIFO, a link out of the root, a file that does not answer):
-                    // it fails, and the pass goes on with the others.
-                    await FailUnreadableAsync(task, ex, cancellationToken);
-                    continue;
-                }
-            }
 
-            var agent = Pick(candidates, task, input?.Sha256);
-            if (agent is null || !agent.TryTakeSlot()) continue;
-            plan.Add((task, agent));
-            if (!open.Any(Open)) break;
+                var agent = Pick(candidates, task, input?.Sha256, rounds == 1 ? -1 : round, ledger);
+                if (agent is null || !agent.TryTakeSlot()) continue;
+                ledger.Take(task.Requirements, task.JobId, agent.Id);
+                plan.Add((task, agent));
+                done.Add(task.Id);
+                if (!open.Any(Open)) return (plan, full);
+            }
         }
 
-        return (plan, page.Count == window);
+        return (plan, full);
     }
 
     /// <summary>
@@ -192,17 +210,20 @@ public sealed class Dispatcher(
     }
 
     /// <summary>
-    /// The best open agent for <paramref name="task"/> among those that can run it: one that moves no bytes (shared
-    /// storage, or the input already cached) before one that must download it, then the most free slots, then the
-    /// lightest load.
+    /// The best open agent for <paramref name="task"/> among those that can run it, for which the task ranks
+    /// <paramref name="round"/> in its pools' order (-1: any), and on which the job's agent cap lets it run: one that
+    /// moves no bytes (shared storage, or the input already cached) before one that must download it, then the most free
+    /// slots, then the lightest load.
     /// </summary>
-    private AgentSession? Pick(List<AgentSession> capable, TaskRecord task, string? inputSha256)
+    private AgentSession? Pick(List<AgentSession> capable, TaskRecord task, string? inputSha256, int round, RoutingLedger ledger)
     {
         AgentSession? best = null;
         var bestMoves = false;
         foreach (var a in capable)
         {
             if (!Open(a) || task.IsBlocked(a.Id)) continue;
+            if (round >= 0 && a.PoolRank(task.Requirements) != round) continue;
+            if (!ledger.AgentAllowed(task.Requirements, task.JobId, a.Id)) continue;
             var moves = a.Transfers && (inputSha256 is null || !a.HasCached(inputSha256));
             if (best is null || Better(a, moves, best, bestMoves)) (best, bestMoves) = (a, moves);
         }

@@ -148,6 +148,7 @@ public sealed class FarmStatus(
         info.RunningAttemptIds.AddRange(connected ? running : []);
         info.Running.AddRange(connected ? running.Select(id => attempts.GetValueOrDefault(id) ?? new RunningAttempt { AttemptId = id }) : []);
         info.Tags.AddRange(session.Hello.Tags);
+        info.Pools.AddRange(session.Hello.Pools);
         info.Encoders.AddRange(session.Hello.Encoders);
         info.Filters.AddRange(session.Hello.Filters);
         info.MediaRoots.AddRange(session.Hello.MediaRoots);

@@ -10,9 +10,10 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// <summary>
 /// Answers "why is my job waiting": a WAITING task waits for a time or other jobs; a QUEUED one waits for an
 /// agent that has what it needs, is not draining, has not failed it too often, and has a free slot. The agents are
-/// the whole farm's: this coordinator's and, with several coordinators, those the others hold.
+/// the whole farm's: this coordinator's and, with several coordinators, those the others hold. The routing rules name
+/// themselves (docs/routing.md): a tag no agent has, a pool no agent is in, a full limit group, a job's agent cap.
 /// </summary>
-public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : IWaitExplainer
+public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote, RoutingCounts? counts = null) : IWaitExplainer
 {
     /// <summary>
     /// Busy or draining agents named in one reason. Every queued job carries its reason (in GetJob, ListJobs and
@@ -23,7 +24,8 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
     public async ValueTask<WaitReason?> ExplainAsync(TaskRecord task, IReadOnlyList<string> pendingDependencies, CancellationToken cancellationToken) => task.State switch
     {
         TaskState.Waiting => ExplainWaiting(task, pendingDependencies),
-        TaskState.Queued => ExplainQueued(task, await CandidatesAsync(cancellationToken)),
+        TaskState.Queued => ExplainQueued(task, await CandidatesAsync(cancellationToken),
+            task.Requirements.Counted && counts is not null ? await counts.CurrentAsync(cancellationToken) : RoutingLedger.Empty),
         _ => null,
     };
 
@@ -56,12 +58,24 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
         }
     }
 
-    private static WaitReason ExplainQueued(TaskRecord task, IReadOnlyList<IWaitCandidate> connected)
+    private static WaitReason ExplainQueued(TaskRecord task, IReadOnlyList<IWaitCandidate> connected, RoutingLedger ledger)
     {
         if (connected.Count == 0) return Reason(Kind.NoAgents, "no agent is connected");
 
-        var capable = connected.Where(a => a.CanRun(task.Requirements)).ToList();
-        if (capable.Count == 0) return Reason(Kind.NoCapableAgent, $"no connected agent can run it: {Missing(task.Requirements, connected)}");
+        var needs = task.Requirements;
+        var able = connected.Where(a => a.HasMedia(needs)).ToList();
+        if (able.Count == 0) return Reason(Kind.NoCapableAgent, $"no connected agent can run it: {Missing(needs, connected)}");
+
+        var tagged = able.Where(a => a.HasTags(needs)).ToList();
+        if (tagged.Count == 0) return Reason(Kind.NeedsTag, NeedsTag(needs, able, connected));
+
+        var capable = tagged.Where(a => a.InPool(needs)).ToList();
+        if (capable.Count == 0)
+        {
+            return Reason(Kind.Pool, connected.Any(a => a.Pools.Contains(needs.Pool))
+                ? $"pool {needs.Pool}: no agent in it can run it (its agents lack the encoder, filters, media roots or tags it needs)"
+                : $"pool {needs.Pool}: no connected agent is in it");
+        }
 
         var allowed = capable.Where(a => !task.IsBlocked(a.Id)).ToList();
         if (allowed.Count == 0)
@@ -84,6 +98,22 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
         var working = open.Where(a => a.AwayReason.Length == 0).ToList();
         if (working.Count == 0) return Away(open);
 
+        if (!ledger.GroupHasRoom(needs))
+        {
+            var limit = ledger.Limit(needs.LimitGroup);
+            return Reason(Kind.LimitGroup, limit == 0
+                ? $"limit group {needs.LimitGroup} is not configured on this coordinator (Coordinator:Limits:{needs.LimitGroup}), so nothing of it starts"
+                : $"limit group {needs.LimitGroup} is full ({ledger.Running(needs.LimitGroup)}/{limit})");
+        }
+
+        var on = ledger.AgentsOf(task.JobId);
+        if (needs.MaxAgents > 0 && on.Count >= needs.MaxAgents && working.Where(a => on.Contains(a.Id)).All(a => a.FreeSlots <= 0))
+        {
+            var capped = Reason(Kind.MaxAgents, $"max {needs.MaxAgents} agent{(needs.MaxAgents == 1 ? "" : "s")} at once: the job runs on {string.Join(", ", on.Order(StringComparer.Ordinal).Take(MaxListedAgents))}, which {(on.Count == 1 ? "has" : "have")} no free slot");
+            capped.AgentIds.AddRange(on.Order(StringComparer.Ordinal).Take(MaxListedAgents));
+            return capped;
+        }
+
         if (working.All(a => a.FreeSlots <= 0))
         {
             var busy = Reason(Kind.SlotsBusy, $"all {working.Sum(a => a.Slots)} slot(s) on {working.Count} capable agent(s) are busy");
@@ -92,6 +122,20 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote) : 
         }
 
         return Reason(Kind.Dispatching, "a capable agent has a free slot; it is being handed over");
+    }
+
+    /// <summary>"needs tag gpu: no connected agent has it"; or, when every tag is somewhere, that no capable agent has them all.</summary>
+    private static string NeedsTag(TaskRequirements needs, IReadOnlyList<IWaitCandidate> able, IReadOnlyList<IWaitCandidate> connected)
+    {
+        var parts = new List<string>();
+        foreach (var tag in needs.Tags.Where(t => !able.Any(a => a.Tags.Contains(t))))
+        {
+            parts.Add(connected.Any(a => a.Tags.Contains(tag))
+                ? $"needs tag {tag}: no connected agent that can run it has it"
+                : $"needs tag {tag}: no connected agent has it");
+        }
+
+        return parts.Count > 0 ? string.Join("; ", parts) : $"needs tags {string.Join(", ", needs.Tags)}: no connected agent that can run it has them all";
     }
 
     /// <summary>

@@ -68,6 +68,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<AgentDrains>();
         services.AddSingleton(sp => new AgentScheduleStore((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
         services.AddSingleton<AgentSchedules>();
+        services.AddSingleton<RoutingCounts>();
         services.AddSingleton<IWaitExplainer, WaitExplainer>();
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<RecentThroughput>();
@@ -88,6 +89,7 @@ public static class CoordinatorExtensions
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
         {
+            o.Interceptors.Add<RpcMetricsInterceptor>();
             o.Interceptors.Add<AccessInterceptor>();
             o.Interceptors.Add<DomainErrorInterceptor>();
             o.MaxReceiveMessageSize = maxRequestBytes;

@@ -35,6 +35,13 @@ public sealed class CoordinatorOptions
         }
     }
 
+    /// <summary>
+    /// Farm-wide limit groups (docs/routing.md): at most N tasks of a job naming the group (<c>JobSpec.limit_group</c>)
+    /// run at once across the farm, counted from the running attempts in the database, e.g.
+    /// <c>Coordinator:Limits:prores-licence=2</c>. Names are matched without regard to case. Empty by default.
+    /// </summary>
+    public Dictionary<string, int> Limits { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>How often agents must heartbeat. Default 5 s.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -35,6 +35,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         if (spec.Priority is < -100 or > 100) problems.Add($"spec.priority: {spec.Priority} is outside -100..100");
         if (spec.HasMaxRetries && spec.MaxRetries > 10) problems.Add($"spec.max_retries: {spec.MaxRetries} is more than 10");
 
+        var routing = ValidateRouting(spec, problems);
         var timing = JobTimingValidator.Validate(spec, options.Value, (time ?? TimeProvider.System).GetUtcNow(), problems);
         var chunked = ValidateChunking(spec, problems);
         var input = ResolveExisting("spec.input_path", spec.InputPath, problems, out var inputIdentity);
@@ -87,9 +88,34 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         }
 
         var mediaRoots = new[] { input!.Root, output!.Root }.Concat(lut is null ? [] : [lut.Root]).Distinct().ToList();
-        var requirements = new TaskRequirements(preset!.VideoEncoder, filters, mediaRoots);
+        var requirements = new TaskRequirements(preset!.VideoEncoder, filters, mediaRoots)
+        {
+            Tags = routing.Tags, Pool = routing.Pool, MaxAgents = routing.MaxAgents, LimitGroup = routing.LimitGroup,
+        };
         var maxRetries = spec.HasMaxRetries ? (int)spec.MaxRetries : options.Value.DefaultMaxRetries;
         return new ValidatedJob(spec, work, requirements, maxRetries, timing);
+    }
+
+    /// <summary>The routing rules of <paramref name="spec"/> (docs/routing.md): names that hold no separator, and a limit group this coordinator knows.</summary>
+    private TaskRequirements ValidateRouting(JobSpec spec, List<string> problems)
+    {
+        foreach (var tag in spec.RequiredTags.Where(t => !RoutingNames.IsValid(t))) problems.Add($"spec.required_tags: '{tag}' is not a tag: {RoutingNames.Rule}");
+        if (spec.Pool.Length > 0 && !RoutingNames.IsValid(spec.Pool)) problems.Add($"spec.pool: '{spec.Pool}' is not a pool name: {RoutingNames.Rule}");
+        if (spec.MaxAgents > 10_000) problems.Add($"spec.max_agents: {spec.MaxAgents} is more than 10000 (0 = no cap)");
+        var group = spec.LimitGroup.ToLowerInvariant();
+        if (group.Length > 0 && !options.Value.Limits.ContainsKey(group))
+        {
+            var known = options.Value.Limits.Count == 0 ? "none is configured (Coordinator:Limits:NAME=N)" : "configured: " + string.Join(", ", options.Value.Limits.Keys.Order(StringComparer.Ordinal));
+            problems.Add($"spec.limit_group: '{spec.LimitGroup}' is not a limit group of this farm; {known}");
+        }
+
+        return new TaskRequirements("", [], [])
+        {
+            Tags = spec.RequiredTags.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
+            Pool = spec.Pool,
+            MaxAgents = (int)Math.Min(spec.MaxAgents, 10_000),
+            LimitGroup = group,
+        };
     }
 
     /// <summary>Whether the job may be split: a chunk length is set (on the job or the coordinator) and the job does not ask for a whole file.</summary>

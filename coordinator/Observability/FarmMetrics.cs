@@ -12,6 +12,7 @@ namespace RenderFarm.Coordinator.Observability;
 public sealed class FarmMetrics
 {
     private static readonly double[] WaitBuckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+    private static readonly double[] RpcBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     private static readonly double[] RenderBuckets = [1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400];
 
     public FarmMetrics()
@@ -36,7 +37,25 @@ public sealed class FarmMetrics
         AttemptFailures = factory.CreateCounter("renderfarm_attempt_failures_total", "Attempts that failed or were lost, by failure class.", "class");
 
         foreach (var failureClass in MetricLabels.Values<FailureClass>()) AttemptFailures.WithLabels(MetricLabels.Of(failureClass));
+
+        // What an operator's Prometheus expects of any service: the build, the process and the .NET runtime
+        // (process_cpu_seconds_total, process_resident_memory_bytes, dotnet_collection_count_total, ...), and per-RPC counts
+        // and times (RpcMetricsInterceptor).
+        var build = Protos.Hosting.BuildVersion.Of(typeof(FarmMetrics).Assembly);
+        factory.CreateGauge("renderfarm_build_info", "The build this process runs (always 1).", "component", "version", "revision", "runtime")
+            .WithLabels("coordinator", build.Version, build.Revision, build.Runtime).Set(1);
+        DotNetStats.Register(Registry);
+        RpcStarted = factory.CreateCounter("grpc_server_started_total", "gRPC calls started, by type, service and method.", "grpc_type", "grpc_service", "grpc_method");
+        RpcHandled = factory.CreateCounter("grpc_server_handled_total", "gRPC calls finished, by type, service, method and status code.", "grpc_type", "grpc_service", "grpc_method", "grpc_code");
+        RpcHandlingSeconds = factory.CreateHistogram("grpc_server_handling_seconds", "Time from a gRPC call's start to its end (a stream's whole life), by type, service and method.",
+            ["grpc_type", "grpc_service", "grpc_method"], new HistogramConfiguration { Buckets = RpcBuckets });
     }
+
+    public Counter RpcStarted { get; }
+
+    public Counter RpcHandled { get; }
+
+    public Histogram RpcHandlingSeconds { get; }
 
     /// <summary>The registry the <c>/metrics</c> endpoint exports.</summary>
     public CollectorRegistry Registry { get; }

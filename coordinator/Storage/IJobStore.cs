@@ -53,6 +53,9 @@ public interface IJobStore
     /// <summary>Attempts whose outcome is still RUNNING (live leases, or leases about to be swept).</summary>
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Running attempts with their job, agent and limit group, for the routing rules (docs/routing.md).</summary>
+    Task<IReadOnlyList<RunningRoute>> GetRunningRoutesAsync(CancellationToken cancellationToken);
+
     /// <summary>Running attempts with their task's maximum run time and stall timeout.</summary>
     Task<IReadOnlyList<(AttemptRecord Attempt, TaskLimits Limits)>> GetRunningAttemptLimitsAsync(CancellationToken cancellationToken);
 
@@ -144,6 +147,13 @@ public interface IJobTransaction
     Task<int> DeleteSettledPublishGrantsAsync();
 
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId);
+
+    /// <summary>
+    /// Running attempts as the routing rules count them, read after taking a lock named by each of <paramref name="lockKeys"/>
+    /// until this transaction ends (PostgreSQL: advisory locks; SQLite has one writer), so two coordinators cannot both see
+    /// the last free place of a limit group.
+    /// </summary>
+    Task<IReadOnlyList<RunningRoute>> GetRunningRoutesAsync(IReadOnlyList<string> lockKeys);
 
     /// <summary>For each of <paramref name="jobIds"/> that has any, the jobs that declared a dependency on it, by id, in one statement.</summary>
     Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetDependentJobIdsAsync(IReadOnlyList<string> jobIds);

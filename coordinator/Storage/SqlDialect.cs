@@ -7,6 +7,9 @@ namespace RenderFarm.Coordinator.Storage;
 /// </summary>
 public sealed record SqlDialect(string Name, string RowLock, string ClaimLock)
 {
+    /// <summary>A statement that takes a lock named <c>@name</c> until the transaction ends; empty where writers already take turns.</summary>
+    public string NameLock => Name == "postgres" ? "SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtext(@name))) l" : "";
+
     /// <summary>
     /// <c>column</c> is one of a list of ids given as one parameter (<see cref="IdList"/>), so the statement's text
     /// and its prepared plan stay the same whatever the list's length: an array on PostgreSQL, a JSON array on SQLite.

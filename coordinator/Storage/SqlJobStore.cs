@@ -184,6 +184,9 @@ public abstract class SqlJobStore : IJobStore
     public Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetRunningAttemptsAsync(null, cancellationToken), cancellationToken);
 
+    public Task<IReadOnlyList<RunningRoute>> GetRunningRoutesAsync(CancellationToken cancellationToken) =>
+        Read(q => q.GetRunningRoutesAsync(cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<(AttemptRecord Attempt, TaskLimits Limits)>> GetRunningAttemptLimitsAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetRunningAttemptLimitsAsync(cancellationToken), cancellationToken);
 

@@ -129,6 +129,12 @@ internal sealed class SqlJobTransaction : IJobTransaction
 
     public async Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId) => Seen(await _reads.GetRunningAttemptsAsync(taskId, cancellationToken));
 
+    public async Task<IReadOnlyList<RunningRoute>> GetRunningRoutesAsync(IReadOnlyList<string> lockKeys)
+    {
+        if (lockKeys.Count > 0) await _reads.LockNamesAsync(lockKeys, cancellationToken);
+        return await _reads.GetRunningRoutesAsync(cancellationToken);
+    }
+
     private JobRecord? Seen(JobRecord? job)
     {
         if (job is not null) _jobs[job.Id] = job;

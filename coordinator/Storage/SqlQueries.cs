@@ -90,6 +90,24 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
             : await Query($"SELECT {AttemptColumns} FROM rf_attempts WHERE task_id = @id AND outcome = @running", ReadAttempt, ct,
                 ("@id", taskId), ("@running", (int)AttemptOutcome.Running));
 
+    /// <summary>Running attempts' jobs, agents and limit groups (on the outcome index; only routed tasks' requirements are parsed).</summary>
+    public async Task<IReadOnlyList<RunningRoute>> GetRunningRoutesAsync(CancellationToken ct) =>
+        await Query("SELECT a.job_id, a.agent_id, t.requirements FROM rf_attempts a JOIN rf_tasks t ON t.id = a.task_id WHERE a.outcome = @running",
+            r => new RunningRoute(r.GetString(0), r.GetString(1), LimitGroupOf(r.GetString(2))), ct, ("@running", (int)AttemptOutcome.Running));
+
+    private static string LimitGroupOf(string requirements) =>
+        requirements.Count(c => c == ';') < 6 ? "" : TaskRequirements.Parse(requirements).LimitGroup;
+
+    /// <summary>Takes a lock per name until the transaction ends, in name order (PostgreSQL: advisory locks; nothing on SQLite, whose writers take turns).</summary>
+    public async Task LockNamesAsync(IReadOnlyList<string> names, CancellationToken ct)
+    {
+        if (dialect.NameLock.Length == 0) return;
+        foreach (var name in names.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            await Query(dialect.NameLock, _ => 0, ct, ("@name", name));
+        }
+    }
+
     /// <summary>Running attempts with their task's time limits, in one query (the sweep reads it every few seconds).</summary>
     public async Task<IReadOnlyList<(AttemptRecord Attempt, TaskLimits Limits)>> GetRunningAttemptLimitsAsync(CancellationToken ct)
     {

@@ -70,6 +70,9 @@ internal sealed class JobSpecOptions
 
     public Option<bool> WholeFile { get; } = new("--whole-file") { Description = "Render as one task even when the coordinator splits long inputs." };
 
+    /// <summary>--require-tag, --pool, --max-agents and --limit-group.</summary>
+    public RoutingOptions Routing { get; } = new();
+
     /// <summary>--start-at, --cron, --depends-on and the attempt time limits.</summary>
     public ScheduleOptions Schedule { get; } = new();
 
@@ -89,6 +92,7 @@ internal sealed class JobSpecOptions
         }
 
         Schedule.AddTo(command);
+        Routing.AddTo(command);
 
         Preset.Validators.Add(result =>
         {
@@ -187,6 +191,7 @@ internal sealed class JobSpecOptions
         }
 
         Schedule.ApplyTo(spec, result, time);
+        Routing.ApplyTo(spec, result);
         return spec;
     }
 

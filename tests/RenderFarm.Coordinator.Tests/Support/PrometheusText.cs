@@ -19,6 +19,10 @@ public sealed class PrometheusText
 
     public string Text => string.Join('\n', _samples.Select(s => $"{s.Key} {s.Value}"));
 
+    /// <summary>The samples whose key starts with <paramref name="prefix"/> (a metric whose labels a test cannot know in full).</summary>
+    public IReadOnlyDictionary<string, double> StartingWith(string prefix) =>
+        _samples.Where(s => s.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+
     public double? Find(string key) => _samples.TryGetValue(key, out var v) ? v : null;
 
     /// <summary>The sample's value; fails naming the samples there are when it is missing.</summary>

@@ -38,13 +38,18 @@ internal sealed class ScriptedAgent : IAsyncDisposable
     }
 
     /// <summary>Opens the stream of <paramref name="name"/> with a hello listing <paramref name="running"/>, and waits for the welcome.</summary>
-    public static async Task<ScriptedAgent> ConnectAsync(FarmHost farm, string credential, string name, uint slots, params string[] running)
+    public static Task<ScriptedAgent> ConnectAsync(FarmHost farm, string credential, string name, uint slots, params string[] running) =>
+        ConnectAsync(farm, credential, name, slots, _ => { }, running);
+
+    /// <summary>As above, with the hello changed by <paramref name="shape"/> first (tags, pools, ...).</summary>
+    public static async Task<ScriptedAgent> ConnectAsync(FarmHost farm, string credential, string name, uint slots, Action<AgentHello> shape, params string[] running)
     {
         var call = new AgentService.AgentServiceClient(farm.CreateChannel(null)).Connect(FarmCredentials.Headers(credential));
         var hello = new AgentHello { Name = name, Slots = slots, FfmpegVersion = Capabilities.Value.Version, StorageMode = StorageMode.Shared, MediaRoots = { "media" } };
         hello.Encoders.AddRange(Capabilities.Value.Encoders);
         hello.Filters.AddRange(Capabilities.Value.Filters);
         hello.RunningAttemptIds.AddRange(running);
+        shape(hello);
         await call.RequestStream.WriteAsync(new ConnectRequest { Hello = hello });
         var agent = new ScriptedAgent(call, running);
         await agent.NextAsync(m => m.MessageCase == ConnectResponse.MessageOneofCase.Welcome, "the welcome");
