@@ -154,6 +154,10 @@ public static class SqlSchema
                 grant_time BIGINT NOT NULL)
             """,
         ],
+        [
+            // Task timeline: the steps an agent reports with a completion (a TaskTimeline as JSON), shown by GetJob.
+            "ALTER TABLE rf_attempts ADD COLUMN timeline TEXT",
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>
