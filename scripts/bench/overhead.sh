@@ -21,11 +21,20 @@ port=${RENDERFARM_BENCH_PORT:-$(free_port)}
 export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
 dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
 bin() { echo "$repo/$1/bin/Release/net10.0/$2.dll"; }
-farmctl() { dotnet "$(bin cli farmctl)" "$@"; }
+# farmctl as a user installs it: published for this machine's runtime, precompiled (ReadyToRun);
+# RENDERFARM_BENCH_FARMCTL=jit runs the build output instead (JIT-compiled at every start).
+if [ "${RENDERFARM_BENCH_FARMCTL:-r2r}" = jit ]; then
+  farmctl_dll=$(bin cli farmctl)
+else
+  dotnet publish cli/RenderFarm.Cli.csproj -c Release -r "$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')" --self-contained false \
+    -nologo -v quiet -o "$work/farmctl" >/dev/null
+  farmctl_dll="$work/farmctl/farmctl.dll"
+fi
+farmctl() { dotnet "$farmctl_dll" "$@"; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-echo "clip: 10 s 1920x1080 30 fps H.264 + AAC; preset $preset; $runs runs each" >&2
+echo "clip: 10 s 1920x1080 30 fps H.264 + AAC; preset $preset; $runs runs each; farmctl ${RENDERFARM_BENCH_FARMCTL:-r2r}, submit ${RENDERFARM_BENCH_SUBMIT:-wait}" >&2
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=30:duration=10 \
   -f lavfi -i sine=frequency=440:duration=10 -c:v libx264 -preset veryfast -pix_fmt yuv420p \
   -color_primaries bt709 -color_trc bt709 -colorspace bt709 -c:a aac "$media/clip.mp4"
