@@ -36,9 +36,12 @@ public sealed class AttemptRunner(
     private readonly Lock _gate = new();
     private volatile string? _drainReason;
 
-    private sealed class Running(Assignment work)
+    private sealed class Running(Assignment work, PhaseClock phases)
     {
         public Assignment Work { get; } = work;
+
+        /// <summary>The attempt's task timeline on this agent, from the moment its assignment arrived.</summary>
+        public PhaseClock Phases { get; } = phases;
 
         public CancellationTokenSource Stop { get; } = new();
 
@@ -70,7 +73,9 @@ public sealed class AttemptRunner(
     public void Start(Assignment work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var running = new Running(work);
+        var phases = new PhaseClock(time);
+        phases.Mark("received");
+        var running = new Running(work, phases);
         lock (_gate)
         {
             if (IsDraining)
@@ -144,6 +149,7 @@ public sealed class AttemptRunner(
     {
         var work = running.Work;
         var cancellationToken = running.Stop.Token;
+        var phases = running.Phases;
         var log = logs.Open(work.AttemptId);
         ConnectRequest? report = null;
         Log.Starting(logger, work.AttemptId, work.JobId);
@@ -168,6 +174,7 @@ public sealed class AttemptRunner(
             if (transfers is not null)
             {
                 // Transfer mode: the task's files come down as blobs; what it writes goes up.
+                using var downloading = phases.Measure("download");
                 prepared = await transfers.PrepareAsync(work, text => log.Append(RenderPipeline.StepPrefix + text), OnProgress, cancellationToken);
                 workStarted = time.GetTimestamp();
             }
@@ -175,10 +182,15 @@ public sealed class AttemptRunner(
             switch (work.Kind)
             {
                 case TaskKind.Probe when prepared is not null:
-                    completed.Probe = await ProbeRunner.RunAsync(prepared.InputPath, work.Output.Path, work.Settings, work.Grade,
-                        work.Lut is { Root.Length: > 0 }, log.Append, cancellationToken);
+                    using (phases.Measure("probe"))
+                    {
+                        completed.Probe = await ProbeRunner.RunAsync(prepared.InputPath, work.Output.Path, work.Settings, work.Grade,
+                            work.Lut is { Root.Length: > 0 }, log.Append, cancellationToken);
+                    }
+
                     break;
                 case TaskKind.Probe:
+                    using (phases.Measure("probe"))
                     using (var input = _roots.OpenFile(work.Input, "input"))
                     {
                         completed.Probe = await ProbeRunner.RunAsync(input, work.Output.Path, work.Settings, work.Grade,
@@ -187,10 +199,12 @@ public sealed class AttemptRunner(
 
                     break;
                 case TaskKind.Stitch when prepared is not null:
-                    completed.Output = await stitcher.RunAsync(prepared.Stitch!, OnProgress, log.Append, cancellationToken);
+                    using (phases.Measure("stitch")) completed.Output = await stitcher.RunAsync(prepared.Stitch!, OnProgress, log.Append, cancellationToken);
                     break;
                 case TaskKind.Stitch:
-                    var stitch = ResolveStitch(work);
+                    StitchRequest stitch;
+                    using (phases.Measure("open")) stitch = ResolveStitch(work);
+                    using (phases.Measure("stitch"))
                     using (stitch.Files)
                     {
                         completed.Output = await stitcher.RunAsync(stitch, OnProgress, log.Append, cancellationToken);
@@ -198,8 +212,17 @@ public sealed class AttemptRunner(
 
                     break;
                 default:
-                    var request = prepared?.Request ?? Resolve(work);
-                    using (prepared is null ? request.Files : null)
+                    RenderRequest request;
+                    if (prepared?.Request is { } transferred)
+                    {
+                        request = transferred with { Phases = phases };
+                    }
+                    else
+                    {
+                        using (phases.Measure("open")) request = Resolve(work, phases);
+                    }
+
+                    using (prepared?.Request is null ? request.Files : null)
                     {
                         completed.Output = await pipeline.RunAsync(request, OnProgress, log.Append, cancellationToken);
                     }
@@ -207,6 +230,8 @@ public sealed class AttemptRunner(
                     break;
             }
 
+            phases.Mark("reported");
+            completed.Timeline = phases.ToTimeline();
             report = new ConnectRequest { Completed = completed };
             outcome = "succeeded";
             // Frames are counted where they are encoded: renders and chunks (a stitch joins frames already counted).
@@ -269,14 +294,15 @@ public sealed class AttemptRunner(
     /// Opens a render, chunk or audio task's files beneath this agent's media roots: the input and the LUT once, and
     /// the output's folder (made when missing); the request carries them open, and its paths only name them.
     /// </summary>
-    private RenderRequest Resolve(Assignment work)
+    private RenderRequest Resolve(Assignment work, PhaseClock phases)
     {
         var files = OpenRenderFiles(work);
         return new RenderRequest(work.AttemptId, _roots.Describe(work.Input), _roots.Describe(work.Output),
             work.Lut is { Root.Length: > 0 } ? _roots.Describe(work.Lut) : null, work.Settings, work.Grade, work.Overwrite,
             permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct), work.EndedAttemptIds,
             Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio,
-            FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? _roots.Describe(work.FinalOutput) : null, Files: files, Published: work.Published);
+            FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? _roots.Describe(work.FinalOutput) : null, Files: files, Published: work.Published,
+            Phases: phases);
     }
 
     private RenderFiles OpenRenderFiles(Assignment work)

@@ -52,31 +52,47 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         MediaDirectory? scratch = null;
         var scratchName = ScratchPrefix + AttemptNames.Safe(request.AttemptId);
         void Step(string text) => onLog(StepPrefix + text);
+        var phases = request.Phases ?? new PhaseClock(TimeProvider.System);
         try
         {
             Step($"render {request.InputPath} -> {request.OutputPath}");
-            var files = request.Files ?? (opened = RenderFiles.OpenLocal(request));
-            if (await AdoptAsync(request, files, Step, cancellationToken).ConfigureAwait(false) is { } adopted)
+            var files = request.Files;
+            if (files is null)
+            {
+                using (phases.Measure("open")) files = opened = RenderFiles.OpenLocal(request);
+            }
+
+            OutputInfo? adopted;
+            using (phases.Measure("adopt-check")) adopted = await AdoptAsync(request, files, Step, cancellationToken).ConfigureAwait(false);
+            if (adopted is not null)
             {
                 onProgress(new RenderProgress(100, 0, 0, (long)adopted.FrameCount));
                 return adopted;
             }
 
             var ffOptions = new FFOptions { BinaryFolder = _options.BinaryFolder };
-            var (source, lut) = await ValidateAsync(request, files, ffOptions, cancellationToken).ConfigureAwait(false);
+            var (source, lut) = await ValidateAsync(request, files, ffOptions, phases, cancellationToken).ConfigureAwait(false);
             Step(Describe(source));
-            var command = Build(request, source, lut is not null);
-
-            RemoveLeftovers(request, files.OutputFolder, Step);
-            scratch = MakeScratch(files.OutputFolder, scratchName);
-            scratch.CreateLink(command.InputFileName, files.Input.ProcessPath);
-            lut?.WriteCanonical(Path.Combine(scratch.ProcessPath, RenderCommandBuilder.LutFileName));
+            RenderCommand command;
+            using (phases.Measure("scratch"))
+            {
+                command = Build(request, source, lut is not null);
+                RemoveLeftovers(request, files.OutputFolder, Step);
+                scratch = MakeScratch(files.OutputFolder, scratchName);
+                scratch.CreateLink(command.InputFileName, files.Input.ProcessPath);
+                lut?.WriteCanonical(Path.Combine(scratch.ProcessPath, RenderCommandBuilder.LutFileName));
+            }
 
             Step($"scratch folder {scratch.Name}");
-            var inputDamage = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
+            string? inputDamage;
+            using (phases.Measure("ffmpeg"))
+            {
+                inputDamage = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
+            }
 
             var rendered = Path.Combine(scratch.ProcessPath, command.OutputFileName);
             OutputInfo info;
+            var verifying = phases.Measure("verify");
             try
             {
                 info = request switch
@@ -94,14 +110,18 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             {
                 throw new RenderFailedException(FailureClass.Transient, ex.Message, inner: ex);
             }
+            finally
+            {
+                verifying.Dispose();
+            }
 
             Step($"verified {info.VideoCodec} {info.Width}x{info.Height} {info.PixelFormat}, {info.FrameCount} frames, {info.DurationSeconds:0.###} s, {info.SizeBytes} bytes");
-            info.Sha256 = await Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
+            using (phases.Measure("sha256")) info.Sha256 = await Sha256Async(rendered, cancellationToken).ConfigureAwait(false);
             info.Path = request.OutputPath;
             cancellationToken.ThrowIfCancellationRequested();
             if (request.Deliver is { } deliver)
             {
-                info.Path = await deliver(rendered, info, cancellationToken).ConfigureAwait(false);
+                using (phases.Measure("deliver")) info.Path = await deliver(rendered, info, cancellationToken).ConfigureAwait(false);
             }
             else if (await AdoptAsync(request, files, Step, cancellationToken).ConfigureAwait(false) is { } late)
             {
@@ -111,7 +131,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
             else
             {
-                await PublishAsync(request, files, scratch, command.OutputFileName, info, Step, cancellationToken).ConfigureAwait(false);
+                await PublishAsync(request, files, scratch, command.OutputFileName, info, Step, phases, cancellationToken).ConfigureAwait(false);
             }
 
             Step($"published {info.Path} (sha256 {info.Sha256})");
@@ -138,6 +158,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         {
             if (scratch is not null)
             {
+                using var _ = phases.Measure("cleanup");
                 await RemoveScratchAsync(request.AttemptId, (request.Files ?? opened)!.OutputFolder, scratch, scratchName).ConfigureAwait(false);
             }
 
@@ -147,7 +168,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
     /// <summary>On shared storage: ask for the live lease's permission, then rename the output into place.</summary>
     private static async Task PublishAsync(
-        RenderRequest request, RenderFiles files, MediaDirectory scratch, string renderedName, OutputInfo info, Action<string> step, CancellationToken cancellationToken)
+        RenderRequest request, RenderFiles files, MediaDirectory scratch, string renderedName, OutputInfo info, Action<string> step, PhaseClock phases,
+        CancellationToken cancellationToken)
     {
         if (!request.Overwrite && files.OutputFolder.Contains(files.OutputName))
         {
@@ -157,11 +179,13 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         RefuseOutputIsInput(files);
         if (request.ConfirmPublish is { } confirm)
         {
-            if (await confirm(info, cancellationToken).ConfigureAwait(false) is { } refused) throw new PublishRefusedException(refused);
+            string? refused;
+            using (phases.Measure("publish-grant")) refused = await confirm(info, cancellationToken).ConfigureAwait(false);
+            if (refused is not null) throw new PublishRefusedException(refused);
             step("the coordinator granted publishing (live lease) and recorded the output's size and sha256");
         }
 
-        OutputPlace.Publish(scratch, renderedName, files.OutputFolder, files.OutputName, request.Overwrite, "rendering");
+        using (phases.Measure("rename")) OutputPlace.Publish(scratch, renderedName, files.OutputFolder, files.OutputName, request.Overwrite, "rendering");
     }
 
     /// <summary>
@@ -198,7 +222,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
     }
 
     private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(
-        RenderRequest request, RenderFiles files, FFOptions ffOptions, CancellationToken cancellationToken)
+        RenderRequest request, RenderFiles files, FFOptions ffOptions, PhaseClock phases, CancellationToken cancellationToken)
     {
         if (files.Input.Length == 0)
         {
@@ -232,6 +256,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
         try
         {
+            using var probing = phases.Measure("probe");
             var source = await MediaProbe.ProbeAsync(files.Input, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
             return (source, lut);
         }

@@ -32,6 +32,7 @@ namespace RenderFarm.Agent.Execution;
 /// </param>
 /// <param name="Published">The output an earlier attempt of the task was granted to publish: adopted when it is whole at the path (<see cref="Adoption"/>).</param>
 /// <param name="Files">The input, LUT and output folder, already open; the caller disposes them. Null: opened from the paths.</param>
+/// <param name="Phases">Where the pipeline records its steps (task timeline); null: not recorded.</param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -48,4 +49,5 @@ public sealed record RenderRequest(
     string? FinalOutputPath = null,
     bool FromPiece = false,
     PublishedOutput? Published = null,
-    RenderFiles? Files = null);
+    RenderFiles? Files = null,
+    PhaseClock? Phases = null);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using RenderFarm.Cli.App;
 using RenderFarm.Cli.Output;
 using RenderFarm.Protos.V1;
+using Spectre.Console;
 
 namespace RenderFarm.Cli.Commands;
 
@@ -11,9 +12,14 @@ internal static class JobCommand
     public static Command Create(CommandRunner runner)
     {
         var id = JobIdArgument.Create();
+        var timeline = new Option<bool>("--timeline")
+        {
+            Description = "Show where each attempt's time went: submitted, claimed, the agent's steps (open, probe, ffmpeg, verify, sha256, " +
+                "publish-grant, rename ...), committed; with when each began, how long it took and the gap before it.",
+        };
         var command = new Command("job", "Show one job: its recipe and schedule, its tasks and why they wait, every attempt (agent, times, outcome, failure, log size, log tail).")
         {
-            id,
+            id, timeline,
         };
         runner.Bind(command, async (context, cancellationToken) =>
         {
@@ -21,6 +27,13 @@ internal static class JobCommand
             if (context.Json)
             {
                 context.JsonOut.Write(job);
+            }
+            else if (context.Get(timeline))
+            {
+                foreach (var line in TimelineView.Lines(job))
+                {
+                    context.Console.WriteLine(line);
+                }
             }
             else
             {

@@ -60,7 +60,7 @@ public sealed partial class AttemptLifecycle
 
                 // The stitch only copies frames the chunks rendered: counting them again would double the farm's throughput.
                 var frames = task.Kind == TaskKind.Stitch ? 0 : (long)Math.Min(report.Output?.FrameCount ?? 0, MaxCreditedFrames);
-                var ended = attempt! with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames };
+                var ended = attempt! with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames, Timeline = report.Timeline };
                 await tx.UpdateAttemptAsync(ended);
                 found[report.AttemptId] = (ended, task); // the same report twice in one batch: the second is a duplicate
                 var done = task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None };

@@ -59,6 +59,7 @@ public sealed record TaskRecord(
 }
 
 /// <summary>One hand-over of a task to an agent: a lease fenced by its id.</summary>
+/// <param name="Timeline">The steps the agent reported with its completion (task timeline); null until then.</param>
 public sealed record AttemptRecord(
     string Id,
     string TaskId,
@@ -73,4 +74,5 @@ public sealed record AttemptRecord(
     int ExitCode,
     string? LogTail,
     long Frames = 0,
-    long LogSize = 0);
+    long LogSize = 0,
+    TaskTimeline? Timeline = null);

@@ -136,6 +136,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
         LogTail = a.LogTail ?? "",
         LeaseExpireTime = a.Outcome == AttemptOutcome.Running ? Timestamp.FromDateTimeOffset(a.LeaseExpiry) : null,
         LogSizeBytes = (ulong)a.LogSize,
+        Timeline = a.Timeline,
     };
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } t ? Timestamp.FromDateTimeOffset(t) : null;

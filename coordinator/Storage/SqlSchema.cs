@@ -155,7 +155,7 @@ public static class SqlSchema
             """,
         ],
         [
-            // Operator schedules (issue 21): the hours an operator set for an agent, which it follows instead of its own
+            // Operator schedules: the hours an operator set for an agent, which it follows instead of its own
             // configuration (AgentSchedules). One row per agent with a schedule; clearing it deletes the row.
             """
             CREATE TABLE rf_agent_schedules (
@@ -166,6 +166,10 @@ public static class SqlSchema
             """,
         ],
         Recipes.RecipeSchema.Migration,
+        [
+            // Task timeline: the steps an agent reports with a completion (a TaskTimeline as JSON), shown by GetJob.
+            "ALTER TABLE rf_attempts ADD COLUMN timeline TEXT",
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Farm overhead: the same transcode run by raw ffmpeg and through the farm (one agent), several runs each,
-# alternating, on a 10 s 1080p clip. Prints both medians, their ratio (target <= 1.05) and the time from
-# SubmitJob to ffmpeg starting on an idle agent (target < 100 ms).
+# alternating, on a 10 s 1080p clip. Prints both medians, their ratio (target <= 1.05), the time from
+# SubmitJob to ffmpeg starting on an idle agent (target < 20 ms), farmctl's start (`farmctl --version`, target
+# < 80 ms) and the median of each phase of a task's timeline (`farmctl job ID --timeline`): what each step took
+# and the gap before it, from the CLI's start to its exit.
+# A farm run is `farmctl submit --wait` (one process, one connection); RENDERFARM_BENCH_SUBMIT=watch runs the
+# older `farmctl submit` then `farmctl watch` (two processes) instead.
 # usage: scripts/bench/overhead.sh [runs=5] [preset=h264-proxy-720p]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,11 +21,20 @@ port=${RENDERFARM_BENCH_PORT:-$(free_port)}
 export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
 dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
 bin() { echo "$repo/$1/bin/Release/net10.0/$2.dll"; }
-farmctl() { dotnet "$(bin cli farmctl)" "$@"; }
+# farmctl as a user installs it: published for this machine's runtime, precompiled (ReadyToRun);
+# RENDERFARM_BENCH_FARMCTL=jit runs the build output instead (JIT-compiled at every start).
+if [ "${RENDERFARM_BENCH_FARMCTL:-r2r}" = jit ]; then
+  farmctl_dll=$(bin cli farmctl)
+else
+  dotnet publish cli/RenderFarm.Cli.csproj -c Release -r "$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')" --self-contained false \
+    -nologo -v quiet -o "$work/farmctl" >/dev/null
+  farmctl_dll="$work/farmctl/farmctl.dll"
+fi
+farmctl() { dotnet "$farmctl_dll" "$@"; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
 
-echo "clip: 10 s 1920x1080 30 fps H.264 + AAC; preset $preset; $runs runs each" >&2
+echo "clip: 10 s 1920x1080 30 fps H.264 + AAC; preset $preset; $runs runs each; farmctl ${RENDERFARM_BENCH_FARMCTL:-r2r}, submit ${RENDERFARM_BENCH_SUBMIT:-wait}" >&2
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=30:duration=10 \
   -f lavfi -i sine=frequency=440:duration=10 -c:v libx264 -preset veryfast -pix_fmt yuv420p \
   -color_primaries bt709 -color_trc bt709 -colorspace bt709 -c:a aac "$media/clip.mp4"
@@ -40,13 +53,18 @@ pids+=($!)
 for _ in $(seq 1 100); do farmctl agents --json | grep -q '"bench"' && break; sleep 0.2; done
 
 now() { date +%s.%N; }
+epoch() { date -d "$1" +%s.%N; }
 farm_run() {
   local i=$1 start end id
   start=$(now)
-  id=$(farmctl submit transcode "$media/clip.mp4" "$media/farm-$i.mp4" --preset "$preset" --json | grep -o 'job-[0-9a-f]*' | head -1)
-  farmctl watch "$id" --json >/dev/null
+  if [ "${RENDERFARM_BENCH_SUBMIT:-wait}" = watch ]; then
+    id=$(farmctl submit transcode "$media/clip.mp4" "$media/farm-$i.mp4" --preset "$preset" --json | grep -o 'job-[0-9a-f]*' | head -1)
+    farmctl watch "$id" --json >/dev/null
+  else
+    id=$(farmctl submit transcode "$media/clip.mp4" "$media/farm-$i.mp4" --preset "$preset" --wait --json | grep -o 'job-[0-9a-f]*' | head -1)
+  fi
   end=$(now)
-  echo "$id $(echo "$end - $start" | bc)"
+  echo "$id $start $end"
 }
 
 # Warm-up through the farm, which also gives us the exact ffmpeg arguments the agent ran.
@@ -58,18 +76,30 @@ echo "agent ran: ffmpeg $args" >&2
 farm_times=()
 raw_times=()
 latencies=()
+cli_starts=()
+: >"$work/phases"
 for i in $(seq 1 "$runs"); do
+  start=$(now)
+  farmctl --version >/dev/null
+  cli_starts+=("$(echo "($(now) - $start) * 1000" | bc)")
+
   ln -sf "$media/clip.mp4" "$work/raw/input.mp4"
   start=$(now)
   (cd "$work/raw" && eval "ffmpeg $args" >/dev/null 2>&1)
   raw_times+=("$(echo "$(now) - $start" | bc)")
   rm -f "$work/raw/output."*
 
-  read -r id seconds < <(farm_run "$i")
-  farm_times+=("$seconds")
-  created=$(farmctl job "$id" --json | grep -o '"createTime": *"[^"]*"' | grep -o '20[^"]*')
-  rendering=$(grep "Attempt att-.*rendering" "$work/agent.log" | tail -1 | grep -o '^[^ ]*Z')
-  latencies+=("$(echo "($(date -d "$rendering" +%s.%N) - $(date -d "$created" +%s.%N)) * 1000" | bc)")
+  read -r id started ended < <(farm_run "$i")
+  farm_times+=("$(echo "$ended - $started" | bc)")
+  created=$(epoch "$(farmctl job "$id" --json | grep -o '"createTime": *"[^"]*"' | head -1 | grep -o '20[^"]*')")
+  # One line per phase: name, took (ms), gap before it (ms). The CLI's own share: its start to SubmitJob's record,
+  # and the job's end to its exit.
+  echo "cli-to-submitted $(echo "($created - $started) * 1000" | bc) -" >>"$work/phases"
+  farmctl job "$id" --timeline >"$work/timeline"
+  awk 'NF == 4 && $1 != "phase" { print $1, $3, $4 }' "$work/timeline" >>"$work/phases"
+  finished=$(echo "$created + $(awk '$1 == "job-ended" { print $2 }' "$work/timeline") / 1000" | bc -l)
+  echo "job-ended-to-cli-exit $(echo "($ended - $finished) * 1000" | bc) -" >>"$work/phases"
+  latencies+=("$(awk '$1 == "ffmpeg" { print $2 }' "$work/timeline")")
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -79,4 +109,13 @@ lat=$(median "${latencies[@]}")
 printf 'raw ffmpeg median:      %.2f s   (%s)\n' "$raw" "${raw_times[*]}"
 printf 'through farm median:    %.2f s   (%s)\n' "$farm" "${farm_times[*]}"
 printf 'farm / raw:             %.3f   (target <= 1.05)\n' "$(echo "$farm / $raw" | bc -l)"
-printf 'submit -> ffmpeg start: %.0f ms median (%s)  (target < 100 ms)\n' "$lat" "${latencies[*]}"
+printf 'submit -> ffmpeg start: %.0f ms median (%s)  (target < 20 ms)\n' "$lat" "${latencies[*]}"
+printf 'farmctl --version:      %.0f ms median (%s)  (target < 80 ms)\n' "$(median "${cli_starts[@]}")" "${cli_starts[*]}"
+echo
+echo "phase medians over $runs runs (ms; took: the step itself, gap: since the step before it ended):"
+printf '  %-22s %9s %9s\n' phase took gap
+awk '!seen[$1]++ { print $1 }' "$work/phases" | while read -r phase; do
+  took=$(awk -v p="$phase" '$1 == p && $2 != "-" { print $2 }' "$work/phases")
+  gap=$(awk -v p="$phase" '$1 == p && $3 != "-" { print $3 }' "$work/phases")
+  printf '  %-22s %9s %9s\n' "$phase" "$( [ -n "$took" ] && printf '%.1f' "$(median $took)" || echo -)" "$( [ -n "$gap" ] && printf '%.1f' "$(median $gap)" || echo -)"
+done

@@ -68,6 +68,48 @@ public sealed class JobCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Job_Timeline_PrintsEachPhaseInOrderWithWhenItBeganHowLongItTookAndTheGapBeforeIt()
+    {
+        var created = SampleJobs.Created;
+        var job = SampleJobs.Failed("j1", "");
+        job.State = JobState.Succeeded;
+        job.CreateTime = Timestamp.FromDateTimeOffset(created);
+        job.EndTime = Timestamp.FromDateTimeOffset(created.AddMilliseconds(2600));
+        var attempt = new Attempt
+        {
+            Id = "att-1",
+            AgentName = "render-07",
+            StartTime = Timestamp.FromDateTimeOffset(created.AddMilliseconds(12)),
+            EndTime = Timestamp.FromDateTimeOffset(created.AddMilliseconds(2590)),
+            Outcome = AttemptOutcome.Succeeded,
+            Timeline = new TaskTimeline(),
+        };
+        foreach (var (name, from, to) in new[] { ("received", 15, 15), ("probe", 20, 70), ("ffmpeg", 75, 2475), ("sha256", 2480, 2500), ("rename", 2500, 2501) })
+        {
+            attempt.Timeline.Phases.Add(new TaskPhase
+            {
+                Name = name,
+                StartTime = Timestamp.FromDateTimeOffset(created.AddMilliseconds(from)),
+                EndTime = Timestamp.FromDateTimeOffset(created.AddMilliseconds(to)),
+            });
+        }
+
+        var task = new RenderTask { Id = "t1", State = TaskState.Succeeded };
+        task.Attempts.Add(attempt);
+        job.Tasks.Add(task);
+        _farmctl.Farm.Jobs["j1"] = job;
+
+        var result = await _farmctl.RunAsync("job", "j1", "--timeline");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        var rows = result.Out.Split('\n').Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(c => c.Length == 4 && c[0] != "phase").ToList();
+        Assert.Equal(["submitted", "claimed", "received", "probe", "ffmpeg", "sha256", "rename", "committed", "job-ended"], rows.Select(r => r[0]));
+        var ffmpeg = rows.Single(r => r[0] == "ffmpeg");
+        Assert.Equal(["75.0", "2400.0", "5.0"], ffmpeg[1..]);
+        Assert.Equal(["2590.0", "-", "89.0"], rows.Single(r => r[0] == "committed")[1..]);
+    }
+
+    [Fact]
     public async Task Job_Json_RoundTripsToTheJob()
     {
         _farmctl.Farm.Jobs["j1"] = JobWithAttempts();

@@ -46,6 +46,35 @@ public sealed class StoreContractTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task Complete_WithATimeline_StoresItWithTheAttemptAndGetJobReturnsIt(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var job = await farm.SubmitAsync("clip");
+        var attempt = await farm.AssignAsync(job.Id, "agent-a");
+        var start = farm.Time.GetUtcNow();
+        var timeline = new TaskTimeline();
+        foreach (var (name, from, to) in new[] { ("received", 0, 0), ("probe", 1, 40), ("ffmpeg", 41, 2041), ("verify", 2042, 2090) })
+        {
+            timeline.Phases.Add(new TaskPhase
+            {
+                Name = name,
+                StartTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(start.AddMilliseconds(from)),
+                EndTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(start.AddMilliseconds(to)),
+            });
+        }
+
+        var report = new TaskCompleted { AttemptId = attempt.Id, Output = new OutputInfo { Path = "out.mp4", FrameCount = 60 }, Timeline = timeline };
+        Assert.Equal(Fence.Accepted, await farm.Attempts.CompleteAsync("agent-a", report, CancellationToken.None));
+
+        var stored = Assert.Single(await farm.Store.GetAttemptsAsync(job.Id, CancellationToken.None));
+        Assert.Equal(timeline, stored.Timeline);
+        var read = Assert.Single(Assert.Single(await farm.Store.ReadJobsAsync([job.Id], CancellationToken.None)).Attempts);
+        Assert.Equal(["received", "probe", "ffmpeg", "verify"], read.Timeline!.Phases.Select(p => p.Name));
+        Assert.Equal(timeline, read.Timeline);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task PublishGrant_RecordedWithTheLease_ReplacedByTheNextAttempt_AndSweptWhenTheTaskEnds(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
