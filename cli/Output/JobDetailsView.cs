@@ -43,12 +43,17 @@ internal static class JobDetailsView
             .Add("id", Format.Escape(job.Id))
             .Add("name", Format.Escape(spec.Name))
             .Add("state", $"{Format.StateMarkup(job.State)} {Format.Percent(job.Percent)}")
-            .Add("input", Format.Escape(spec.InputPath))
+            .Add("input", spec.InputFromJob.Length > 0 ? $"the output of job {Format.Escape(spec.InputFromJob)}" : Format.Escape(spec.InputPath))
             .Add("output", Format.Escape(spec.OutputPath))
             .Add("settings", Format.Escape(RecipeText.Settings(spec.Output)))
             .Add("priority", spec.Priority.ToString(CultureInfo.InvariantCulture))
             .Add("retries", spec.HasMaxRetries ? spec.MaxRetries.ToString(CultureInfo.InvariantCulture) : "default")
             .Add("overwrite", spec.Overwrite ? "yes" : "no");
+        if (job.InputCheck is { } check)
+        {
+            grid.Add("input check", Format.Escape($"{check.Path}: {check.SizeBytes} bytes, sha256 {check.Sha256}, {check.VideoCodec} {check.Width}x{check.Height}, {check.DurationSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s"));
+        }
+
         if (spec.Grade is { } grade)
         {
             grid.Add("grade", Format.Escape(RecipeText.Grade(grade)));

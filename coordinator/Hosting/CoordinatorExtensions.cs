@@ -48,6 +48,11 @@ public static class CoordinatorExtensions
         services.AddSingleton<JobEvents>();
         services.AddSingleton<LiveProgress>();
         services.AddSingleton<JobCatalog>();
+        services.AddSingleton<Chains.ChainInputProbe>();
+        services.AddSingleton<Chains.ChainInputs>();
+        services.AddSingleton<Chains.ChainInputWatcher>();
+        services.AddSingleton<IChainInputChecks>(sp => sp.GetRequiredService<Chains.ChainInputWatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<Chains.ChainInputWatcher>());
         services.AddSingleton<JobView>();
         services.AddSingleton<TaskLogReader>();
         services.AddSingleton(sp =>

@@ -66,6 +66,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
         }
 
         job.Percent = Percent(job);
+        job.InputCheck = tasks.Select(t => t.Work.InputCheck).FirstOrDefault(c => c is not null);
         return job;
     }
 
@@ -94,7 +95,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
     private async Task<IReadOnlyList<string>> PendingDependenciesAsync(JobRecord record, CancellationToken cancellationToken)
     {
         var pending = new List<string>();
-        foreach (var id in record.Spec.DependsOn)
+        foreach (var id in JobChains.Prerequisites(record.Spec))
         {
             if ((await store.FindJobAsync(id, cancellationToken))?.State != JobState.Succeeded) pending.Add(id);
         }
