@@ -53,6 +53,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<Chains.ChainInputWatcher>();
         services.AddSingleton<IChainInputChecks>(sp => sp.GetRequiredService<Chains.ChainInputWatcher>());
         services.AddHostedService(sp => sp.GetRequiredService<Chains.ChainInputWatcher>());
+        services.AddSingleton<TimeLeft>();
         services.AddSingleton<JobView>();
         services.AddSingleton<TaskLogReader>();
         services.AddSingleton(sp =>
