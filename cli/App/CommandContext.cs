@@ -60,6 +60,8 @@ internal sealed class CommandContext : IDisposable
 
     public AccessService.AccessServiceClient Access => new(_calls.Value);
 
+    public NotificationService.NotificationServiceClient Notifications => new(_calls.Value);
+
     public T Get<T>(Option<T> option) => ParseResult.GetValue(option)!;
 
     public T Get<T>(Argument<T> argument) => ParseResult.GetValue(argument)!;

@@ -64,6 +64,7 @@ public static class FarmctlApp
         root.Subcommands.Add(StatsCommand.Create(runner));
         root.Subcommands.Add(TopCommand.Create(runner));
         root.Subcommands.Add(KeysCommand.Create(runner));
+        root.Subcommands.Add(WebhooksCommand.Create(runner));
         return root;
     }
 }

@@ -5,6 +5,7 @@ using RenderFarm.Coordinator.Cluster;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Notifications;
 using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Publishing;
 using RenderFarm.Coordinator.Scheduling;
@@ -82,6 +83,7 @@ public static class CoordinatorExtensions
         services.AddFarmObservability();
         services.AddFarmTransfer(configuration);
         services.AddFarmSecurity(configuration);
+        services.AddFarmNotifications(configuration);
 
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
@@ -106,6 +108,7 @@ public static class CoordinatorExtensions
         app.MapGrpcService<AgentGrpcService>();
         app.MapGrpcService<FarmGrpcService>();
         app.MapGrpcService<AccessGrpcService>();
+        app.MapGrpcService<NotificationGrpcService>();
         app.MapFarmObservability();
         app.MapFarmTransfer();
         app.MapGrpcReflectionService();

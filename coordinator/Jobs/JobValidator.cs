@@ -17,6 +17,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
     public const int MaxNameLength = 200;
     public const int MaxFileNameBytes = 255;
     public const int MaxDimension = 8192;
+    public const int MaxNotifyUrls = 5;
     public static readonly TimeSpan MinChunkDuration = TimeSpan.FromSeconds(0.5);
     public static readonly TimeSpan MaxChunkDuration = TimeSpan.FromHours(1);
 
@@ -40,6 +41,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         if (spec.Priority is < -100 or > 100) problems.Add($"spec.priority: {spec.Priority} is outside -100..100");
         if (spec.HasMaxRetries && spec.MaxRetries > 10) problems.Add($"spec.max_retries: {spec.MaxRetries} is more than 10");
 
+        ValidateNotifyUrls(spec, problems);
         var timing = JobTimingValidator.Validate(spec, options.Value, (time ?? TimeProvider.System).GetUtcNow(), problems);
         var chunked = ValidateChunking(spec, problems);
         FileIdentity? inputIdentity = null;
@@ -102,6 +104,20 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         var requirements = new TaskRequirements(preset!.VideoEncoder, filters, mediaRoots);
         var maxRetries = spec.HasMaxRetries ? (int)spec.MaxRetries : options.Value.DefaultMaxRetries;
         return new ValidatedJob(spec, work, requirements, maxRetries, timing);
+    }
+
+    /// <summary>The job's own webhook receivers: at most <see cref="MaxNotifyUrls"/>, each an absolute http or https URL.</summary>
+    private static void ValidateNotifyUrls(JobSpec spec, List<string> problems)
+    {
+        if (spec.NotifyUrls.Count > MaxNotifyUrls) problems.Add($"spec.notify_urls: more than {MaxNotifyUrls} URLs");
+        for (var i = 0; i < spec.NotifyUrls.Count; i++)
+        {
+            var url = spec.NotifyUrls[i];
+            if (url.Length > 2000 || url.Any(char.IsControl) || !Notifications.NotificationExtensions.IsHttpUrl(url))
+            {
+                problems.Add($"spec.notify_urls[{i}]: '{(url.Length > 100 ? url[..100] + "..." : url)}' is not an absolute http or https URL");
+            }
+        }
     }
 
     /// <summary>

@@ -39,6 +39,12 @@ internal sealed class JobSpecOptions
 
     public Argument<string?> Output { get; } = new("OUTPUT") { Description = "File to publish; its extension must suit the preset.", Arity = ArgumentArity.ZeroOrOne };
 
+    public Option<string[]> Notify { get; } = new("--notify")
+    {
+        Description = "A URL the coordinator POSTs to when the job ends (succeeded, failed or canceled); repeat for several. See docs/notifications.md.",
+        HelpName = "URL",
+    };
+
     public Option<string?> InputFrom { get; } = new("--input-from")
     {
         Description = "Take the input from another job's output (a chain): this job waits until that job succeeds and its output is checked. Give only OUTPUT.",
@@ -92,7 +98,7 @@ internal sealed class JobSpecOptions
     {
         command.Arguments.Add(Input);
         command.Arguments.Add(Output);
-        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Chunk, WholeFile, Wait, InputFrom];
+        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Chunk, WholeFile, Wait, InputFrom, Notify];
         foreach (var option in options)
         {
             command.Options.Add(option);
@@ -207,6 +213,7 @@ internal sealed class JobSpecOptions
         {
             spec.ChunkDuration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(chunkLength);
         }
+        spec.NotifyUrls.AddRange(result.GetValue(Notify) ?? []);
         if (result.GetValue(Retries) is { } retries)
         {
             spec.MaxRetries = retries;

@@ -31,6 +31,7 @@ public sealed class FarmctlHarness : IAsyncLifetime
         _app = builder.Build();
         _app.MapGrpcService<FakeJobService>();
         _app.MapGrpcService<FakeFarmService>();
+        _app.MapGrpcService<FakeNotificationService>();
         await _app.StartAsync();
     }
 

@@ -25,6 +25,15 @@ public sealed class SubmitChainTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transcode_NotifyTwice_SendsBothUrls()
+    {
+        var result = await _farmctl.RunAsync("submit", "transcode", "a.mov", "b.mp4", "--preset", "h264", "--notify", "https://hooks.example/a", "--notify", "https://hooks.example/b");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Equal(["https://hooks.example/a", "https://hooks.example/b"], Assert.Single(_farmctl.Farm.Submitted).Spec.NotifyUrls);
+    }
+
+    [Fact]
     public async Task Transcode_InputFromWithTwoPaths_UsageErrorAndSendsNothing()
     {
         var result = await _farmctl.RunAsync("submit", "transcode", "--input-from", "j-master", "a.mov", "b.mp4", "--preset", "h264");
