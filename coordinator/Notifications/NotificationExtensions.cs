@@ -14,6 +14,7 @@ public static class NotificationExtensions
             .Validate(o => o.MaxAttempts is >= 1 and <= 100, "Coordinator:Webhooks:MaxAttempts: must be 1 to 100")
             .Validate(o => o.FirstRetryDelay > TimeSpan.Zero && o.MaxRetryDelay >= o.FirstRetryDelay, "Coordinator:Webhooks: FirstRetryDelay must be above 0 and at most MaxRetryDelay")
             .Validate(o => o.Timeout > TimeSpan.Zero, "Coordinator:Webhooks:Timeout: must be above 0")
+            .Validate(o => o.CatchUpWindow >= TimeSpan.Zero, "Coordinator:Webhooks:CatchUpWindow: must not be negative")
             .ValidateOnStart();
         services.AddHttpClient(WebhookDeliveries.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("RenderFarm-Webhooks/1"));
         services.AddSingleton(sp => new WebhookStore((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));

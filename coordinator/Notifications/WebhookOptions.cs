@@ -26,6 +26,13 @@ public sealed class WebhookOptions
     /// <summary>Longest wait between tries (default 10 min).</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// At start, jobs (among the newest 500 that ended) that ended within this window get their deliveries if they lack
+    /// them: a coordinator stopped between a job's end and recording its deliveries. Deliveries are unique per event and
+    /// URL, so nothing is sent twice. Default 10 min; 0 = off.
+    /// </summary>
+    public TimeSpan CatchUpWindow { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long one try waits for the receiver's answer (default 10 s).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 }

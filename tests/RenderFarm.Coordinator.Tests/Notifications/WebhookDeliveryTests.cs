@@ -134,6 +134,34 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CoordinatorRestarted_DeliveredOnesAreNotSentAgain_AndAnEndWhoseDeliveryWasNeverRecordedIsCaughtUp()
+    {
+        var job = await SubmitLaterAsync();
+        await _farm.Jobs.CancelJobAsync(new CancelJobRequest { JobId = job.Id });
+        await WaitForRequestsAsync(job.Id, () => _receiver.To("flaky").Count >= 1 && _receiver.To("down").Count >= 1);
+
+        // As if the coordinator had stopped after the job's end but before recording its delivery to /down.
+        await _farm.StopCoordinatorAsync();
+        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_farm.DataDir, "renderfarm.db")}"))
+        {
+            await db.OpenAsync();
+            await using var delete = db.CreateCommand();
+            delete.CommandText = "DELETE FROM rf_webhook_attempts WHERE delivery_id IN (SELECT id FROM rf_webhook_deliveries WHERE url LIKE '%/down');" +
+                                 "DELETE FROM rf_webhook_deliveries WHERE url LIKE '%/down';";
+            Assert.True(await delete.ExecuteNonQueryAsync() >= 2);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        await _farm.StartCoordinatorAsync();
+
+        await WaitForRequestsAsync(job.Id, () => _receiver.To("down").Count >= 2);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Single(_receiver.To("flaky"));
+        Assert.Equal(2, _receiver.To("down").Count);
+        Assert.All(await DeliveriesAsync(job.Id), d => Assert.Equal(WebhookDeliveryState.Delivered, d.State));
+    }
+
+    [Fact]
     public async Task Submit_NotifyUrlThatIsNotHttp_IsRefusedNamingTheField()
     {
         var e = await Assert.ThrowsAsync<RpcException>(() => SubmitLaterAsync(s => s.NotifyUrls.Add("file:///etc/passwd")));
