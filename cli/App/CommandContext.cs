@@ -65,6 +65,7 @@ internal sealed class CommandContext : IDisposable
     public BatchService.BatchServiceClient Batches => new(_calls.Value);
 
     public WatchFolderService.WatchFolderServiceClient WatchFolders => new(_calls.Value);
+    public NotificationService.NotificationServiceClient Notifications => new(_calls.Value);
 
     public T Get<T>(Option<T> option) => ParseResult.GetValue(option)!;
 

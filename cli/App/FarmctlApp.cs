@@ -68,6 +68,7 @@ public static class FarmctlApp
         root.Subcommands.Add(Commands.Batches.BatchCommand.Create(runner));
         root.Subcommands.Add(Commands.Batches.BatchCommand.CreateList(runner));
         root.Subcommands.Add(Commands.WatchFolders.WatchFoldersCommand.Create(runner));
+        root.Subcommands.Add(WebhooksCommand.Create(runner));
         return root;
     }
 }

@@ -21,6 +21,10 @@ internal static class Clock
         : delta > TimeSpan.Zero ? $"in {Duration(Whole(delta))}"
         : $"{Duration(Whole(delta.Duration()))} ago";
 
+    /// <summary>"1m30s left" for an estimate of time left (rounded up to the second), or null when there is none.</summary>
+    public static string? Left(Google.Protobuf.WellKnownTypes.Duration? left) =>
+        left is null ? null : $"{Duration(TimeSpan.FromSeconds(Math.Ceiling(left.ToTimeSpan().TotalSeconds)))} left";
+
     /// <summary>A span in the largest units that read well: 90s → "1m30s", 2h → "2h", 1d6h → "1d6h".</summary>
     public static string Duration(TimeSpan span)
     {

@@ -42,8 +42,8 @@ internal static class JobDetailsView
         var grid = Tables.Properties()
             .Add("id", Format.Escape(job.Id))
             .Add("name", Format.Escape(spec.Name))
-            .Add("state", $"{Format.StateMarkup(job.State)} {Format.Percent(job.Percent)}")
-            .Add("input", Format.Escape(spec.InputPath))
+            .Add("state", $"{Format.StateMarkup(job.State)} {Format.Percent(job.Percent)}" + (Clock.Left(job.TimeLeft) is { } left ? $", {left}" : ""))
+            .Add("input", spec.InputFromJob.Length > 0 ? $"the output of job {Format.Escape(spec.InputFromJob)}" : Format.Escape(spec.InputPath))
             .Add("output", Format.Escape(spec.OutputPath))
             .Add("settings", Format.Escape(RecipeText.Settings(spec.Output)))
             .Add("priority", spec.Priority.ToString(CultureInfo.InvariantCulture))
@@ -54,6 +54,11 @@ internal static class JobDetailsView
             var batch = spec.BatchId.Length > 0 ? $" (batch {spec.BatchId})" : "";
             grid.Add("recipe", Format.Escape($"{spec.RecipeName} version {spec.RecipeVersion}{batch}"));
         }
+        if (job.InputCheck is { } check)
+        {
+            grid.Add("input check", Format.Escape($"{check.Path}: {check.SizeBytes} bytes, sha256 {check.Sha256}, {check.VideoCodec} {check.Width}x{check.Height}, {check.DurationSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s"));
+        }
+
         if (spec.Grade is { } grade)
         {
             grid.Add("grade", Format.Escape(RecipeText.Grade(grade)));
@@ -86,6 +91,7 @@ internal static class JobDetailsView
         new(
             $"[bold]task {Markup.Escape(task.Id)}[/]{Markup.Escape(KindText(task))}: {Format.State(task.State)} {Format.Percent(task.Percent)}, " +
             $"{Format.Number(task.Fps, "0.#")} fps, {Format.Number(task.Speed)}x, " +
+            (Clock.Left(task.TimeLeft) is { } left ? $"{left}, " : "") +
             $"{task.FailedAttempts} failed attempt(s)");
 
     /// <summary>" (chunk 2/5, frames 240-479)" for a chunk, " (probe)" etc. for the other tasks of a chunked job; empty for a whole render.</summary>

@@ -35,13 +35,15 @@ internal static class TopAgentsTable
         var grid = new Grid()
             .AddColumn(new GridColumn().NoWrap().PadRight(1))
             .AddColumn(new GridColumn().NoWrap().PadRight(1))
+            .AddColumn(new GridColumn().NoWrap().RightAligned().PadRight(1))
             .AddColumn(new GridColumn().NoWrap().RightAligned());
         foreach (var attempt in agent.Running.OrderBy(r => r.StartTime?.ToDateTimeOffset()))
         {
             grid.AddRow(
                 new Text(AgentTable.JobName(attempt)),
                 new PercentBar(attempt.Percent),
-                new Text($"{Format.Number(attempt.Fps, "0.#")} fps"));
+                new Text($"{Format.Number(attempt.Fps, "0.#")} fps"),
+                new Text(Clock.Left(attempt.TimeLeft) ?? ""));
         }
 
         return grid;

@@ -46,7 +46,8 @@ internal static class TopJobsTable
         {
             var running = job.Tasks.Count(t => t.State == TaskState.Running);
             var progress = JobProgress.Of(job);
-            return $"{Format.Number(progress.Fps, "0.#")} fps · {Format.Number(progress.Speed)}x · {running}/{job.Tasks.Count} task(s) running";
+            return $"{Format.Number(progress.Fps, "0.#")} fps · {Format.Number(progress.Speed)}x · {running}/{job.Tasks.Count} task(s) running"
+                + (progress.Left is { } left ? $" · {left}" : "");
         }
 
         return WaitReasonText.ForJob(job, now, zone) ?? Format.None;

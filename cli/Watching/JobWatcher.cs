@@ -69,7 +69,8 @@ internal static class JobWatcher
             if (update.State != last)
             {
                 last = update.State;
-                context.Console.WriteLine($"{Label(update)} {Format.State(update.State)} {Format.Percent(update.Percent)}");
+                var left = Clock.Left(update.TimeLeft) is { } eta ? $" · {eta}" : "";
+                context.Console.WriteLine($"{Label(update)} {Format.State(update.State)} {Format.Percent(update.Percent)}{left}");
             }
         }, cancellationToken);
     }

@@ -222,7 +222,7 @@ public sealed partial class AttemptLifecycle(
     {
         var due = time.GetUtcNow() - grace;
         var (tasks, _) = await store.GetTimedWorkAsync(cancellationToken);
-        var overdue = tasks.Where(t => t.NotBefore < due).ToList();
+        var overdue = tasks.Where(t => t.NotBefore < due && t.WaitingFor != TaskWait.Input).ToList();
         foreach (var task in overdue) await ReleaseAsync(task.Id, cancellationToken);
         return overdue.Count;
     }
@@ -234,7 +234,8 @@ public sealed partial class AttemptLifecycle(
         var released = await store.InTransactionAsync(async tx =>
         {
             var task = await tx.FindTaskAsync(taskId);
-            if (task is not { State: TaskState.Waiting } || task.NotBefore > now + TimeSpan.FromSeconds(1)) return null;
+            // A chain's task waiting for its input's check is released by ChainInputs, never by its time.
+            if (task is not { State: TaskState.Waiting } || task.WaitingFor == TaskWait.Input || task.NotBefore > now + TimeSpan.FromSeconds(1)) return null;
             await tx.UpdateTaskAsync(task.WaitingFor == TaskWait.Dependency
                 ? task with { NotBefore = null }
                 : task.MoveTo(TaskState.Queued) with { NotBefore = null, WaitingFor = TaskWait.None });

@@ -13,7 +13,7 @@ namespace RenderFarm.Coordinator.Dispatch;
 /// coordinators, those the others hold (<see cref="IRemoteAgents"/>): an agent connected anywhere is listed as such.
 /// </summary>
 public sealed class FarmStatus(
-    AgentRegistry agents, IRemoteAgents remote, IJobStore store, RecentThroughput throughput, LiveProgress progress, AgentSchedules schedules, IOptions<CoordinatorOptions> options, TimeProvider time)
+    AgentRegistry agents, IRemoteAgents remote, IJobStore store, RecentThroughput throughput, LiveProgress progress, AgentSchedules schedules, TimeLeft timeLeft, IOptions<CoordinatorOptions> options, TimeProvider time)
 {
     public async Task<IReadOnlyList<AgentInfo>> ListAgentsAsync(CancellationToken cancellationToken)
     {
@@ -107,6 +107,7 @@ public sealed class FarmStatus(
                 Fps = live?.Fps ?? 0,
                 Speed = live?.Speed ?? 0,
                 StartTime = Timestamp.FromDateTimeOffset(a.StartTime),
+                TimeLeft = live is { } l && timeLeft.ForTask(l, 0, a.StartTime) is { } left ? Duration.FromTimeSpan(left) : null,
             };
         });
     }

@@ -49,6 +49,10 @@ public sealed class WaitExplainer(AgentRegistry agents, IRemoteAgents remote, Ro
                     + (task.NotBefore is { } start ? $", then for its start time {Time(start)}" : ""), until);
                 reason.JobIds.AddRange(pending);
                 return reason;
+            case TaskWait.Input:
+                var input = Reason(Kind.Input, $"checking its input, the output of job {task.Work.InputFromJob}, before it is queued");
+                input.JobIds.Add(task.Work.InputFromJob);
+                return input;
             case TaskWait.Tasks:
                 return Reason(Kind.Tasks, "waiting for every chunk and the audio of its job to finish");
             case TaskWait.Backoff:

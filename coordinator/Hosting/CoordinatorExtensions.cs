@@ -6,6 +6,7 @@ using RenderFarm.Coordinator.Dashboard;
 using RenderFarm.Coordinator.Dispatch;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Notifications;
 using RenderFarm.Coordinator.Observability;
 using RenderFarm.Coordinator.Publishing;
 using RenderFarm.Coordinator.Recipes;
@@ -51,6 +52,12 @@ public static class CoordinatorExtensions
         services.AddSingleton<JobEvents>();
         services.AddSingleton<LiveProgress>();
         services.AddSingleton<JobCatalog>();
+        services.AddSingleton<Chains.ChainInputProbe>();
+        services.AddSingleton<Chains.ChainInputs>();
+        services.AddSingleton<Chains.ChainInputWatcher>();
+        services.AddSingleton<IChainInputChecks>(sp => sp.GetRequiredService<Chains.ChainInputWatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<Chains.ChainInputWatcher>());
+        services.AddSingleton<TimeLeft>();
         services.AddSingleton<JobView>();
         services.AddSingleton<TaskLogReader>();
         services.AddSingleton(sp =>
@@ -85,6 +92,7 @@ public static class CoordinatorExtensions
         services.AddFarmDashboard();
         services.AddFarmRecipes();
         services.AddFarmWatchFolders(configuration);
+        services.AddFarmNotifications(configuration);
 
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>
@@ -114,6 +122,7 @@ public static class CoordinatorExtensions
         app.MapGrpcService<RecipeGrpcService>();
         app.MapGrpcService<BatchGrpcService>();
         app.MapGrpcService<WatchFolderGrpcService>();
+        app.MapGrpcService<NotificationGrpcService>();
         app.MapFarmObservability();
         app.MapFarmTransfer();
         app.MapGrpcReflectionService();

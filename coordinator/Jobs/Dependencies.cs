@@ -50,7 +50,7 @@ internal static class Dependencies
 
     private static async Task ReleaseIfReadyAsync(IJobTransaction tx, JobRecord dependent, DateTimeOffset now)
     {
-        foreach (var id in dependent.Spec.DependsOn)
+        foreach (var id in JobChains.Prerequisites(dependent.Spec))
         {
             if ((await tx.FindJobAsync(id))?.State != JobState.Succeeded) return;
         }
@@ -58,7 +58,9 @@ internal static class Dependencies
         foreach (var task in await tx.GetTasksAsync(dependent.Id))
         {
             if (task is not { State: TaskState.Waiting, WaitingFor: TaskWait.Dependency }) continue;
-            await tx.UpdateTaskAsync(task.NotBefore > now
+            // A chain's input, the parent's output, is checked outside this transaction before the task is queued.
+            await tx.UpdateTaskAsync(JobChains.IsChained(dependent.Spec) ? JobChains.AwaitInputCheck(task, now)
+                : task.NotBefore > now
                 ? task with { WaitingFor = TaskWait.Scheduled }
                 : task.MoveTo(TaskState.Queued) with { WaitingFor = TaskWait.None, NotBefore = null });
         }
@@ -69,12 +71,17 @@ internal static class Dependencies
     private static async Task FailAsync(IJobTransaction tx, JobRecord dependent, JobRecord ended, DateTimeOffset now)
     {
         var how = ended.State == JobState.Failed ? "failed" : "was canceled";
+        // A chained job whose parent was canceled is canceled too (nothing failed); any other ends FAILED.
+        var chained = JobChains.IsParentOf(ended, dependent);
+        var to = chained && ended.State == JobState.Canceled ? TaskState.Canceled : TaskState.Failed;
         foreach (var task in await tx.GetTasksAsync(dependent.Id))
         {
             if (TaskStateMachine.IsTerminal(task.State)) continue;
-            await tx.UpdateTaskAsync(task.MoveTo(TaskState.Failed) with { WaitingFor = TaskWait.None, NotBefore = null });
+            await tx.UpdateTaskAsync(task.MoveTo(to) with { WaitingFor = TaskWait.None, NotBefore = null });
         }
 
-        await JobRollup.ApplyAsync(tx, dependent.Id, now, error: $"job '{ended.Id}' it depends on {how}" + (ended.Error is { Length: > 0 } e ? $": {e}" : ""));
+        await JobRollup.ApplyAsync(tx, dependent.Id, now, error: chained
+            ? JobChains.ParentEnded(ended)
+            : $"job '{ended.Id}' it depends on {how}" + (ended.Error is { Length: > 0 } e ? $": {e}" : ""));
     }
 }

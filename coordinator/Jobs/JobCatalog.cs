@@ -14,13 +14,18 @@ public sealed class JobCatalog(
     IWorkSignals signals,
     IReleaseScheduler releases,
     IRecurringScheduler recurring,
+    IChainInputChecks chainInputs,
     TimeProvider time)
 {
     public const int DefaultPageSize = 50;
     public const int MaxPageSize = 500;
 
-    public async Task<JobRecord> SubmitAsync(JobSpec? spec, CancellationToken cancellationToken) =>
-        await SubmitAsync(validator.Validate(spec), null, cancellationToken);
+    public async Task<JobRecord> SubmitAsync(JobSpec? spec, CancellationToken cancellationToken)
+    {
+        // A chain's parent is read first for its output path (which never changes); its state is checked in the transaction.
+        var parent = spec is { InputFromJob.Length: > 0 and <= 100 } ? await store.FindJobAsync(spec.InputFromJob, cancellationToken) : null;
+        return await SubmitAsync(validator.Validate(spec, parent), null, cancellationToken);
+    }
 
     /// <summary>Stores a validated job: a recurring schedule, or a job whose task is queued or waits.</summary>
     internal async Task<JobRecord> SubmitAsync(JobValidator.ValidatedJob valid, string? recurringJobId, CancellationToken cancellationToken)
@@ -37,16 +42,21 @@ public sealed class JobCatalog(
         var job = await store.InTransactionAsync(async tx =>
         {
             var unmet = await Dependencies.CheckAsync(tx, valid.Timing.DependsOn);
-            var wait = unmet.Count > 0 ? TaskWait.Dependency : start is not null ? TaskWait.Scheduled : TaskWait.None;
+            var chained = JobChains.IsChained(valid.Spec);
+            var parentDone = chained && await JobChains.CheckParentAsync(tx, valid.Spec);
+            var wait = unmet.Count > 0 || (chained && !parentDone) ? TaskWait.Dependency
+                : chained ? TaskWait.Input
+                : start is not null ? TaskWait.Scheduled : TaskWait.None;
             var task = new TaskRecord(work.TaskId, jobId, wait == TaskWait.None ? TaskState.Queued : TaskState.Waiting, valid.Spec.Priority, seq,
-                work, valid.Requirements, 0, 0, valid.MaxRetries, start, wait, valid.Timing.Limits, []);
+                work, valid.Requirements, 0, 0, valid.MaxRetries, wait == TaskWait.Input ? start ?? now : start, wait, valid.Timing.Limits, []);
             var job = new JobRecord(jobId, valid.Spec, JobStateRollup.From([task.State]), seq, now, null, null, null, null, RecurringJobId: recurringJobId);
             await tx.InsertJobAsync(job);
             await tx.InsertTaskAsync(task);
-            await tx.InsertDependenciesAsync(jobId, valid.Timing.DependsOn);
+            await tx.InsertDependenciesAsync(jobId, JobChains.Prerequisites(valid.Spec));
             return job;
         }, cancellationToken);
         if (start is { } at) await releases.ScheduleReleaseAsync(work.TaskId, at, cancellationToken);
+        if (job.State == JobState.Waiting && JobChains.IsChained(job.Spec)) chainInputs.Wake();
         signals.WorkAvailable();
         return job;
     }
@@ -179,7 +189,7 @@ public sealed class JobCatalog(
             IReadOnlyList<string> unmet;
             try
             {
-                unmet = await Dependencies.CheckAsync(tx, job.Spec.DependsOn);
+                unmet = await Dependencies.CheckAsync(tx, JobChains.Prerequisites(job.Spec));
             }
             catch (JobValidationException e)
             {
@@ -197,10 +207,23 @@ public sealed class JobCatalog(
                     : reset.MoveTo(TaskState.Queued) with { WaitingFor = TaskWait.None });
             }
 
+            if (JobChains.IsChained(job.Spec) && unmet.Count == 0)
+            {
+                // The parent's output is checked again before anything of the chain is queued.
+                foreach (var task in await tx.GetTasksAsync(jobId))
+                {
+                    if (task.State == TaskState.Queued || task is { State: TaskState.Waiting, WaitingFor: TaskWait.Dependency })
+                    {
+                        await tx.UpdateTaskAsync(JobChains.AwaitInputCheck(task, now));
+                    }
+                }
+            }
+
             await tx.UpdateJobAsync(job with { EndTime = null, Error = null });
             return await JobRollup.ApplyAsync(tx, jobId, now);
         }, cancellationToken);
 
+        if (JobChains.IsChained(job.Spec)) chainInputs.Wake();
         signals.WorkAvailable();
         return job;
     }

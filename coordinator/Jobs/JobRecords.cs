@@ -30,6 +30,9 @@ public enum TaskWait
 
     /// <summary>Other tasks of the same job: the stitch waits for every chunk and the audio.</summary>
     Tasks = 4,
+
+    /// <summary>A chained job's input, the output of the job it takes it from, is checked before the task is queued (<c>ChainInputs</c>).</summary>
+    Input = 5,
 }
 
 /// <summary>How long one attempt may run, and how long it may go without progress.</summary>

@@ -17,12 +17,18 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
     public const int MaxNameLength = 200;
     public const int MaxFileNameBytes = 255;
     public const int MaxDimension = 8192;
+    public const int MaxNotifyUrls = 5;
     public static readonly TimeSpan MinChunkDuration = TimeSpan.FromSeconds(0.5);
     public static readonly TimeSpan MaxChunkDuration = TimeSpan.FromHours(1);
 
     public sealed record ValidatedJob(JobSpec Spec, Assignment Work, TaskRequirements Requirements, int MaxRetries, JobTiming Timing);
 
-    public ValidatedJob Validate(JobSpec? spec)
+    /// <summary>
+    /// Checks <paramref name="spec"/>. For a chain (<c>input_from_job</c>), <paramref name="parent"/> is the job its input
+    /// comes from as read before (null: there is none); its output path becomes the input, checked once it has been
+    /// written (the parent's state is checked again inside the submitting transaction).
+    /// </summary>
+    public ValidatedJob Validate(JobSpec? spec, JobRecord? parent = null)
     {
         var problems = new List<string>();
         if (spec is null)
@@ -36,9 +42,11 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         if (spec.HasMaxRetries && spec.MaxRetries > 10) problems.Add($"spec.max_retries: {spec.MaxRetries} is more than 10");
 
         var routing = ValidateRouting(spec, problems);
+        ValidateNotifyUrls(spec, problems);
         var timing = JobTimingValidator.Validate(spec, options.Value, (time ?? TimeProvider.System).GetUtcNow(), problems);
         var chunked = ValidateChunking(spec, problems);
-        var input = ResolveExisting("spec.input_path", spec.InputPath, problems, out var inputIdentity);
+        FileIdentity? inputIdentity = null;
+        var input = JobChains.IsChained(spec) ? ChainedInput(spec, parent, problems) : ResolveExisting("spec.input_path", spec.InputPath, problems, out inputIdentity);
         var output = Resolve("spec.output_path", spec.OutputPath, problems);
         var preset = ValidateOutput(spec, problems);
 
@@ -57,7 +65,12 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
         if (output is not null)
         {
             CheckOutputPlace(spec, output, inputIdentity, lutIdentity, problems);
-            if (input is not null && input.Equals(output)) problems.Add("spec.output_path: must differ from spec.input_path");
+            if (input is not null && input.Equals(output))
+            {
+                problems.Add(JobChains.IsChained(spec)
+                    ? $"spec.output_path: is the output of job '{spec.InputFromJob}', this job's input; choose another output path"
+                    : "spec.output_path: must differ from spec.input_path");
+            }
             if (preset is not null)
             {
                 var ext = Path.GetExtension(output.Path).ToLowerInvariant();
@@ -79,6 +92,7 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
             Overwrite = spec.Overwrite,
             // A chunked job starts with a probe; the coordinator plans the chunks (or one whole render) from its result.
             Kind = chunked ? TaskKind.Probe : TaskKind.Unspecified,
+            InputFromJob = spec.InputFromJob,
         };
         if (spec.Grade is { } g)
         {
@@ -116,6 +130,50 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
             MaxAgents = (int)Math.Min(spec.MaxAgents, 10_000),
             LimitGroup = group,
         };
+    }
+
+    /// <summary>The job's own webhook receivers: at most <see cref="MaxNotifyUrls"/>, each an absolute http or https URL.</summary>
+    private static void ValidateNotifyUrls(JobSpec spec, List<string> problems)
+    {
+        if (spec.NotifyUrls.Count > MaxNotifyUrls) problems.Add($"spec.notify_urls: more than {MaxNotifyUrls} URLs");
+        for (var i = 0; i < spec.NotifyUrls.Count; i++)
+        {
+            var url = spec.NotifyUrls[i];
+            if (url.Length > 2000 || url.Any(char.IsControl) || !Notifications.NotificationExtensions.IsHttpUrl(url))
+            {
+                problems.Add($"spec.notify_urls[{i}]: '{(url.Length > 100 ? url[..100] + "..." : url)}' is not an absolute http or https URL");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The input of a chain: the output path of the job named in <c>input_from_job</c>, which need not exist yet (it is
+    /// opened, hashed and probed once that job succeeds).
+    /// </summary>
+    private MediaRef? ChainedInput(JobSpec spec, JobRecord? parent, List<string> problems)
+    {
+        const string Field = "spec.input_from_job";
+        if (spec.InputPath.Length > 0) problems.Add($"spec.input_path: leave it empty when {Field} is set; the input is that job's output");
+        if (spec.Cron.Length > 0) problems.Add($"{Field}: a recurring job cannot take its input from another job");
+        if (spec.InputFromJob.Length > 100 || spec.InputFromJob.Any(char.IsControl) || string.IsNullOrWhiteSpace(spec.InputFromJob))
+        {
+            problems.Add($"{Field}: is not a job id");
+            return null;
+        }
+
+        if (parent is null || parent.Id != spec.InputFromJob)
+        {
+            problems.Add($"{Field}: job '{spec.InputFromJob}' does not exist");
+            return null;
+        }
+
+        if (parent.IsRecurring)
+        {
+            problems.Add($"{Field}: job '{parent.Id}' is recurring; take the input from one of its runs");
+            return null;
+        }
+
+        return Resolve(Field, parent.Spec.OutputPath, problems);
     }
 
     /// <summary>Whether the job may be split: a chunk length is set (on the job or the coordinator) and the job does not ask for a whole file.</summary>

@@ -5,7 +5,7 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Jobs;
 
 /// <summary>Assembles the <see cref="Job"/> people see: stored state, tasks, attempts and live progress.</summary>
-public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplainer waits)
+public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplainer waits, TimeLeft timeLeft)
 {
     public async Task<Job> BuildAsync(JobRecord record, CancellationToken cancellationToken)
     {
@@ -40,6 +40,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
     {
         var job = Summary(record);
         var pending = tasks.Any(t => t.WaitingFor == TaskWait.Dependency) ? await PendingDependenciesAsync(record, cancellationToken) : [];
+        var parts = new List<TimeLeft.Part>(tasks.Count);
         foreach (var task in tasks.OrderBy(t => KindOrder(t.Kind)).ThenBy(t => t.Work.Chunk?.Index ?? 0))
         {
             var view = new RenderTask
@@ -58,7 +59,11 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
                 view.Percent = live.Percent;
                 view.Fps = live.Fps;
                 view.Speed = live.Speed;
+                var started = attempts.Where(a => a.TaskId == task.Id && a.Outcome == AttemptOutcome.Running).Select(a => (DateTimeOffset?)a.StartTime).Max();
+                view.TimeLeft = Span(timeLeft.ForTask(live, view.WeightFrames, started));
             }
+
+            parts.Add(new TimeLeft.Part(task.State, view.Percent, view.Fps, view.WeightFrames, view.TimeLeft?.ToTimeSpan()));
 
             view.WaitReason = await waits.ExplainAsync(task, pending, cancellationToken);
             view.Attempts.AddRange(attempts.Where(a => a.TaskId == task.Id).Select(ToProto));
@@ -66,6 +71,8 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
         }
 
         job.Percent = Percent(job);
+        job.InputCheck = tasks.Select(t => t.Work.InputCheck).FirstOrDefault(c => c is not null);
+        if (job.State == JobState.Running) job.TimeLeft = Span(TimeLeft.ForJob(parts));
         return job;
     }
 
@@ -94,7 +101,7 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
     private async Task<IReadOnlyList<string>> PendingDependenciesAsync(JobRecord record, CancellationToken cancellationToken)
     {
         var pending = new List<string>();
-        foreach (var id in record.Spec.DependsOn)
+        foreach (var id in JobChains.Prerequisites(record.Spec))
         {
             if ((await store.FindJobAsync(id, cancellationToken))?.State != JobState.Succeeded) pending.Add(id);
         }
@@ -138,6 +145,8 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
         LogSizeBytes = (ulong)a.LogSize,
         Timeline = a.Timeline,
     };
+
+    private static Duration? Span(TimeSpan? span) => span is { } s ? Duration.FromTimeSpan(s) : null;
 
     private static Timestamp? Time(DateTimeOffset? time) => time is { } t ? Timestamp.FromDateTimeOffset(t) : null;
 }

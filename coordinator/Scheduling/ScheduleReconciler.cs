@@ -22,7 +22,7 @@ public sealed class ScheduleReconciler(
         var scheduler = await schedulers.GetScheduler(cancellationToken);
         var (tasks, jobs) = await store.GetTimedWorkAsync(cancellationToken);
         var restored = 0;
-        foreach (var task in tasks)
+        foreach (var task in tasks.Where(t => t.WaitingFor != TaskWait.Input))
         {
             if (await scheduler.Exists(QuartzReleaseScheduler.KeyFor(task.Id), cancellationToken)) continue;
             await releases.ScheduleReleaseAsync(task.Id, task.NotBefore!.Value, cancellationToken);

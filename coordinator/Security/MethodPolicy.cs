@@ -32,6 +32,7 @@ public static class MethodPolicy
         ["/renderfarm.v1.FarmService/ResumeAgent"] = Need.Operator,
         ["/renderfarm.v1.FarmService/SetAgentSchedule"] = Need.Operator,
         ["/renderfarm.v1.FarmService/CancelAttempt"] = Need.Operator,
+        ["/renderfarm.v1.NotificationService/ListWebhookDeliveries"] = Need.Viewer,
         ["/renderfarm.v1.AgentService/Connect"] = Need.Agent,
         ["/renderfarm.v1.TransferService/DownloadBlob"] = Need.Agent,
         ["/renderfarm.v1.TransferService/GetUploadStatus"] = Need.Agent,

@@ -39,6 +39,9 @@ public interface IJobStore
     /// <summary>WAITING tasks that wait for a time (start time or backoff) and recurring jobs that still run.</summary>
     Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken);
 
+    /// <summary>WAITING tasks of chained jobs whose input (another job's output) is to be checked before they are queued.</summary>
+    Task<IReadOnlyList<TaskRecord>> GetTasksWaitingForInputAsync(CancellationToken cancellationToken);
+
     /// <summary>Jobs newest first, optionally only in <paramref name="states"/>, after a (seq) cursor.</summary>
     Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken);
 

@@ -169,6 +169,9 @@ public abstract class SqlJobStore : IJobStore
     public Task<(IReadOnlyList<TaskRecord> TimedTasks, IReadOnlyList<JobRecord> RecurringJobs)> GetTimedWorkAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetTimedWorkAsync(cancellationToken), cancellationToken);
 
+    public Task<IReadOnlyList<TaskRecord>> GetTasksWaitingForInputAsync(CancellationToken cancellationToken) =>
+        Read(q => q.GetTasksWaitingForInputAsync(cancellationToken), cancellationToken);
+
     public Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken) =>
         Read(q => q.ListJobsAsync(states, beforeSeq, limit, cancellationToken), cancellationToken);
 

@@ -163,6 +163,10 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
         return (tasks, jobs);
     }
 
+    /// <summary>Chained tasks waiting for their input's check: WAITING with a time (so on the partial index <c>rf_tasks_timed</c>).</summary>
+    public async Task<IReadOnlyList<TaskRecord>> GetTasksWaitingForInputAsync(CancellationToken ct) =>
+        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = {SqlSchema.Waiting} AND not_before IS NOT NULL AND waiting_for = {(int)TaskWait.Input}", ReadTask, ct);
+
     public async Task<long> GetMaxSeqAsync(CancellationToken ct) =>
         (await Query("SELECT COALESCE(MAX(seq), 0) FROM rf_jobs", r => r.GetInt64(0), ct))[0];
 

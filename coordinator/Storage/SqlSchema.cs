@@ -170,6 +170,40 @@ public static class SqlSchema
             // Task timeline: the steps an agent reports with a completion (a TaskTimeline as JSON), shown by GetJob.
             "ALTER TABLE rf_attempts ADD COLUMN timeline TEXT",
         ],
+        [
+            // Webhook deliveries: one row per (event, target URL), so enqueueing twice sends once; each attempt
+            // and its answer beside it. The body and its signature are stored as sent, so a retry sends the same bytes.
+            """
+            CREATE TABLE rf_webhook_deliveries (
+                id TEXT PRIMARY KEY,
+                event_key TEXT NOT NULL,
+                job_id TEXT NOT NULL,
+                event TEXT NOT NULL,
+                url TEXT NOT NULL,
+                format TEXT NOT NULL,
+                source TEXT NOT NULL,
+                body TEXT NOT NULL,
+                signature TEXT NOT NULL,
+                state INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_time BIGINT NOT NULL,
+                create_time BIGINT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX rf_webhook_deliveries_by_event ON rf_webhook_deliveries (event_key, url)",
+            "CREATE INDEX rf_webhook_deliveries_by_job ON rf_webhook_deliveries (job_id)",
+            "CREATE INDEX rf_webhook_deliveries_pending ON rf_webhook_deliveries (next_attempt_time) WHERE state = 1",
+            """
+            CREATE TABLE rf_webhook_attempts (
+                delivery_id TEXT NOT NULL REFERENCES rf_webhook_deliveries (id),
+                attempt INTEGER NOT NULL,
+                attempt_time BIGINT NOT NULL,
+                status INTEGER NOT NULL,
+                answer TEXT NOT NULL,
+                error TEXT NOT NULL,
+                duration_ms BIGINT NOT NULL,
+                PRIMARY KEY (delivery_id, attempt))
+            """,
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

@@ -30,6 +30,7 @@ public static class AgentEventKinds
             running.Percent = 0;
             running.Fps = 0;
             running.Speed = 0;
+            running.TimeLeft = null;
         }
 
         return copy;

@@ -82,6 +82,7 @@ internal sealed class FarmViewCopy(IReadOnlyList<AgentInfo> agents, IReadOnlyLis
             running.Percent = task.Percent;
             running.Fps = task.Fps;
             running.Speed = task.Speed;
+            running.TimeLeft = task.TimeLeft;
         }
 
         return copy;

@@ -34,11 +34,13 @@ public static class JobEventKinds
     {
         var copy = job.Clone();
         copy.Percent = 0;
+        copy.TimeLeft = null;
         foreach (var task in copy.Tasks)
         {
             task.Percent = 0;
             task.Fps = 0;
             task.Speed = 0;
+            task.TimeLeft = null;
         }
 
         return copy;

@@ -31,9 +31,25 @@ internal sealed class JobSpecOptions
             ["keep"] = HdrMode.Keep,
         });
 
-    public Argument<string> Input { get; } = new("INPUT") { Description = "Source media file (relative paths are made absolute)." };
+    public Argument<string?> Input { get; } = new("INPUT")
+    {
+        Description = "Source media file (relative paths are made absolute); left out with --input-from.",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
 
-    public Argument<string> Output { get; } = new("OUTPUT") { Description = "File to publish; its extension must suit the preset." };
+    public Argument<string?> Output { get; } = new("OUTPUT") { Description = "File to publish; its extension must suit the preset.", Arity = ArgumentArity.ZeroOrOne };
+
+    public Option<string[]> Notify { get; } = new("--notify")
+    {
+        Description = "A URL the coordinator POSTs to when the job ends (succeeded, failed or canceled); repeat for several. See docs/notifications.md.",
+        HelpName = "URL",
+    };
+
+    public Option<string?> InputFrom { get; } = new("--input-from")
+    {
+        Description = "Take the input from another job's output (a chain): this job waits until that job succeeds and its output is checked. Give only OUTPUT.",
+        HelpName = "JOB",
+    };
 
     public Option<string> Preset { get; } = new("--preset")
     {
@@ -85,7 +101,7 @@ internal sealed class JobSpecOptions
     {
         command.Arguments.Add(Input);
         command.Arguments.Add(Output);
-        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Chunk, WholeFile, Wait];
+        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Chunk, WholeFile, Wait, InputFrom, Notify];
         foreach (var option in options)
         {
             command.Options.Add(option);
@@ -127,6 +143,17 @@ internal sealed class JobSpecOptions
         });
         command.Validators.Add(result =>
         {
+            var paths = new[] { result.GetValue(Input), result.GetValue(Output) }.Count(p => p is not null);
+            if (result.GetValue(InputFrom) is { } from)
+            {
+                if (string.IsNullOrWhiteSpace(from)) result.AddError("--input-from needs a job id.");
+                if (paths != 1) result.AddError("With --input-from give only OUTPUT: the input is that job's output.");
+            }
+            else if (paths != 2)
+            {
+                result.AddError("Give INPUT and OUTPUT (or --input-from JOB and OUTPUT).");
+            }
+
             if (result.GetValue(Fps) is not null && result.GetValue(KeepTiming))
             {
                 result.AddError("--fps and --keep-timing contradict each other: a constant rate drops or repeats frames, keep-timing keeps them all.");
@@ -171,11 +198,16 @@ internal sealed class JobSpecOptions
             output.FrameRateMode = FrameRateMode.Keep;
         }
 
+        // With --input-from the one path given is the output (the parser hands it to INPUT, the first argument).
+        var from = result.GetValue(InputFrom)?.Trim();
+        var input = from is null ? result.GetValue(Input) : null;
+        var outputPath = from is null ? result.GetValue(Output) : result.GetValue(Output) ?? result.GetValue(Input);
         var spec = new JobSpec
         {
             Name = result.GetValue(Name) ?? "",
-            InputPath = Absolute(result.GetValue(Input)!, currentDirectory),
-            OutputPath = Absolute(result.GetValue(Output)!, currentDirectory),
+            InputPath = input is null ? "" : Absolute(input, currentDirectory),
+            InputFromJob = from ?? "",
+            OutputPath = Absolute(outputPath!, currentDirectory),
             Output = output,
             Priority = result.GetValue(Priority),
             Overwrite = result.GetValue(Overwrite),
@@ -185,6 +217,7 @@ internal sealed class JobSpecOptions
         {
             spec.ChunkDuration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(chunkLength);
         }
+        spec.NotifyUrls.AddRange(result.GetValue(Notify) ?? []);
         if (result.GetValue(Retries) is { } retries)
         {
             spec.MaxRetries = retries;

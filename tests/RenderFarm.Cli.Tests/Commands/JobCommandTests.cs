@@ -110,6 +110,21 @@ public sealed class JobCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Job_RunningWithTimeLeft_ShowsTheEstimateForTheJobAndItsTask()
+    {
+        var job = SampleJobs.Running("j1", 40, 25, 1);
+        job.TimeLeft = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(3700));
+        job.Tasks[0].TimeLeft = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(42));
+        _farmctl.Farm.Jobs["j1"] = job;
+
+        var result = await _farmctl.RunAsync("job", "j1");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("running 40.0%, 1h1m40s left", result.Out);
+        Assert.Contains("25 fps, 1x, 42s left, 0 failed attempt(s)", result.Out);
+    }
+
+    [Fact]
     public async Task Job_Json_RoundTripsToTheJob()
     {
         _farmctl.Farm.Jobs["j1"] = JobWithAttempts();

@@ -55,6 +55,11 @@ public sealed class FakeCoordinator
 
     public List<CancelAttemptRequest> CancelAttemptRequests { get; } = [];
 
+    /// <summary>What ListWebhookDeliveries answers, and the requests it got.</summary>
+    public ListWebhookDeliveriesResponse WebhookDeliveries { get; set; } = new();
+
+    public List<ListWebhookDeliveriesRequest> WebhookRequests { get; } = [];
+
     /// <summary>When set, every call fails with this status.</summary>
     public Status? Failure { get; set; }
 

@@ -37,6 +37,7 @@ public sealed class FarmctlHarness : IAsyncLifetime
         _app.MapGrpcService<FakeFarmService>();
         _app.MapGrpcService<FakeRecipeService>();
         _app.MapGrpcService<FakeBatchService>();
+        _app.MapGrpcService<FakeNotificationService>();
         await _app.StartAsync();
     }
 

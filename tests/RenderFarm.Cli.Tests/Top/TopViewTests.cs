@@ -113,3 +113,23 @@ public sealed class TopViewTests
         Assert.Equal(20, lines.Count(l => l.StartsWith('j') && !l.StartsWith("jobs", StringComparison.Ordinal)));
     }
 }
+
+public sealed class TopViewTimeLeftTests
+{
+    [Fact]
+    public void Render_RunningJobAndAttemptWithTimeLeft_ShowTheEstimate()
+    {
+        var attempt = Running("r1", 42, 30);
+        attempt.TimeLeft = Duration.FromTimeSpan(TimeSpan.FromSeconds(89.2));
+        var job = SampleJobs.Running("r1", 42, 30, 1.2);
+        job.TimeLeft = Duration.FromTimeSpan(TimeSpan.FromSeconds(150));
+        var model = new FarmModel();
+        model.Apply(Snapshot(1, [Agent("render-07", AgentState.Busy, 4, attempt)], [job]));
+
+        var lines = PlainText.Render(TopView.Render(model, Start.AddSeconds(20), TimeZoneInfo.Utc), 140)
+            .Split('\n').Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+
+        Assert.Contains("render-07 busy 1/4 3.5 name-r1 ████░░░░░░ 42.0% 30 fps 1m30s left", lines);
+        Assert.Contains("r1 name-r1 running ████░░░░░░ 42.0% 30 fps · 1.2x · 1/1 task(s) running · 2m30s left", lines);
+    }
+}

@@ -126,3 +126,24 @@ public sealed class JobWatcherTests : IAsyncLifetime
         Assert.Contains("the job keeps running", result.Error);
     }
 }
+
+public sealed class JobWatcherTimeLeftTests : IAsyncLifetime
+{
+    private readonly FarmctlHarness _farmctl = new();
+
+    public Task InitializeAsync() => _farmctl.InitializeAsync();
+
+    public Task DisposeAsync() => _farmctl.DisposeAsync();
+
+    [Fact]
+    public async Task Watch_RunningJobWithTimeLeft_PrintsTheEstimate()
+    {
+        var running = SampleJobs.Running("j1", 10, 30, 1);
+        running.TimeLeft = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(95));
+        _farmctl.Farm.WatchUpdates.AddRange([running, SampleJobs.Succeeded("j1")]);
+
+        var result = await _farmctl.RunAsync("watch", "j1");
+
+        Assert.Contains("name-j1 running 10.0% · 1m35s left", result.Out.Split('\n'));
+    }
+}

@@ -32,6 +32,16 @@ public sealed class DomainHarness : IAsyncDisposable
     public MediaRoots Roots { get; }
     public PublishedOutputs Published { get; }
 
+    /// <summary>Counts the times the domain asked for chained inputs to be checked.</summary>
+    public sealed class ChainCheckRecorder : IChainInputChecks
+    {
+        public int Wakes { get; private set; }
+
+        public void Wake() => Wakes++;
+    }
+
+    public ChainCheckRecorder ChainChecks { get; } = new();
+
     public DomainHarness(IJobStore? store = null)
     {
         Directory.CreateDirectory(MediaDir);
@@ -43,7 +53,7 @@ public sealed class DomainHarness : IAsyncDisposable
         Roots = new MediaRoots(options);
         Published = new PublishedOutputs(Roots, NullLogger<PublishedOutputs>.Instance);
         Validator = new JobValidator(Roots, options, Time);
-        Catalog = new JobCatalog(Store, Validator, Sequence, Signals, Releases, Recurring, Time);
+        Catalog = new JobCatalog(Store, Validator, Sequence, Signals, Releases, Recurring, ChainChecks, Time);
         Attempts = new AttemptLifecycle(Store, options, Releases, events, Progress, Signals,
             new RetryBackoff(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(10), () => 0.5), Metrics, Published, Time, NullLogger<AttemptLifecycle>.Instance);
     }

@@ -22,7 +22,7 @@ public sealed class AgentEventKindsTests
             ConnectTime = Connected,
             LastSeenTime = Timestamp.FromDateTimeOffset(Connected.ToDateTimeOffset().AddSeconds(lastSeen)),
         };
-        if (percent > 0) agent.Running.Add(new RunningAttempt { AttemptId = "att-1", Percent = percent, Fps = 30 });
+        if (percent > 0) agent.Running.Add(new RunningAttempt { AttemptId = "att-1", Percent = percent, Fps = 30, TimeLeft = Duration.FromTimeSpan(TimeSpan.FromSeconds(100 - percent)) });
         return agent;
     }
 

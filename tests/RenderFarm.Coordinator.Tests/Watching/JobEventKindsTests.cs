@@ -8,8 +8,9 @@ public sealed class JobEventKindsTests
 {
     private static Job Job(JobState state, double percent = 0, uint failedAttempts = 0)
     {
-        var job = new Job { Id = "job-1", State = state, Percent = percent };
-        job.Tasks.Add(new RenderTask { Id = "job-1-t0", State = TaskState.Running, Percent = percent, Fps = percent / 2, FailedAttempts = failedAttempts });
+        var left = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(100 - percent));
+        var job = new Job { Id = "job-1", State = state, Percent = percent, TimeLeft = left };
+        job.Tasks.Add(new RenderTask { Id = "job-1-t0", State = TaskState.Running, Percent = percent, Fps = percent / 2, FailedAttempts = failedAttempts, TimeLeft = left });
         return job;
     }
 
