@@ -42,7 +42,8 @@ internal static class JobDetailsView
         var grid = Tables.Properties()
             .Add("id", Format.Escape(job.Id))
             .Add("name", Format.Escape(spec.Name))
-            .Add("state", $"{Format.StateMarkup(job.State)} {Format.Percent(job.Percent)}")
+            .Add("state", $"{Format.StateMarkup(job.State)} {Format.Percent(job.Percent)}"
+                + (job.Pause is { } pause ? $" [yellow]paused by {Format.Escape(pause.PausedBy)}{(pause.Reason.Length > 0 ? ": " + Format.Escape(pause.Reason) : "")} (farmctl job resume {Format.Escape(job.Id)})[/]" : ""))
             .Add("input", Format.Escape(spec.InputPath))
             .Add("output", Format.Escape(spec.OutputPath))
             .Add("settings", Format.Escape(RecipeText.Settings(spec.Output)))

@@ -49,6 +49,8 @@ public static class CoordinatorExtensions
         services.AddSingleton<LiveProgress>();
         services.AddSingleton<JobCatalog>();
         services.AddSingleton<JobView>();
+        services.AddSingleton<Jobs.Control.JobControl>();
+        services.AddSingleton<Jobs.Control.JobBulkChanges>();
         services.AddSingleton<TaskLogReader>();
         services.AddSingleton(sp =>
         {

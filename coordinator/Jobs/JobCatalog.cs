@@ -114,6 +114,7 @@ public sealed class JobCatalog(
                 await tx.UpdateTaskAsync(task.MoveTo(TaskState.Canceled) with { NotBefore = null });
             }
 
+            await tx.SetJobPauseAsync(jobId, null); // a canceled job is not paused any more (a retry runs it)
             return await JobRollup.ApplyAsync(tx, jobId, now, error: "canceled by request");
         }, cancellationToken);
 
@@ -161,6 +162,7 @@ public sealed class JobCatalog(
             }
 
             await tx.UpdateJobAsync(job with { EndTime = null, Error = null });
+            await tx.SetJobPauseAsync(jobId, null); // a job paused before it failed runs when retried
             return await JobRollup.ApplyAsync(tx, jobId, now);
         }, cancellationToken);
 

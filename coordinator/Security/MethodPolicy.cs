@@ -25,6 +25,12 @@ public static class MethodPolicy
         ["/renderfarm.v1.JobService/RetryJob"] = Need.Editor,
         ["/renderfarm.v1.JobService/WatchJob"] = Need.Viewer,
         ["/renderfarm.v1.JobService/GetTaskLog"] = Need.Viewer,
+        // Job control: editors steer their own jobs (JobAccess), operators any.
+        ["/renderfarm.v1.JobService/SetJobPriority"] = Need.Editor,
+        ["/renderfarm.v1.JobService/PauseJob"] = Need.Editor,
+        ["/renderfarm.v1.JobService/ResumeJob"] = Need.Editor,
+        ["/renderfarm.v1.JobService/CancelJobs"] = Need.Editor,
+        ["/renderfarm.v1.JobService/RetryJobs"] = Need.Editor,
         ["/renderfarm.v1.FarmService/ListAgents"] = Need.Viewer,
         ["/renderfarm.v1.FarmService/GetQueueStats"] = Need.Viewer,
         ["/renderfarm.v1.FarmService/WatchFarm"] = Need.Viewer,

@@ -78,6 +78,9 @@ public interface IJobStore
     /// <summary>Up to <paramref name="maxBytes"/> bytes of an attempt's ffmpeg log from byte <paramref name="from"/>.</summary>
     Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>Job control: the pauses of those of <paramref name="jobIds"/> that are paused, by job id.</summary>
+    Task<IReadOnlyDictionary<string, JobPause>> FindJobPausesAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken);
+
     /// <summary>Agents an operator drained, with the reason given.</summary>
     Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken);
 
@@ -166,6 +169,9 @@ public interface IJobTransaction
     Task<long> AppendLogAsync(AttemptRecord attempt, long offset, byte[] text, long maxBytes);
 
     Task SetAgentDrainAsync(string agentId, bool draining, string reason, DateTimeOffset now);
+
+    /// <summary>Job control: pauses the job (replacing an earlier pause), or resumes it when <paramref name="pause"/> is null.</summary>
+    Task SetJobPauseAsync(string jobId, JobPause? pause);
 
     /// <summary>Moves an attempt's lease expiry; no one is told (a renewal is not a change people see).</summary>
     Task RenewLeaseAsync(string attemptId, DateTimeOffset until);

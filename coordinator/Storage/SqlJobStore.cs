@@ -256,6 +256,9 @@ public abstract class SqlJobStore : IJobStore
     public Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken) =>
         Read(q => q.ReadLogAsync(attemptId, from, maxBytes, cancellationToken), cancellationToken);
 
+    public async Task<IReadOnlyDictionary<string, JobPause>> FindJobPausesAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        jobIds.Count == 0 ? new Dictionary<string, JobPause>() : await Read(q => q.FindJobPausesAsync(jobIds, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetDrainedAgentsAsync(cancellationToken), cancellationToken);
 

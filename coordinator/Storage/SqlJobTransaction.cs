@@ -185,6 +185,17 @@ internal sealed class SqlJobTransaction : IJobTransaction
         ON CONFLICT (id) DO UPDATE SET draining = @draining, drain_reason = @reason, update_time = @now
         """, ("@id", agentId), ("@draining", draining ? 1 : 0), ("@reason", reason), ("@now", ToMillis(now)));
 
+    public Task SetJobPauseAsync(string jobId, Protos.V1.JobPause? pause)
+    {
+        Changed(jobId);
+        if (pause is null) return Defer("DELETE FROM rf_job_pauses WHERE job_id = @id", ("@id", jobId));
+        return Defer(
+            """
+            INSERT INTO rf_job_pauses (job_id, paused_by, reason, pause_time) VALUES (@id, @by, @reason, @time)
+            ON CONFLICT (job_id) DO UPDATE SET paused_by = @by, reason = @reason, pause_time = @time
+            """, ("@id", jobId), ("@by", pause.PausedBy), ("@reason", pause.Reason), ("@time", ToMillis(pause.PauseTime.ToDateTimeOffset())));
+    }
+
     public Task RenewLeaseAsync(string attemptId, DateTimeOffset until)
     {
         if (_attempts.TryGetValue(attemptId, out var seen)) _attempts[attemptId] = seen with { LeaseExpiry = until };
