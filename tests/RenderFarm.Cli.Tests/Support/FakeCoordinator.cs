@@ -53,6 +53,9 @@ public sealed class FakeCoordinator
 
     public List<CancelAttemptRequest> CancelAttemptRequests { get; } = [];
 
+    /// <summary>Bulk cancels received (job control); the fake answers with <see cref="JobList"/>'s jobs whose name starts as the pattern does.</summary>
+    public List<CancelJobsRequest> CancelJobsRequests { get; } = [];
+
     /// <summary>When set, every call fails with this status.</summary>
     public Status? Failure { get; set; }
 
