@@ -37,6 +37,7 @@ public static class MethodPolicy
         ["/renderfarm.v1.FarmService/DrainAgent"] = Need.Operator,
         ["/renderfarm.v1.FarmService/ResumeAgent"] = Need.Operator,
         ["/renderfarm.v1.FarmService/CancelAttempt"] = Need.Operator,
+        ["/renderfarm.v1.FarmService/ForgetAgent"] = Need.Operator,
         ["/renderfarm.v1.AgentService/Connect"] = Need.Agent,
         ["/renderfarm.v1.TransferService/DownloadBlob"] = Need.Agent,
         ["/renderfarm.v1.TransferService/GetUploadStatus"] = Need.Agent,

@@ -84,6 +84,12 @@ public interface IJobStore
     /// <summary>Agents an operator drained, with the reason given.</summary>
     Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Housekeeping: gives the database's free pages back to the file system where the store does that itself (SQLite's
+    /// incremental vacuum; PostgreSQL's autovacuum needs nothing). Returns the bytes given back (0 when none, or not known).
+    /// </summary>
+    Task<long> ReclaimFreeSpaceAsync(CancellationToken cancellationToken);
+
     /// <summary>The highest sequence number handed out so far (0 for an empty store).</summary>
     Task<long> GetMaxSeqAsync(CancellationToken cancellationToken);
 
@@ -147,6 +153,19 @@ public interface IJobTransaction
     Task<int> DeleteSettledPublishGrantsAsync();
 
     Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId);
+
+    /// <summary>
+    /// Housekeeping: removes up to <paramref name="limit"/> jobs that ended before <paramref name="endedBefore"/>, oldest first,
+    /// with their tasks, attempts, logs and publish grants (a job that a job not yet ended depends on stays). Returns how many
+    /// jobs and attempts went.
+    /// </summary>
+    Task<(int Jobs, int Attempts)> DeleteEndedJobsAsync(DateTimeOffset endedBefore, int limit);
+
+    /// <summary>
+    /// Housekeeping: removes the presence rows (several coordinators) of agents not connected: <paramref name="agentId"/>'s,
+    /// or, when it is null, every one not updated since <paramref name="disconnectedBefore"/>. Returns the agent ids removed.
+    /// </summary>
+    Task<IReadOnlyList<string>> ForgetDisconnectedAgentsAsync(string? agentId, DateTimeOffset disconnectedBefore);
 
     /// <summary>For each of <paramref name="jobIds"/> that has any, the jobs that declared a dependency on it, by id, in one statement.</summary>
     Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetDependentJobIdsAsync(IReadOnlyList<string> jobIds);

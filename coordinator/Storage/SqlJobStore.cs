@@ -262,6 +262,9 @@ public abstract class SqlJobStore : IJobStore
     public Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetDrainedAgentsAsync(cancellationToken), cancellationToken);
 
+    /// <summary>Nothing to do by default (PostgreSQL's autovacuum reuses and returns dead rows' space by itself).</summary>
+    public virtual Task<long> ReclaimFreeSpaceAsync(CancellationToken cancellationToken) => Task.FromResult(0L);
+
     public Task<long> GetMaxSeqAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetMaxSeqAsync(cancellationToken), cancellationToken);
 
