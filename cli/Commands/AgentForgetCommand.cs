@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RenderFarm.Cli.App;
 using RenderFarm.Protos.V1;
+using Spectre.Console;
 
 namespace RenderFarm.Cli.Commands;
 

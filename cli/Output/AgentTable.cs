@@ -34,7 +34,9 @@ internal static class AgentTable
         return table;
     }
 
-    public static string BusySlots(AgentInfo agent) => $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
+    /// <summary>Slots in use of all: a disconnected agent uses none (the coordinator counts no free slot for it, which is not "busy").</summary>
+    public static string BusySlots(AgentInfo agent) =>
+        agent.State == AgentState.Disconnected ? $"0/{agent.Slots}" : $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
 
     /// <summary>
     /// The state, with who drained it or why it is away by its own rules: "draining (kernel update)",

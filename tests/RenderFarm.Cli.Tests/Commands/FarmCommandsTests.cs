@@ -51,6 +51,20 @@ public sealed class FarmCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Agents_Disconnected_ShowsNoSlotBusy()
+    {
+        // The coordinator counts no free slot for an agent that left; that is not "busy 1/1".
+        _farmctl.Farm.Agents = new ListAgentsResponse { Agents = { new AgentInfo { Id = "gone", Name = "gone", State = AgentState.Disconnected, Slots = 1, FreeSlots = 0 } } };
+
+        var result = await _farmctl.RunAsync("agents");
+
+        var row = Assert.Single(result.Out.Split('\n'), l => l.Contains("gone", StringComparison.Ordinal));
+        Assert.Contains("disconnected", row);
+        Assert.Contains("0/1", row);
+        Assert.DoesNotContain("1/1", row);
+    }
+
+    [Fact]
     public async Task Agents_SpareMachines_SayWhyEachTakesNoWork()
     {
         var away = new AgentInfo { Id = "ws01", Name = "ws01", State = AgentState.Away, AwayReason = "outside hours until 19:00", Slots = 1, FreeSlots = 1 };
