@@ -96,7 +96,9 @@ public sealed class JobCatalog(
 
             if (job.IsRecurring)
             {
-                var ended = job with { State = JobState.Canceled, EndTime = now, Error = "canceled by request; runs already started go on" };
+                var recurrence = job.Recurrence!.Clone();
+                recurrence.NextRunTime = null; // a canceled schedule has no next run
+                var ended = job with { State = JobState.Canceled, EndTime = now, Error = "canceled by request; runs already started go on", Recurrence = recurrence };
                 await tx.UpdateJobAsync(ended);
                 return ended;
             }

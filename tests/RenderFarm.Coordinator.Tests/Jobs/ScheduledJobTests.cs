@@ -140,6 +140,8 @@ public sealed class ScheduledJobTests : IAsyncLifetime
         var canceled = await _h.Catalog.CancelAsync(recurring.Id, None);
 
         Assert.Equal(JobState.Canceled, canceled.State);
+        Assert.NotNull(recurring.Recurrence!.NextRunTime);
+        Assert.Null((await _h.JobOf(recurring.Id)).Recurrence!.NextRunTime);
         Assert.DoesNotContain(recurring.Id, _h.Recurring.Scheduled.Keys);
         Assert.Null(await Runs().FireAsync(recurring.Id, _h.Time.GetUtcNow(), None));
     }
