@@ -12,7 +12,21 @@ case "${1:-}" in
 esac
 cd "$(dirname "$0")/.."
 repo=$(pwd)
-port=${RENDERFARM_PORT:-7400}
+# The coordinator's gRPC port and, next to it, its metrics port: RENDERFARM_PORT, or the first free pair from 7400.
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+if [ -n "${RENDERFARM_PORT:-}" ]; then
+  port=$RENDERFARM_PORT
+  for p in "$port" $((port + 1)); do
+    if in_use "$p"; then echo "port $p is in use (RENDERFARM_PORT=$port needs $port and $((port + 1))): free it, or pick another RENDERFARM_PORT" >&2; exit 2; fi
+  done
+else
+  port=7400
+  while in_use "$port" || in_use $((port + 1)); do
+    echo "port $port or $((port + 1)) is in use; trying $((port + 2))"
+    port=$((port + 2))
+    [ "$port" -lt 7500 ] || { echo "no two free ports between 7400 and 7500; set RENDERFARM_PORT" >&2; exit 2; }
+  done
+fi
 work="$repo/demo-out"
 media="$work/media"
 export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
@@ -48,8 +62,14 @@ dotnet "$(bin coordinator renderfarm-coordinator)" \
   --Coordinator:DataDirectory="$work/data" \
   --Coordinator:MediaRoots:media="$media" >"$work/logs/coordinator.log" 2>&1 &
 pids+=($!)
+coordinator_pid=$!
 for _ in $(seq 1 100); do
   farmctl stats >/dev/null 2>&1 && break
+  if ! kill -0 "$coordinator_pid" 2>/dev/null; then
+    echo "the coordinator stopped at start; its log ($work/logs/coordinator.log) ends:" >&2
+    tail -n 5 "$work/logs/coordinator.log" >&2
+    exit 2
+  fi
   sleep 0.2
 done
 dashboard="http://127.0.0.1:$((port + 1))/"

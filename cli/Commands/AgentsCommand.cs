@@ -19,6 +19,7 @@ internal static class AgentsCommand
         command.Subcommands.Add(AgentDrainCommands.Resume(runner));
         command.Subcommands.Add(AgentRevokeCommand.Create(runner));
         command.Subcommands.Add(AgentScheduleCommand.Create(runner));
+        command.Subcommands.Add(AgentForgetCommand.Create(runner));
         runner.Bind(command, async (context, cancellationToken) =>
         {
             var response = await context.Farm.ListAgentsAsync(new ListAgentsRequest(), cancellationToken: cancellationToken);

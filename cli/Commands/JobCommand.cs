@@ -21,6 +21,9 @@ internal static class JobCommand
         {
             id, timeline,
         };
+        command.Subcommands.Add(JobControlCommands.Priority(runner));
+        command.Subcommands.Add(JobControlCommands.Pause(runner));
+        command.Subcommands.Add(JobControlCommands.Resume(runner));
         runner.Bind(command, async (context, cancellationToken) =>
         {
             var job = (await context.Jobs.GetJobAsync(new GetJobRequest { JobId = context.Get(id) }, cancellationToken: cancellationToken)).Job;

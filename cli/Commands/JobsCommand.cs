@@ -12,7 +12,7 @@ internal static class JobsCommand
     /// <summary>The largest page the coordinator serves.</summary>
     public const int MaxPageSize = 500;
 
-    private static readonly Dictionary<string, JobState> States = new(StringComparer.OrdinalIgnoreCase)
+    internal static readonly Dictionary<string, JobState> States = new(StringComparer.OrdinalIgnoreCase)
     {
         ["waiting"] = JobState.Waiting,
         ["queued"] = JobState.Queued,
@@ -60,7 +60,7 @@ internal static class JobsCommand
                 context.Console.Write(JobTable.Render(page.Jobs, context.Environment.Time));
                 if (page.NextPageToken.Length > 0)
                 {
-                    context.Console.WriteLine($"showing {page.Jobs.Count} jobs; more match (use --limit N or --all)");
+                    context.Console.WriteLine($"showing {Format.Count(page.Jobs.Count, "job")}; more match (use --limit N or --all)");
                 }
             }
 

@@ -57,10 +57,10 @@ internal static class AgentTable
     /// <summary>Busy and total slots; a disconnected agent (which has no free slot to offer) runs nothing: "0/2".</summary>
     public static string BusySlots(AgentInfo agent) =>
         agent.State == AgentState.Disconnected ? $"0/{agent.Slots}" : $"{agent.Slots - Math.Min(agent.FreeSlots, agent.Slots)}/{agent.Slots}";
+
     /// <summary>Its tags, then its pools in the order it serves them: "gpu,fast pools night,day".</summary>
     public static string TagsAndPools(AgentInfo agent) =>
         string.Join(",", agent.Tags) + (agent.Pools.Count == 0 ? "" : (agent.Tags.Count == 0 ? "" : " ") + "pools " + string.Join(",", agent.Pools));
-
 
     /// <summary>
     /// The state, with who drained it or why it is away by its own rules: "draining (kernel update)",

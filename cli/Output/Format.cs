@@ -41,6 +41,9 @@ internal static class Format
     public static string Preset(Preset preset) =>
         PresetCatalog.TryGet(preset, out var info) ? info.Name : None;
 
+    /// <summary>"1 job", "2 jobs": a count with its noun, singular for one.</summary>
+    public static string Count(long count, string noun) => $"{count} {(count == 1 ? noun : noun + "s")}";
+
     public static string Percent(double percent) => $"{percent.ToString("0.0", CultureInfo.InvariantCulture)}%";
 
     public static string Number(double value, string format = "0.##") => value.ToString(format, CultureInfo.InvariantCulture);

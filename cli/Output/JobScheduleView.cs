@@ -18,7 +18,8 @@ internal static class JobScheduleView
         if (job.Recurrence is { } recurrence)
         {
             grid.Add("recurrence", Markup.Escape(Cron(recurrence.Cron, recurrence.TimeZone)))
-                .Add("next run", recurrence.NextRunTime is { } next ? Markup.Escape(Clock.At(next, now, zone)) : Format.None)
+                .Add("next run", job.State is JobState.Canceled or JobState.Failed or JobState.Succeeded ? $"none (the schedule is {Format.State(job.State)})"
+                    : recurrence.NextRunTime is { } next ? Markup.Escape(Clock.At(next, now, zone)) : Format.None)
                 .Add("runs", Markup.Escape(Runs(recurrence)));
         }
         else if (spec.Cron.Length > 0)

@@ -21,7 +21,7 @@ internal static class JobTable
             table.AddRow(
                 Format.Escape(job.Id),
                 Format.Escape(spec.Name),
-                Format.StateMarkup(job.State),
+                Format.StateMarkup(job.State) + (job.Pause is null ? "" : " [yellow](paused)[/]"),
                 Format.Percent(job.Percent),
                 Format.Escape(Format.Preset(spec.Output?.Preset ?? Preset.Unspecified)),
                 Format.ShortTime(job.CreateTime, time),

@@ -32,7 +32,11 @@ internal sealed class FarmModel
     /// <summary>Snapshots applied so far; more than one means the view was rebuilt after a gap or reconnect.</summary>
     public int Snapshots { get; private set; }
 
-    public IReadOnlyCollection<AgentInfo> Agents => _agents.Values;
+    /// <summary>
+    /// The agents, each running attempt's progress taken from its job's latest event: agent events come when slots or work
+    /// change, job events with every progress report, so an agent row never lags the job rows.
+    /// </summary>
+    public IReadOnlyCollection<AgentInfo> Agents => _agents.Values.Select(WithJobProgress).ToList();
 
     /// <summary>Jobs that have not ended.</summary>
     public IReadOnlyCollection<Job> ActiveJobs => _jobs.Values;
@@ -113,6 +117,25 @@ internal sealed class FarmModel
         return counts;
     }
 
+    private AgentInfo WithJobProgress(AgentInfo agent)
+    {
+        if (agent.Running.Count == 0) return agent;
+        var copy = agent.Clone();
+        foreach (var attempt in copy.Running)
+        {
+            if (_jobs.TryGetValue(attempt.JobId, out var job) && job.Tasks.FirstOrDefault(t => t.Id == attempt.TaskId) is { State: TaskState.Running } task
+                && (task.Attempts.Count == 0 || task.Attempts[^1].Id == attempt.AttemptId))
+            {
+                (attempt.Percent, attempt.Fps, attempt.Speed) = (task.Percent, task.Fps, task.Speed);
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>Whether a job has work waiting for an agent: it is QUEUED, or it runs while some of its tasks (chunks) are queued.</summary>
+    private static bool HasQueuedWork(Job job) => job.State == JobState.Queued || job.Tasks.Any(t => t.State == TaskState.Queued);
+
     /// <summary>The job queued longest and since when, or null when none is queued.</summary>
     public (Job Job, DateTimeOffset Since)? OldestQueued()
     {
@@ -148,7 +171,7 @@ internal sealed class FarmModel
         foreach (var job in snapshot.ActiveJobs.Where(j => !JobOutcome.IsFinished(j.State)))
         {
             _jobs[job.Id] = job;
-            if (job.State == JobState.Queued)
+            if (HasQueuedWork(job))
             {
                 var created = job.CreateTime?.ToDateTimeOffset() ?? time;
                 _queuedSince[job.Id] = job.Id == stats.OldestQueuedJobId && oldest is { } since ? since
@@ -179,7 +202,7 @@ internal sealed class FarmModel
         }
 
         _jobs[job.Id] = job;
-        if (job.State != JobState.Queued)
+        if (!HasQueuedWork(job))
         {
             _queuedSince.Remove(job.Id);
         }

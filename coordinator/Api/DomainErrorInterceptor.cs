@@ -29,6 +29,10 @@ public sealed partial class DomainErrorInterceptor(ILogger<DomainErrorIntercepto
         {
             await continuation(request, responseStream, context);
         }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            ClientLeft(context);
+        }
         catch (Exception ex) when (Map(ex, context) is { } rpc)
         {
             throw rpc;
@@ -41,11 +45,21 @@ public sealed partial class DomainErrorInterceptor(ILogger<DomainErrorIntercepto
         {
             await continuation(requestStream, responseStream, context);
         }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            ClientLeft(context);
+        }
         catch (Exception ex) when (Map(ex, context) is { } rpc)
         {
             throw rpc;
         }
     }
+
+    /// <summary>
+    /// A client that leaves a stream (farmctl top --once, a watch ended with Ctrl-C) is normal: the stream ends quietly
+    /// instead of leaving the handler with an exception, which gRPC logs with its stack trace.
+    /// </summary>
+    private void ClientLeft(ServerCallContext context) => LogClientLeft(logger, context.Method);
 
     private RpcException? Map(Exception exception, ServerCallContext context) => exception switch
     {
@@ -66,6 +80,9 @@ public sealed partial class DomainErrorInterceptor(ILogger<DomainErrorIntercepto
         LogUnhandled(logger, exception, context.Method);
         return new RpcException(new Status(StatusCode.Internal, "the coordinator hit an internal error; it is logged on the coordinator"));
     }
+
+    [LoggerMessage(31, LogLevel.Debug, "The client left its {Method} stream")]
+    private static partial void LogClientLeft(ILogger logger, string method);
 
     [LoggerMessage(30, LogLevel.Error, "Unhandled error in {Method}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method);

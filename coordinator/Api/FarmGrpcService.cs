@@ -7,7 +7,8 @@ using RenderFarm.Protos.V1;
 namespace RenderFarm.Coordinator.Api;
 
 /// <summary>FarmService over gRPC: agents, queue statistics, the farm's event stream and agent control for operators.</summary>
-public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDrains drains, AgentSchedules schedules, AttemptLifecycle attempts, JobCatalog jobs, JobView view) : FarmService.FarmServiceBase
+public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDrains drains, AgentSchedules schedules, AttemptLifecycle attempts, JobCatalog jobs, JobView view,
+    Housekeeping.FarmHousekeeping housekeeping) : FarmService.FarmServiceBase
 {
     public override async Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context)
     {
@@ -46,6 +47,13 @@ public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDra
         var reason = string.IsNullOrWhiteSpace(request.Reason) ? "canceled by an operator" : Limit("reason", request.Reason, 500);
         var jobId = await attempts.InterruptAsync(request.AttemptId, reason, context.CancellationToken);
         return new CancelAttemptResponse { Job = await view.BuildAsync(await jobs.GetAsync(jobId, context.CancellationToken), context.CancellationToken) };
+    }
+
+    public override async Task<ForgetAgentResponse> ForgetAgent(ForgetAgentRequest request, ServerCallContext context)
+    {
+        if (string.IsNullOrWhiteSpace(request.AgentId)) throw new RpcException(new Status(StatusCode.InvalidArgument, "agent_id: is required (the id farmctl agents shows)"));
+        await housekeeping.ForgetAgentAsync(Limit("agent_id", request.AgentId, 200), context.CancellationToken);
+        return new ForgetAgentResponse();
     }
 
     private static string Limit(string field, string text, int max) =>

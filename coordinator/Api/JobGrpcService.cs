@@ -1,12 +1,14 @@
 using Grpc.Core;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Jobs.Control;
 using RenderFarm.Coordinator.Security;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
 
 /// <summary>JobService over gRPC: validate the request's shape, call the catalog, map the answer.</summary>
-public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents events, TaskLogReader logs) : JobService.JobServiceBase
+public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents events, TaskLogReader logs, JobControl control, JobBulkChanges bulk)
+    : JobService.JobServiceBase
 {
     public override async Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
     {
@@ -45,7 +47,7 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
 
         var (jobs, next) = await catalog.ListAsync(request.States.Distinct().ToList(), (int)request.PageSize, beforeSeq, context.CancellationToken);
         var response = new ListJobsResponse { NextPageToken = PageToken.Encode(next) };
-        response.Jobs.AddRange(jobs.Select(JobView.Summary));
+        response.Jobs.AddRange(await view.SummariesAsync(jobs, context.CancellationToken));
         return response;
     }
 
@@ -84,6 +86,57 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
     {
         RequireJobId(request.JobId);
         return logs.ReadAsync(request, context.CancellationToken);
+    }
+
+    public override async Task<SetJobPriorityResponse> SetJobPriority(SetJobPriorityRequest request, ServerCallContext context)
+    {
+        var jobId = await RequireMayChangeAsync(request.JobId, context, "change the priority of");
+        var job = await control.SetPriorityAsync(jobId, request.Priority, context.CancellationToken);
+        return new SetJobPriorityResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
+    }
+
+    public override async Task<PauseJobResponse> PauseJob(PauseJobRequest request, ServerCallContext context)
+    {
+        var jobId = await RequireMayChangeAsync(request.JobId, context, "pause");
+        if (request.Reason.Length > 500) throw Invalid("reason: is longer than 500 characters");
+        var job = await control.PauseAsync(jobId, Caller.Of(context)?.Name ?? "an operator", request.Reason, context.CancellationToken);
+        return new PauseJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
+    }
+
+    public override async Task<ResumeJobResponse> ResumeJob(ResumeJobRequest request, ServerCallContext context)
+    {
+        var jobId = await RequireMayChangeAsync(request.JobId, context, "resume");
+        var job = await control.ResumeAsync(jobId, context.CancellationToken);
+        return new ResumeJobResponse { Job = await view.BuildAsync(job, context.CancellationToken) };
+    }
+
+    public override async Task<CancelJobsResponse> CancelJobs(CancelJobsRequest request, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        var outcome = await bulk.CancelAsync(request.Filter, job => JobAccess.Refusal(caller, job, "cancel"), request.DryRun, context.CancellationToken);
+        var response = new CancelJobsResponse();
+        response.Jobs.AddRange(await view.SummariesAsync(outcome.Changed, context.CancellationToken));
+        response.Skipped.AddRange(outcome.Skipped.Select(Skipped));
+        return response;
+    }
+
+    public override async Task<RetryJobsResponse> RetryJobs(RetryJobsRequest request, ServerCallContext context)
+    {
+        var caller = Caller.Of(context);
+        var outcome = await bulk.RetryAsync(request.Filter, job => JobAccess.Refusal(caller, job, "retry"), request.DryRun, context.CancellationToken);
+        var response = new RetryJobsResponse();
+        response.Jobs.AddRange(await view.SummariesAsync(outcome.Changed, context.CancellationToken));
+        response.Skipped.AddRange(outcome.Skipped.Select(Skipped));
+        return response;
+    }
+
+    private static SkippedJob Skipped((JobRecord Job, string Reason) s) => new() { JobId = s.Job.Id, Name = s.Job.Spec.Name, Reason = s.Reason };
+
+    private async Task<string> RequireMayChangeAsync(string requestedId, ServerCallContext context, string action)
+    {
+        var jobId = RequireJobId(requestedId);
+        JobAccess.EnsureMayChange(Caller.Of(context), await catalog.GetAsync(jobId, context.CancellationToken), action);
+        return jobId;
     }
 
     private static string RequireJobId(string jobId) =>

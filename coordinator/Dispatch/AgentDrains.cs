@@ -89,6 +89,6 @@ public sealed class AgentDrains(IJobStore store, AgentRegistry agents, IWorkSign
         if (agents.Find(agentId) is not null || agents.Departed.Any(a => a.Id == agentId)) return;
         if ((await store.GetDrainedAgentsAsync(cancellationToken)).ContainsKey(agentId)) return;
         if ((await remote.ListAsync(cancellationToken)).Any(a => a.Info.Id == agentId)) return;
-        throw new NotFoundException($"agent '{agentId}' is not known to the farm (see ListAgents)");
+        throw new NotFoundException($"agent '{agentId}' is not known to the farm (farmctl agents lists the agents it knows)");
     }
 }

@@ -40,5 +40,17 @@ public sealed class AgentRegistry
     /// <summary>Tells watchers that something about an agent changed (a drain, say).</summary>
     public void NotifyChanged(string agentId) => Changed?.Invoke(agentId);
 
+    /// <summary>Forgets a departed agent (it leaves the list); false when no departed agent has that id. A connected agent stays.</summary>
+    public bool Forget(string agentId)
+    {
+        if (_connected.ContainsKey(agentId) || !_departed.TryRemove(agentId, out _)) return false;
+        Changed?.Invoke(agentId);
+        return true;
+    }
+
+    /// <summary>Forgets every departed agent last heard from before <paramref name="cutoff"/>; answers their ids.</summary>
+    public IReadOnlyList<string> ForgetDepartedBefore(DateTimeOffset cutoff) =>
+        Departed.Where(d => d.LastSeen < cutoff).Select(d => d.Id).Where(Forget).ToList();
+
     public AgentSession? Find(string agentId) => _connected.TryGetValue(agentId, out var s) ? s : null;
 }

@@ -141,7 +141,7 @@ public sealed partial class AttemptLifecycle(
     /// <summary>An operator stops one attempt: the agent stops, and the task goes back to the queue without burning a retry.</summary>
     public async Task<string> InterruptAsync(string attemptId, string reason, CancellationToken cancellationToken)
     {
-        var attempt = await store.FindAttemptAsync(attemptId, cancellationToken) ?? throw new NotFoundException($"attempt '{attemptId}' does not exist");
+        var attempt = await store.FindAttemptAsync(attemptId, cancellationToken) ?? throw new NotFoundException($"attempt '{attemptId}' does not exist (farmctl job ID lists a job's attempts)");
         if (attempt.Outcome != AttemptOutcome.Running)
         {
             throw new JobStateConflictException($"attempt '{attemptId}' has already ended ({attempt.Outcome}); only running attempts can be canceled");

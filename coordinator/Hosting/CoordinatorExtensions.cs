@@ -29,6 +29,10 @@ public static class CoordinatorExtensions
         services.AddOptions<CoordinatorOptions>().Bind(configuration.GetSection(CoordinatorOptions.Section))
             .PostConfigure(o => o.Resolve())
             .ValidateDataAnnotations()
+            .Validate(o => o.Retention.FinishedJobs >= TimeSpan.Zero && o.Retention.DisconnectedAgents >= TimeSpan.Zero,
+                "Coordinator:Retention:FinishedJobs and Coordinator:Retention:DisconnectedAgents: must be 0 (keep) or a positive time span such as 30.00:00:00")
+            .Validate(o => o.Retention.Interval >= TimeSpan.FromSeconds(1) && o.Retention.BatchSize is >= 1 and <= 10_000,
+                "Coordinator:Retention:Interval: must be at least 00:00:01, and Coordinator:Retention:BatchSize 1 to 10000")
             .Validate(o => o.KeepAlivePingDelay == TimeSpan.Zero || o.KeepAlivePingDelay >= TimeSpan.FromSeconds(1), "Coordinator:KeepAlivePingDelay: must be 0 (off) or at least 1 s")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<CoordinatorOptions>, CoordinatorSettings>();
@@ -59,6 +63,8 @@ public static class CoordinatorExtensions
         services.AddHostedService(sp => sp.GetRequiredService<Chains.ChainInputWatcher>());
         services.AddSingleton<TimeLeft>();
         services.AddSingleton<JobView>();
+        services.AddSingleton<Jobs.Control.JobControl>();
+        services.AddSingleton<Jobs.Control.JobBulkChanges>();
         services.AddSingleton<TaskLogReader>();
         services.AddSingleton(sp =>
         {
@@ -80,6 +86,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<RecentThroughput>();
         services.AddSingleton<FarmStatus>();
+        services.AddSingleton<Housekeeping.FarmHousekeeping>();
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<Chunking.WorkFolderCleaner>();
 

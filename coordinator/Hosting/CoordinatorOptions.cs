@@ -92,6 +92,9 @@ public sealed class CoordinatorOptions
     /// <summary>Split-and-stitch: when and how long inputs are cut into chunks encoded on several agents.</summary>
     public ChunkingOptions Chunking { get; set; } = new();
 
+    /// <summary>Housekeeping: how long finished jobs and disconnected agents are kept, and how often it runs.</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
     /// <summary>Most bytes of ffmpeg log kept per attempt. Default 16 MiB.</summary>
     public long MaxLogBytesPerAttempt { get; set; } = 16 * 1024 * 1024;
 }

@@ -3,8 +3,9 @@ using Quartz;
 namespace RenderFarm.Coordinator.Jobs;
 
 /// <summary>
-/// A recurring job's schedule: a Quartz cron expression in a time zone. Five-field Unix expressions are
-/// accepted and turned into Quartz's form (seconds first, <c>?</c> in one of the day fields).
+/// A recurring job's schedule: a Quartz cron expression in a time zone. Standard five-field cron is accepted and turned
+/// into Quartz's form (<see cref="UnixCron"/>). Quartz's trigger keeps wall-clock times across DST changes: a time the
+/// spring change skips fires once when the clocks jump (02:30 fires at 03:00), a time the autumn change repeats fires once.
 /// </summary>
 public sealed record CronSchedule(string Expression, TimeZoneInfo TimeZone)
 {
@@ -35,7 +36,7 @@ public sealed record CronSchedule(string Expression, TimeZoneInfo TimeZone)
         string expression;
         if (fields.Length == 5)
         {
-            if (!TryFromUnix(fields, out expression, out error)) return false;
+            if (!UnixCron.TryToQuartz(fields, out expression, out error)) return false;
         }
         else if (fields.Length is 6 or 7)
         {
@@ -68,29 +69,6 @@ public sealed record CronSchedule(string Expression, TimeZoneInfo TimeZone)
         }
 
         schedule = candidate;
-        return true;
-    }
-
-    private static bool TryFromUnix(string[] f, out string expression, out string error)
-    {
-        expression = "";
-        error = "";
-        var (minute, hour, dayOfMonth, month, dayOfWeek) = (f[0], f[1], f[2], f[3], f[4]);
-        if (dayOfWeek.Any(char.IsDigit))
-        {
-            error = "cron: write days of the week by name (MON-FRI) in a five-field cron; Unix and Quartz number them differently";
-            return false;
-        }
-
-        if (dayOfWeek == "*") dayOfWeek = "?";
-        else if (dayOfMonth == "*") dayOfMonth = "?";
-        else
-        {
-            error = "cron: restrict either the day of the month or the day of the week, not both";
-            return false;
-        }
-
-        expression = $"0 {minute} {hour} {dayOfMonth} {month} {dayOfWeek}";
         return true;
     }
 }

@@ -143,7 +143,9 @@ public sealed class JobCatalog(
 
             if (job.IsRecurring)
             {
-                var ended = job with { State = JobState.Canceled, EndTime = now, Error = "canceled by request; runs already started go on" };
+                var recurrence = job.Recurrence!.Clone();
+                recurrence.NextRunTime = null; // a canceled schedule has no next run
+                var ended = job with { State = JobState.Canceled, EndTime = now, Error = "canceled by request; runs already started go on", Recurrence = recurrence };
                 await tx.UpdateJobAsync(ended);
                 return ended;
             }
@@ -161,6 +163,7 @@ public sealed class JobCatalog(
                 await tx.UpdateTaskAsync(task.MoveTo(TaskState.Canceled) with { NotBefore = null });
             }
 
+            await tx.SetJobPauseAsync(jobId, null); // a canceled job is not paused any more (a retry runs it)
             return await JobRollup.ApplyAsync(tx, jobId, now, error: "canceled by request");
         }, cancellationToken);
 
@@ -220,6 +223,7 @@ public sealed class JobCatalog(
             }
 
             await tx.UpdateJobAsync(job with { EndTime = null, Error = null });
+            await tx.SetJobPauseAsync(jobId, null); // a job paused before it failed runs when retried
             return await JobRollup.ApplyAsync(tx, jobId, now);
         }, cancellationToken);
 

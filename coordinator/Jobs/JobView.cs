@@ -11,14 +11,14 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
     {
         // One snapshot: the job, its tasks and their attempts as of the same commit, so states never disagree.
         var (stored, tasks, attempts) = await store.ReadJobAsync(record.Id, cancellationToken);
-        return await BuildAsync(stored ?? record, tasks, attempts, cancellationToken);
+        return await BuildAsync(stored ?? record, tasks, attempts, await PausesAsync([stored ?? record], cancellationToken), cancellationToken);
     }
 
     /// <summary>The job as <see cref="BuildAsync(JobRecord, CancellationToken)"/> shows it, read once by id; null when it does not exist.</summary>
     public async Task<(Job Job, JobRecord Record)?> FindAsync(string jobId, CancellationToken cancellationToken)
     {
         var (stored, tasks, attempts) = await store.ReadJobAsync(jobId, cancellationToken);
-        return stored is null ? null : (await BuildAsync(stored, tasks, attempts, cancellationToken), stored);
+        return stored is null ? null : (await BuildAsync(stored, tasks, attempts, await PausesAsync([stored], cancellationToken), cancellationToken), stored);
     }
 
     /// <summary>
@@ -28,17 +28,37 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
     public async Task<IReadOnlyDictionary<string, (Job Job, JobRecord Record)>> FindManyAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken)
     {
         var found = new Dictionary<string, (Job Job, JobRecord Record)>(StringComparer.Ordinal);
-        foreach (var snapshot in await store.ReadJobsAsync(jobIds, cancellationToken))
+        var snapshots = await store.ReadJobsAsync(jobIds, cancellationToken);
+        var pauses = await PausesAsync(snapshots.Select(s => s.Job).ToList(), cancellationToken);
+        foreach (var snapshot in snapshots)
         {
-            found[snapshot.Job.Id] = (await BuildAsync(snapshot.Job, snapshot.Tasks, snapshot.Attempts, cancellationToken), snapshot.Job);
+            found[snapshot.Job.Id] = (await BuildAsync(snapshot.Job, snapshot.Tasks, snapshot.Attempts, pauses, cancellationToken), snapshot.Job);
         }
 
         return found;
     }
 
-    private async Task<Job> BuildAsync(JobRecord record, IReadOnlyList<TaskRecord> tasks, IReadOnlyList<AttemptRecord> attempts, CancellationToken cancellationToken)
+    /// <summary>The jobs without tasks and attempts (for lists), each with its pause where it is paused (one read for them all).</summary>
+    public async Task<IReadOnlyList<Job>> SummariesAsync(IReadOnlyList<JobRecord> records, CancellationToken cancellationToken)
+    {
+        var pauses = await PausesAsync(records, cancellationToken);
+        return records.Select(r =>
+        {
+            var job = Summary(r);
+            job.Pause = pauses.GetValueOrDefault(r.Id);
+            return job;
+        }).ToList();
+    }
+
+    /// <summary>The pauses of those jobs that have not ended and are paused (ended jobs are never read for one).</summary>
+    private Task<IReadOnlyDictionary<string, JobPause>> PausesAsync(IReadOnlyList<JobRecord> records, CancellationToken cancellationToken) =>
+        store.FindJobPausesAsync(records.Where(r => !JobStateRollup.IsTerminal(r.State)).Select(r => r.Id).ToList(), cancellationToken);
+
+    private async Task<Job> BuildAsync(JobRecord record, IReadOnlyList<TaskRecord> tasks, IReadOnlyList<AttemptRecord> attempts,
+        IReadOnlyDictionary<string, JobPause> pauses, CancellationToken cancellationToken)
     {
         var job = Summary(record);
+        if (!JobStateRollup.IsTerminal(record.State)) job.Pause = pauses.GetValueOrDefault(record.Id);
         var pending = tasks.Any(t => t.WaitingFor == TaskWait.Dependency) ? await PendingDependenciesAsync(record, cancellationToken) : [];
         var parts = new List<TimeLeft.Part>(tasks.Count);
         foreach (var task in tasks.OrderBy(t => KindOrder(t.Kind)).ThenBy(t => t.Work.Chunk?.Index ?? 0))
@@ -65,7 +85,9 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
 
             parts.Add(new TimeLeft.Part(task.State, view.Percent, view.Fps, view.WeightFrames, view.TimeLeft?.ToTimeSpan()));
 
-            view.WaitReason = await waits.ExplainAsync(task, pending, cancellationToken);
+            view.WaitReason = job.Pause is { } pause && task.State is TaskState.Queued or TaskState.Waiting
+                ? Paused(record.Id, pause)
+                : await waits.ExplainAsync(task, pending, cancellationToken);
             view.Attempts.AddRange(attempts.Where(a => a.TaskId == task.Id).Select(ToProto));
             job.Tasks.Add(view);
         }
@@ -108,6 +130,14 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
 
         return pending;
     }
+
+    /// <summary>Job control: a paused job's tasks wait for it to be resumed, whatever else they wait for.</summary>
+    private static WaitReason Paused(string jobId, JobPause pause) => new()
+    {
+        Kind = WaitReason.Types.Kind.Paused,
+        Message = $"paused by {pause.PausedBy} at {pause.PauseTime.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss}Z"
+            + (pause.Reason.Length > 0 ? $": {pause.Reason}" : "") + $"; resume it with farmctl job resume {jobId}",
+    };
 
     /// <summary>The job without tasks and attempts (for lists).</summary>
     public static Job Summary(JobRecord record)

@@ -6,7 +6,7 @@ using RenderFarm.Coordinator.Storage;
 
 namespace RenderFarm.Coordinator.Scheduling;
 
-/// <summary>Quartz owns time: lease sweeps, start times, retry backoffs, recurring jobs and (PostgreSQL) table statistics, in a persistent store in the farm's own database.</summary>
+/// <summary>Quartz owns time: lease sweeps, start times, retry backoffs, recurring jobs, housekeeping and (PostgreSQL) table statistics, in a persistent store in the farm's own database.</summary>
 public static class SchedulingExtensions
 {
     public static IServiceCollection AddFarmScheduling(this IServiceCollection services, CoordinatorOptions options, StoreOptions storeOptions)
@@ -44,6 +44,12 @@ public static class SchedulingExtensions
                 .ForJob(LeaseSweepJob.Key)
                 .StartNow()
                 .WithSimpleSchedule(s => s.WithInterval(options.LeaseSweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+            q.AddJob<HousekeepingJob>(j => j.WithIdentity(HousekeepingJob.Key).StoreDurably());
+            q.AddTrigger(t => t
+                .WithIdentity("housekeeping", "renderfarm")
+                .ForJob(HousekeepingJob.Key)
+                .StartAt(TimeProvider.System.GetUtcNow().AddMinutes(1))
+                .WithSimpleSchedule(s => s.WithInterval(options.Retention.Interval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
             if (storeOptions.Provider == StoreProvider.Postgres)
             {
                 q.AddJob<TableStatisticsJob>(j => j.WithIdentity(TableStatisticsJob.Key).StoreDurably());

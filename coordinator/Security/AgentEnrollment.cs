@@ -57,9 +57,9 @@ public sealed partial class AgentEnrollment(
     /// <summary>Revokes the agent's credential, closes its stream and re-queues its running attempts.</summary>
     public async Task<(AccessStore.AgentCredential Credential, int Requeued)> RevokeAsync(string agentName, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(agentName) || agentName.Length > 64) throw new JobValidationException(["agent_name: is required (as ListAgents shows it)"]);
+        if (string.IsNullOrWhiteSpace(agentName) || agentName.Length > 64) throw new JobValidationException(["agent_name: is required (the name farmctl agents shows)"]);
         var revoked = await store.RevokeAgentAsync(agentName, time.GetUtcNow(), cancellationToken)
-            ?? throw new NotFoundException($"agent '{agentName}' holds no live credential (see farmctl agents credentials)");
+            ?? throw new NotFoundException($"agent '{agentName}' holds no live credential (farmctl agents lists the agents by name)");
         agents.Find(agentName)?.Close();
         var requeued = await attempts.ExpireAsync(a => a.AgentId == agentName, "the agent's credential was revoked", cancellationToken);
         Log.Revoked(logger, agentName, requeued);

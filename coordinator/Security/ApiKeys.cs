@@ -35,6 +35,6 @@ public sealed partial class ApiKeys(AccessStore store, TimeProvider time)
         }
 
         var revoked = await store.RevokeApiKeysAsync(idOrName, time.GetUtcNow(), cancellationToken);
-        return revoked.Count > 0 ? revoked[0] : throw new NotFoundException($"no live API key has the id or name '{idOrName}' (see ListApiKeys)");
+        return revoked.Count > 0 ? revoked[0] : throw new NotFoundException($"no live API key has the id or name '{idOrName}' (farmctl keys list shows them)");
     }
 }

@@ -33,6 +33,15 @@ public static class KeysCommand
         }
 
         var parsed = role.ToLowerInvariant() switch { "viewer" => Role.Viewer, "editor" => Role.Editor, "operator" => Role.Operator, _ => Role.Unspecified };
+        if (parsed == Role.Unspecified || string.IsNullOrWhiteSpace(name))
+        {
+            // Refused before the data folder or the database is touched.
+            Console.Error.WriteLine(parsed == Role.Unspecified
+                ? $"error: --role '{role}' is not a role: use viewer, editor or operator"
+                : "error: --name is required: the name of the person or tool the key is for");
+            return 64;
+        }
+
         var configuration = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)

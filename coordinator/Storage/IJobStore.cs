@@ -84,8 +84,17 @@ public interface IJobStore
     /// <summary>Up to <paramref name="maxBytes"/> bytes of an attempt's ffmpeg log from byte <paramref name="from"/>.</summary>
     Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken);
 
+    /// <summary>Job control: the pauses of those of <paramref name="jobIds"/> that are paused, by job id.</summary>
+    Task<IReadOnlyDictionary<string, JobPause>> FindJobPausesAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken);
+
     /// <summary>Agents an operator drained, with the reason given.</summary>
     Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Housekeeping: gives the database's free pages back to the file system where the store does that itself (SQLite's
+    /// incremental vacuum; PostgreSQL's autovacuum needs nothing). Returns the bytes given back (0 when none, or not known).
+    /// </summary>
+    Task<long> ReclaimFreeSpaceAsync(CancellationToken cancellationToken);
 
     /// <summary>The highest sequence number handed out so far (0 for an empty store).</summary>
     Task<long> GetMaxSeqAsync(CancellationToken cancellationToken);
@@ -157,6 +166,17 @@ public interface IJobTransaction
     /// the last free place of a limit group.
     /// </summary>
     Task<IReadOnlyList<RunningRoute>> GetRunningRoutesAsync(IReadOnlyList<string> lockKeys);
+    /// Housekeeping: removes up to <paramref name="limit"/> jobs that ended before <paramref name="endedBefore"/>, oldest first,
+    /// with their tasks, attempts, logs and publish grants (a job that a job not yet ended depends on stays). Returns how many
+    /// jobs and attempts went.
+    /// </summary>
+    Task<(int Jobs, int Attempts)> DeleteEndedJobsAsync(DateTimeOffset endedBefore, int limit);
+
+    /// <summary>
+    /// Housekeeping: removes the presence rows (several coordinators) of agents not connected: <paramref name="agentId"/>'s,
+    /// or, when it is null, every one not updated since <paramref name="disconnectedBefore"/>. Returns the agent ids removed.
+    /// </summary>
+    Task<IReadOnlyList<string>> ForgetDisconnectedAgentsAsync(string? agentId, DateTimeOffset disconnectedBefore);
 
     /// <summary>For each of <paramref name="jobIds"/> that has any, the jobs that declared a dependency on it, by id, in one statement.</summary>
     Task<IReadOnlyDictionary<string, IReadOnlyList<string>>> GetDependentJobIdsAsync(IReadOnlyList<string> jobIds);
@@ -179,6 +199,9 @@ public interface IJobTransaction
     Task<long> AppendLogAsync(AttemptRecord attempt, long offset, byte[] text, long maxBytes);
 
     Task SetAgentDrainAsync(string agentId, bool draining, string reason, DateTimeOffset now);
+
+    /// <summary>Job control: pauses the job (replacing an earlier pause), or resumes it when <paramref name="pause"/> is null.</summary>
+    Task SetJobPauseAsync(string jobId, JobPause? pause);
 
     /// <summary>Moves an attempt's lease expiry; no one is told (a renewal is not a change people see).</summary>
     Task RenewLeaseAsync(string attemptId, DateTimeOffset until);

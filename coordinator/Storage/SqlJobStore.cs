@@ -262,8 +262,14 @@ public abstract class SqlJobStore : IJobStore
     public Task<byte[]> ReadLogAsync(string attemptId, long from, int maxBytes, CancellationToken cancellationToken) =>
         Read(q => q.ReadLogAsync(attemptId, from, maxBytes, cancellationToken), cancellationToken);
 
+    public async Task<IReadOnlyDictionary<string, JobPause>> FindJobPausesAsync(IReadOnlyList<string> jobIds, CancellationToken cancellationToken) =>
+        jobIds.Count == 0 ? new Dictionary<string, JobPause>() : await Read(q => q.FindJobPausesAsync(jobIds, cancellationToken), cancellationToken);
+
     public Task<IReadOnlyDictionary<string, string>> GetDrainedAgentsAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetDrainedAgentsAsync(cancellationToken), cancellationToken);
+
+    /// <summary>Nothing to do by default (PostgreSQL's autovacuum reuses and returns dead rows' space by itself).</summary>
+    public virtual Task<long> ReclaimFreeSpaceAsync(CancellationToken cancellationToken) => Task.FromResult(0L);
 
     public Task<long> GetMaxSeqAsync(CancellationToken cancellationToken) =>
         Read(q => q.GetMaxSeqAsync(cancellationToken), cancellationToken);

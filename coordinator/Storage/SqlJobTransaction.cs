@@ -17,6 +17,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     private readonly CancellationToken cancellationToken;
     private readonly PendingWrites _writes;
     private readonly SqlQueries _reads;
+    private readonly SqlDialect _dialect;
     private readonly HashSet<string> _changedJobs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _endedJobs = new(StringComparer.Ordinal);
     private bool _tasksQueued;
@@ -29,6 +30,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
         (this.connection, this.transaction, this.cancellationToken) = (connection, transaction, cancellationToken);
         _writes = new PendingWrites(connection, transaction, cancellationToken);
         _reads = new SqlQueries(connection, transaction, dialect, _writes);
+        _dialect = dialect;
     }
 
     /// <summary>Sends the writes still held; a piece of work's writes are all sent before it counts as done.</summary>
@@ -127,6 +129,58 @@ internal sealed class SqlJobTransaction : IJobTransaction
             cancellationToken, ("@succeeded", (int)Protos.V1.TaskState.Succeeded), ("@failed", (int)Protos.V1.TaskState.Failed), ("@canceled", (int)Protos.V1.TaskState.Canceled));
     }
 
+    public async Task<(int Jobs, int Attempts)> DeleteEndedJobsAsync(DateTimeOffset endedBefore, int limit)
+    {
+        await _writes.FlushAsync();
+        // A job another job still waits for stays, whatever its age: its dependents are released or failed by its outcome.
+        var ids = await connection.QueryAsync(transaction,
+            """
+            SELECT id FROM rf_jobs WHERE state IN (@succeeded, @failed, @canceled) AND end_time < @before
+            AND NOT EXISTS (SELECT 1 FROM rf_job_deps d JOIN rf_jobs w ON w.id = d.job_id WHERE d.depends_on = rf_jobs.id AND w.state IN (@waiting, @queued, @running))
+            ORDER BY end_time LIMIT @limit
+            """, r => r.GetString(0), cancellationToken,
+            ("@succeeded", (int)Protos.V1.JobState.Succeeded), ("@failed", (int)Protos.V1.JobState.Failed), ("@canceled", (int)Protos.V1.JobState.Canceled),
+            ("@waiting", (int)Protos.V1.JobState.Waiting), ("@queued", (int)Protos.V1.JobState.Queued), ("@running", (int)Protos.V1.JobState.Running),
+            ("@before", ToMillis(endedBefore)), ("@limit", limit));
+        if (ids.Count == 0) return (0, 0);
+        var list = _dialect.IdList(ids);
+        var attempts = 0;
+        foreach (var sql in new[]
+        {
+            $"DELETE FROM rf_attempt_logs WHERE attempt_id IN (SELECT id FROM rf_attempts WHERE {_dialect.InIds("job_id", "@ids")})",
+            $"DELETE FROM rf_publish_grants WHERE {_dialect.InIds("job_id", "@ids")}",
+            $"DELETE FROM rf_attempts WHERE {_dialect.InIds("job_id", "@ids")}",
+            $"DELETE FROM rf_job_deps WHERE {_dialect.InIds("job_id", "@ids")} OR {_dialect.InIds("depends_on", "@ids")}",
+            $"DELETE FROM rf_job_pauses WHERE {_dialect.InIds("job_id", "@ids")}",
+            $"DELETE FROM rf_tasks WHERE {_dialect.InIds("job_id", "@ids")}",
+            $"DELETE FROM rf_jobs WHERE {_dialect.InIds("id", "@ids")}",
+        })
+        {
+            var deleted = await connection.ExecuteAsync(transaction, sql, cancellationToken, ("@ids", list));
+            if (sql.StartsWith("DELETE FROM rf_attempts ", StringComparison.Ordinal)) attempts = deleted;
+        }
+
+        foreach (var id in ids) _jobs.Remove(id);
+        _tasks.Clear();
+        _attempts.Clear();
+        return (ids.Count, attempts);
+    }
+
+    public async Task<IReadOnlyList<string>> ForgetDisconnectedAgentsAsync(string? agentId, DateTimeOffset disconnectedBefore)
+    {
+        await _writes.FlushAsync();
+        var ids = await connection.QueryAsync(transaction,
+            "SELECT agent_id FROM rf_agent_presence WHERE connected = 0 AND (agent_id = @id OR (@id IS NULL AND update_time < @before))",
+            r => r.GetString(0), cancellationToken, ("@id", ToDb(agentId)), ("@before", ToMillis(disconnectedBefore)));
+        if (ids.Count > 0)
+        {
+            await connection.ExecuteAsync(transaction, $"DELETE FROM rf_agent_presence WHERE connected = 0 AND {_dialect.InIds("agent_id", "@ids")}",
+                cancellationToken, ("@ids", _dialect.IdList(ids)));
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<AttemptRecord>> GetRunningAttemptsForTaskAsync(string taskId) => Seen(await _reads.GetRunningAttemptsAsync(taskId, cancellationToken));
 
     public async Task<IReadOnlyList<RunningRoute>> GetRunningRoutesAsync(IReadOnlyList<string> lockKeys)
@@ -202,6 +256,17 @@ internal sealed class SqlJobTransaction : IJobTransaction
         INSERT INTO rf_agents (id, draining, drain_reason, update_time) VALUES (@id, @draining, @reason, @now)
         ON CONFLICT (id) DO UPDATE SET draining = @draining, drain_reason = @reason, update_time = @now
         """, ("@id", agentId), ("@draining", draining ? 1 : 0), ("@reason", reason), ("@now", ToMillis(now)));
+
+    public Task SetJobPauseAsync(string jobId, Protos.V1.JobPause? pause)
+    {
+        Changed(jobId);
+        if (pause is null) return Defer("DELETE FROM rf_job_pauses WHERE job_id = @id", ("@id", jobId));
+        return Defer(
+            """
+            INSERT INTO rf_job_pauses (job_id, paused_by, reason, pause_time) VALUES (@id, @by, @reason, @time)
+            ON CONFLICT (job_id) DO UPDATE SET paused_by = @by, reason = @reason, pause_time = @time
+            """, ("@id", jobId), ("@by", pause.PausedBy), ("@reason", pause.Reason), ("@time", ToMillis(pause.PauseTime.ToDateTimeOffset())));
+    }
 
     public Task RenewLeaseAsync(string attemptId, DateTimeOffset until)
     {

@@ -49,7 +49,7 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
 
     /// <summary>Of <paramref name="taskIds"/>, the tasks still QUEUED that no other transaction is claiming, in one statement; locked until the transaction ends.</summary>
     public async Task<IReadOnlyList<TaskRecord>> ClaimQueuedTasksAsync(IReadOnlyList<string> taskIds, CancellationToken ct) =>
-        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE {dialect.InIds("id", "@ids")} AND state = @queued ORDER BY id{dialect.ClaimLock}", ReadTask, ct,
+        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE {dialect.InIds("id", "@ids")} AND state = @queued AND {NotPaused} ORDER BY id{dialect.ClaimLock}", ReadTask, ct,
             ("@ids", dialect.IdList(taskIds)), ("@queued", (int)TaskState.Queued));
 
     /// <summary>An attempt and its task, read (and locked inside a transaction) by one statement.</summary>
@@ -128,8 +128,22 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
     }
 
     public async Task<IReadOnlyList<TaskRecord>> GetQueuedTasksAsync(int limit, CancellationToken ct) =>
-        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = {SqlSchema.Queued} ORDER BY priority DESC, seq ASC LIMIT @limit",
+        await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = {SqlSchema.Queued} AND {NotPaused} ORDER BY priority DESC, seq ASC LIMIT @limit",
             ReadTask, ct, ("@limit", limit));
+
+    /// <summary>Job control: a task of a paused job is not dispatched (<c>rf_job_pauses</c>).</summary>
+    private const string NotPaused = "NOT EXISTS (SELECT 1 FROM rf_job_pauses p WHERE p.job_id = rf_tasks.job_id)";
+
+    /// <summary>The pauses of those of <paramref name="jobIds"/> that are paused, by job id.</summary>
+    public async Task<IReadOnlyDictionary<string, JobPause>> FindJobPausesAsync(IReadOnlyList<string> jobIds, CancellationToken ct) =>
+        (await Query($"SELECT job_id, paused_by, reason, pause_time FROM rf_job_pauses WHERE {dialect.InIds("job_id", "@ids")}",
+            r => (r.GetString(0), new JobPause
+            {
+                PausedBy = r.GetString(1),
+                Reason = r.GetString(2),
+                PauseTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3))),
+            }), ct, ("@ids", dialect.IdList(jobIds))))
+        .ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
 
     public async Task<IReadOnlyDictionary<JobState, int>> CountJobsByStateAsync(CancellationToken ct) => (await CountStatesAsync(ct)).Jobs;
 

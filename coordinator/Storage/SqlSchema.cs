@@ -204,6 +204,17 @@ public static class SqlSchema
                 PRIMARY KEY (delivery_id, attempt))
             """,
         ],
+        [
+            // Job control: a paused job has a row here, and the dispatcher passes over its QUEUED tasks (SqlQueries) until
+            // it is resumed; attempts already running go on. Housekeeping removes the row with its job.
+            """
+            CREATE TABLE rf_job_pauses (
+                job_id TEXT PRIMARY KEY REFERENCES rf_jobs (id),
+                paused_by TEXT NOT NULL,
+                reason TEXT NOT NULL,
+                pause_time BIGINT NOT NULL)
+            """,
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

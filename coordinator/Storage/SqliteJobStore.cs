@@ -35,9 +35,37 @@ public sealed class SqliteJobStore(string connectionString, bool flushEachCommit
     public override async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
+        // Before the first table: a new database keeps its free pages on a list that housekeeping hands back to the file
+        // system (ReclaimFreeSpaceAsync). An existing database keeps the mode it was made with (see docs/operating.md).
+        await connection.ExecuteAsync(null, "PRAGMA auto_vacuum = INCREMENTAL", cancellationToken);
         await connection.ExecuteAsync(null, "PRAGMA journal_mode = WAL", cancellationToken);
         await SchemaMigrator.MigrateAsync(connection, SqlDialect.Sqlite, cancellationToken);
     }
+
+    /// <summary>
+    /// Incremental vacuum: the pages on the free list (left by deleted rows) are given back to the file system, the file
+    /// shrinks. A database made before incremental mode keeps its pages for reuse (it does not grow, but does not shrink).
+    /// </summary>
+    public override async Task<long> ReclaimFreeSpaceAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        if (await ScalarAsync(connection, "PRAGMA auto_vacuum", cancellationToken) != 2) return 0;
+        var pageSize = await ScalarAsync(connection, "PRAGMA page_size", cancellationToken);
+        var before = await ScalarAsync(connection, "PRAGMA freelist_count", cancellationToken);
+        if (before == 0) return 0;
+        await connection.ExecuteAsync(null, "PRAGMA incremental_vacuum", cancellationToken);
+        return (before - await ScalarAsync(connection, "PRAGMA freelist_count", cancellationToken)) * pageSize;
+    }
+
+    /// <summary>Whether a new database is made in incremental vacuum mode, and this one is in it (a test reads it).</summary>
+    public async Task<bool> IsIncrementalVacuumAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, "PRAGMA auto_vacuum", cancellationToken) == 2;
+    }
+
+    private static async Task<long> ScalarAsync(DbConnection connection, string sql, CancellationToken cancellationToken) =>
+        (await connection.QueryAsync(null, sql, r => Convert.ToInt64(r.GetValue(0), System.Globalization.CultureInfo.InvariantCulture), cancellationToken))[0];
 
     protected override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {

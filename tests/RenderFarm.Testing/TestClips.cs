@@ -17,6 +17,7 @@ public static class TestClips
     private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Cache = new();
     private static readonly Lazy<string> Folder = new(() =>
     {
+        RemoveLeftovers();
         var dir = Directory.CreateTempSubdirectory($"renderfarm-clips-{Environment.ProcessId}-").FullName;
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
@@ -30,6 +31,43 @@ public static class TestClips
         };
         return dir;
     });
+
+    /// <summary>
+    /// Removes the clip folders of test processes that are gone: one that exits early (killed, or a host that crashes)
+    /// never runs its exit handler, so the next test process cleans up after it.
+    /// </summary>
+    public static void RemoveLeftovers()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "renderfarm-clips-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length < 4 || !int.TryParse(parts[2], out var pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The shared folder the clips are written to.</summary>
     public static string ClipDirectory => Folder.Value;

@@ -45,8 +45,20 @@ internal static class SubmitCommand
         return command;
     }
 
+    /// <summary>A start time further back than this is a mistake (a date or an offset typed wrong), not a clock a little behind.</summary>
+    private static readonly TimeSpan PastStartGrace = TimeSpan.FromMinutes(1);
+
     private static async Task<int> SubmitAsync(CommandContext context, JobSpecOptions spec, SubmitJobRequest request, CancellationToken cancellationToken)
     {
+        var now = context.Environment.Time.GetUtcNow();
+        if (request.Spec.StartTime?.ToDateTimeOffset() is { } start && start < now - PastStartGrace)
+        {
+            await context.Error.WriteLineAsync(
+                $"--start-at {Format.Time(request.Spec.StartTime, context.Environment.Time)} is in the past (it is {Format.Time(Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(now), context.Environment.Time)} now): " +
+                "leave --start-at out to start at once, or give a later time (e.g. +2h, or a date with its year).");
+            return ExitCodes.Usage;
+        }
+
         var job = (await context.Jobs.SubmitJobAsync(request, cancellationToken: cancellationToken)).Job;
         if (context.Get(spec.Wait))
         {

@@ -51,14 +51,17 @@ public sealed class FarmCommandsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Agents_Disconnected_RunsNothing_ZeroBusySlots()
+    public async Task Agents_Disconnected_ShowsNoSlotBusy()
     {
-        _farmctl.Farm.Agents = new ListAgentsResponse { Agents = { new AgentInfo { Id = "ws09", Name = "ws09", State = AgentState.Disconnected, Slots = 2, FreeSlots = 0 } } };
+        // The coordinator counts no free slot for an agent that left; that is not "busy 1/1".
+        _farmctl.Farm.Agents = new ListAgentsResponse { Agents = { new AgentInfo { Id = "gone", Name = "gone", State = AgentState.Disconnected, Slots = 1, FreeSlots = 0 } } };
 
         var result = await _farmctl.RunAsync("agents");
 
-        var row = Assert.Single(result.Out.Split('\n'), l => l.Contains("ws09", StringComparison.Ordinal));
-        Assert.Contains(" 0/2 ", row);
+        var row = Assert.Single(result.Out.Split('\n'), l => l.Contains("gone", StringComparison.Ordinal));
+        Assert.Contains("disconnected", row);
+        Assert.Contains("0/1", row);
+        Assert.DoesNotContain("1/1", row);
     }
 
     [Fact]

@@ -235,6 +235,23 @@ public sealed class JobCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Job_CanceledRecurring_ShowsNoNextRun()
+    {
+        _farmctl.Time = new FixedClock(Now);
+        var job = SampleJobs.Job("jr", JobState.Canceled);
+        job.Spec.Cron = "0 30 2 * * ?";
+        // As a coordinator before the fix stored it: the next run of the day it was canceled.
+        job.Recurrence = new Recurrence { Cron = "0 30 2 * * ?", TimeZone = "UTC", NextRunTime = At(-11), RunCount = 3 };
+        _farmctl.Farm.Jobs["jr"] = job;
+
+        var result = await _farmctl.RunAsync("job", "jr");
+
+        var lines = Squeezed(result.Out);
+        Assert.Contains("next run none (the schedule is canceled)", lines);
+        Assert.DoesNotContain("ago", lines);
+    }
+
+    [Fact]
     public async Task Job_RunOfRecurringJobWithDependenciesAndLimits_ShowsEach()
     {
         _farmctl.Time = new FixedClock(Now);

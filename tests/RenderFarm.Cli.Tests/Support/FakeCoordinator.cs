@@ -59,6 +59,8 @@ public sealed class FakeCoordinator
     public ListWebhookDeliveriesResponse WebhookDeliveries { get; set; } = new();
 
     public List<ListWebhookDeliveriesRequest> WebhookRequests { get; } = [];
+    /// <summary>Bulk cancels received (job control); the fake answers with <see cref="JobList"/>'s jobs whose name starts as the pattern does.</summary>
+    public List<CancelJobsRequest> CancelJobsRequests { get; } = [];
 
     /// <summary>When set, every call fails with this status.</summary>
     public Status? Failure { get; set; }

@@ -60,6 +60,28 @@ public sealed class FakeJobService(FakeCoordinator farm) : JobService.JobService
         return Task.FromResult(new RetryJobResponse { Job = job });
     }
 
+    public override Task<CancelJobsResponse> CancelJobs(CancelJobsRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        farm.CancelJobsRequests.Add(request.Clone());
+        var prefix = request.Filter.NamePattern.TrimEnd('*');
+        var response = new CancelJobsResponse();
+        foreach (var job in farm.JobList.Where(j => j.Spec.Name.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            if (job.State is JobState.Succeeded or JobState.Failed or JobState.Canceled)
+            {
+                response.Skipped.Add(new SkippedJob { JobId = job.Id, Name = job.Spec.Name, Reason = "it is " + job.State.ToString().ToLowerInvariant() });
+                continue;
+            }
+
+            var answer = job.Clone();
+            if (!request.DryRun) answer.State = JobState.Canceled;
+            response.Jobs.Add(answer);
+        }
+
+        return Task.FromResult(response);
+    }
+
     public override Task<GetTaskLogResponse> GetTaskLog(GetTaskLogRequest request, ServerCallContext context)
     {
         farm.ThrowIfFailing();

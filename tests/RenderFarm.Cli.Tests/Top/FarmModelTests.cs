@@ -84,6 +84,33 @@ public sealed class FarmModelTests
     }
 
     [Fact]
+    public void Apply_RunningChunkedJobWithQueuedChunks_IsTheOldestQueued()
+    {
+        var model = new FarmModel();
+        var chunked = SampleJobs.Running("chunked", 10, 30, 1);
+        chunked.Tasks.Add(new RenderTask { Id = "chunked-t2", State = TaskState.Queued, WaitReason = SlotsBusy });
+        model.Apply(Snapshot(10, [Agent("render-07", AgentState.Busy, 1, Running("chunked", 10, 30))], [chunked]));
+
+        Assert.Equal("chunked", model.OldestQueued()!.Value.Job.Id);
+
+        var lastChunk = SampleJobs.Running("chunked", 60, 30, 1);
+        model.Apply(JobChanged(11, lastChunk));
+        Assert.Null(model.OldestQueued());
+    }
+
+    [Fact]
+    public void Agents_AfterAJobProgressEvent_ShowTheJobsProgressNotTheAgentEventsOlderOne()
+    {
+        var model = new FarmModel();
+        model.Apply(FirstSnapshot());
+
+        model.Apply(JobChanged(11, SampleJobs.Running("r1", 70, 70, 2.3), JobEvent.Types.Kind.Progressed));
+
+        var attempt = Assert.Single(model.Agents.Single(a => a.Name == "render-07").Running);
+        Assert.Equal((70.0, 70.0), (attempt.Percent, attempt.Fps));
+    }
+
+    [Fact]
     public void Apply_AgentEvents_UpdateAndLeftAgentShowsDisconnected()
     {
         var model = new FarmModel();

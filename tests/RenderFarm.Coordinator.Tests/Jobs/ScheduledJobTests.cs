@@ -41,7 +41,14 @@ public sealed class ScheduledJobTests : IAsyncLifetime
 
     [Theory]
     [InlineData("30 2 * * *", "", "0 30 2 * * ?")]
-    [InlineData("0 6 * * MON-FRI", "", "0 0 6 ? * MON-FRI")]
+    [InlineData("0 6 * * MON-FRI", "", "0 0 6 ? * MON,TUE,WED,THU,FRI")]
+    [InlineData("0 22 * * 1-5", "", "0 0 22 ? * MON,TUE,WED,THU,FRI")]
+    [InlineData("0 2 * * 0,7", "", "0 0 2 ? * SUN")]
+    [InlineData("0 2 * * 5-7", "", "0 0 2 ? * SUN,FRI,SAT")]
+    [InlineData("*/15 9-17 * * 1-5/2", "America/New_York", "0 */15 9-17 ? * MON,WED,FRI")]
+    [InlineData("0 2 * * */2", "", "0 0 2 ? * SUN,TUE,THU,SAT")]
+    [InlineData("0 2 * * 0-6", "", "0 0 2 * * ?")]
+    [InlineData("0 2 1,15 jan-mar *", "", "0 0 2 1,15 JAN-MAR ?")]
     [InlineData("0 30 2 * * ?", "Europe/Paris", "0 30 2 * * ?")]
     public void Cron_AcceptsUnixAndQuartzForms(string text, string zone, string expected)
     {
@@ -51,8 +58,9 @@ public sealed class ScheduledJobTests : IAsyncLifetime
 
     [Theory]
     [InlineData("* * *", "", "has 3 fields")]
-    [InlineData("0 2 * * 1", "", "by name")]
-    [InlineData("0 2 1 * MON", "", "not both")]
+    [InlineData("0 2 * * 8", "", "is not a day")]
+    [InlineData("0 2 * * FRI-MON", "", "runs backwards")]
+    [InlineData("0 2 1 * MON", "", "restricts both the day of the month and the day of the week")]
     [InlineData("* * * * * ?", "", "more often than once a minute")]
     [InlineData("0 2 * * *", "Mars/Olympus", "not a known IANA time zone")]
     [InlineData("0 61 * * * ?", "", "not a valid cron expression")]
@@ -60,6 +68,25 @@ public sealed class ScheduledJobTests : IAsyncLifetime
     {
         Assert.False(CronSchedule.TryParse(text, zone, _h.Time.GetUtcNow(), out _, out var error));
         Assert.Contains(reason, error);
+    }
+
+    [Fact]
+    public void Cron_StandardCronInParisAcrossBothDstChanges_FiresOnceEachDayAtItsWallClockTime()
+    {
+        Assert.True(CronSchedule.TryParse("30 2 * * *", "Europe/Paris", _h.Time.GetUtcNow(), out var schedule, out var error), error);
+        var paris = TimeZoneInfo.FindSystemTimeZoneById("Europe/Paris");
+
+        // 2027-03-28: 02:00 -> 03:00 (02:30 does not exist); 2027-10-31: 03:00 -> 02:00 (02:30 happens twice).
+        foreach (var (from, days) in new[] { (new DateTimeOffset(2027, 3, 26, 12, 0, 0, TimeSpan.Zero), new[] { 27, 28, 29 }), (new DateTimeOffset(2027, 10, 29, 12, 0, 0, TimeSpan.Zero), new[] { 30, 31, 1 }) })
+        {
+            var fires = new List<DateTimeOffset>();
+            var at = from;
+            for (var i = 0; i < 3; i++) fires.Add(at = schedule!.NextAfter(at)!.Value);
+            var local = fires.Select(f => TimeZoneInfo.ConvertTime(f, paris)).ToList();
+            Assert.Equal(days, local.Select(l => l.Day));
+            Assert.All(local.Where(l => l.Day != 28), l => Assert.Equal((2, 30), (l.Hour, l.Minute)));
+            Assert.All(local.Where(l => l.Day == 28 && l.Month == 3), l => Assert.Equal("03:00 +02:00", l.ToString("HH:mm zzz", System.Globalization.CultureInfo.InvariantCulture)));
+        }
     }
 
     [Fact]
@@ -113,6 +140,8 @@ public sealed class ScheduledJobTests : IAsyncLifetime
         var canceled = await _h.Catalog.CancelAsync(recurring.Id, None);
 
         Assert.Equal(JobState.Canceled, canceled.State);
+        Assert.NotNull(recurring.Recurrence!.NextRunTime);
+        Assert.Null((await _h.JobOf(recurring.Id)).Recurrence!.NextRunTime);
         Assert.DoesNotContain(recurring.Id, _h.Recurring.Scheduled.Keys);
         Assert.Null(await Runs().FireAsync(recurring.Id, _h.Time.GetUtcNow(), None));
     }

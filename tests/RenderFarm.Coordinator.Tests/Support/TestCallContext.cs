@@ -17,7 +17,10 @@ public sealed class TestCallContext(string method, string peer, Metadata headers
 
     protected override Metadata RequestHeadersCore => headers;
 
-    protected override CancellationToken CancellationTokenCore => CancellationToken.None;
+    /// <summary>The call's token: cancel it to play a client that leaves.</summary>
+    public CancellationToken Token { get; init; }
+
+    protected override CancellationToken CancellationTokenCore => Token;
 
     protected override Metadata ResponseTrailersCore { get; } = [];
 

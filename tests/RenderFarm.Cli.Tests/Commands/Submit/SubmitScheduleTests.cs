@@ -109,6 +109,17 @@ public sealed class SubmitScheduleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Transcode_StartAtInThePast_UsageErrorSaysSoAndSendsNothing()
+    {
+        var result = await Transcode("--start-at", "2024-11-24T22:00:00Z");
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("--start-at 2024-11-24 22:00:00 is in the past", result.Error);
+        Assert.Contains("leave --start-at out to start at once", result.Error);
+        Assert.Empty(_farmctl.Farm.Submitted);
+    }
+
+    [Fact]
     public async Task Transcode_UnknownTimeZone_UsageError()
     {
         var result = await Transcode("--cron", "30 2 * * *", "--time-zone", "Mars/Olympus_Mons");
