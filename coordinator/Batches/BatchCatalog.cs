@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.Notifications;
 using RenderFarm.Coordinator.Recipes;
 using RenderFarm.Protos.V1;
 
@@ -17,6 +19,7 @@ public sealed class BatchCatalog(
     JobCatalog jobs,
     JobSequence sequence,
     RecipeJobs recipeJobs,
+    IOptionsMonitor<WebhookOptions> webhooks,
     TimeProvider time)
 {
     /// <summary>Problems listed in a refusal; the rest are counted.</summary>
@@ -29,6 +32,12 @@ public sealed class BatchCatalog(
         var problems = new List<string>();
         if (request.Recipe.Length == 0) throw new JobValidationException(["recipe: is required; farmctl recipes list shows the recipes"]);
         if (request.Name.Length > MaxNameLength || request.Name.Any(char.IsControl)) problems.Add($"name: use at most {MaxNameLength} characters, without control characters");
+        JobValidator.ValidateNotifyUrls("notify_urls", request.NotifyUrls, problems);
+        if (request.NotifyUrls.Count > 0 && !webhooks.CurrentValue.AllowJobUrls)
+        {
+            problems.Add("notify_urls: this farm takes no webhook URLs from submitters (Coordinator:Webhooks:AllowJobUrls is false); ask an operator for a farm-wide endpoint");
+        }
+
         var recipe = await recipes.GetAsync(request.Recipe, 0, cancellationToken);
         var found = inputs.Resolve(request, problems);
         if (found.Count == 0 && problems.Count > 0) throw Refusal(problems);
@@ -73,7 +82,11 @@ public sealed class BatchCatalog(
 
         var batch = new BatchRecord(batchId, sequence.Next(), request.Name.Length > 0 ? request.Name : $"{recipe.Name} x {found.Count}",
             recipe.Name, recipe.Version, owner, now, found.Count);
-        await jobs.SubmitManyAsync(valid, (tx, records) => BatchStore.InsertAsync(tx, batch, records.Select(r => r.Id).ToList()), cancellationToken);
+        await jobs.SubmitManyAsync(valid, async (tx, records) =>
+        {
+            await BatchStore.InsertAsync(tx, batch, records.Select(r => r.Id).ToList());
+            await WebhookSubscriptions.InsertAsync(tx, WebhookSubscriptions.ForBatch(batch.Id), request.NotifyUrls);
+        }, cancellationToken);
         return batch;
     }
 

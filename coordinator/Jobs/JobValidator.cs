@@ -133,15 +133,18 @@ public sealed class JobValidator(MediaRoots roots, IOptions<CoordinatorOptions> 
     }
 
     /// <summary>The job's own webhook receivers: at most <see cref="MaxNotifyUrls"/>, each an absolute http or https URL.</summary>
-    private static void ValidateNotifyUrls(JobSpec spec, List<string> problems)
+    private static void ValidateNotifyUrls(JobSpec spec, List<string> problems) => ValidateNotifyUrls("spec.notify_urls", spec.NotifyUrls, problems);
+
+    /// <summary>Webhook receivers named in a request (a job's, a batch's, a watch folder's): at most <see cref="MaxNotifyUrls"/>, each an absolute http or https URL.</summary>
+    public static void ValidateNotifyUrls(string field, IReadOnlyList<string> urls, List<string> problems)
     {
-        if (spec.NotifyUrls.Count > MaxNotifyUrls) problems.Add($"spec.notify_urls: more than {MaxNotifyUrls} URLs");
-        for (var i = 0; i < spec.NotifyUrls.Count; i++)
+        if (urls.Count > MaxNotifyUrls) problems.Add($"{field}: more than {MaxNotifyUrls} URLs");
+        for (var i = 0; i < urls.Count; i++)
         {
-            var url = spec.NotifyUrls[i];
+            var url = urls[i];
             if (url.Length > 2000 || url.Any(char.IsControl) || !Notifications.NotificationExtensions.IsHttpUrl(url))
             {
-                problems.Add($"spec.notify_urls[{i}]: '{(url.Length > 100 ? url[..100] + "..." : url)}' is not an absolute http or https URL");
+                problems.Add($"{field}[{i}]: '{(url.Length > 100 ? url[..100] + "..." : url)}' is not an absolute http or https URL");
             }
         }
     }

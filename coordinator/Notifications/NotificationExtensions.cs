@@ -2,7 +2,7 @@ using Quartz;
 
 namespace RenderFarm.Coordinator.Notifications;
 
-/// <summary>Webhooks when jobs end: targets, deliveries, their Quartz job and the HTTP client they use.</summary>
+/// <summary>Webhooks when jobs and batches end: targets, deliveries, their Quartz job and the HTTP client they use.</summary>
 public static class NotificationExtensions
 {
     public static IServiceCollection AddFarmNotifications(this IServiceCollection services, IConfiguration configuration)
@@ -18,9 +18,13 @@ public static class NotificationExtensions
             .ValidateOnStart();
         services.AddHttpClient(WebhookDeliveries.HttpClientName, c => c.DefaultRequestHeaders.UserAgent.ParseAdd("RenderFarm-Webhooks/1"));
         services.AddSingleton(sp => new WebhookStore((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
-        // Where a job's end is sent: add an IWebhookTargetSource for more (recipes, batches, watch folders).
+        services.AddSingleton(sp => new WebhookSubscriptions((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
+        // Where a job's or a batch's end is sent: add an IWebhookTargetSource for more.
         services.AddSingleton<IWebhookTargetSource, FarmWebhookTargets>();
         services.AddSingleton<IWebhookTargetSource, JobWebhookTargets>();
+        services.AddSingleton<IWebhookTargetSource, BatchWebhookTargets>();
+        services.AddSingleton<IWebhookTargetSource, WatchFolderWebhookTargets>();
+        services.AddSingleton<BatchEndWebhooks>();
         services.AddSingleton<IWebhookScheduler, QuartzWebhookScheduler>();
         services.AddSingleton<WebhookDeliveries>();
         services.AddHostedService<WebhookNotifier>();

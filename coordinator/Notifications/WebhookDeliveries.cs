@@ -32,21 +32,41 @@ public sealed partial class WebhookDeliveries(
         var now = time.GetUtcNow();
         var @event = WebhookBodies.EventOf(job);
         var key = $"{job.Id}:{@event}:{(job.EndTime ?? now).ToUnixTimeMilliseconds()}";
+        var targets = new List<WebhookTarget>();
+        foreach (var source in sources) targets.AddRange(await source.TargetsForAsync(job, cancellationToken));
+        return await EnqueueAsync(key, job.Id, @event, targets, (format, id) => WebhookBodies.For(job, format, id, now), now, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores and schedules the one <c>batch.ended</c> notification of <paramref name="ended"/> per receiver; returns how many
+    /// were new. Its key is the batch and the time its last job ended, so however many coordinators or jobs report the end,
+    /// each receiver gets it once (and once more only if a retried batch ends again).
+    /// </summary>
+    public async Task<int> EnqueueBatchEndAsync(BatchEnd ended, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var key = $"{ended.Batch.Id}:{WebhookBodies.BatchEnded}:{ended.EndTime.ToUnixTimeMilliseconds()}";
+        var targets = new List<WebhookTarget>();
+        foreach (var source in sources) targets.AddRange(await source.TargetsForBatchAsync(ended, cancellationToken));
+        return await EnqueueAsync(key, ended.Batch.Id, WebhookBodies.BatchEnded, targets, (format, id) => WebhookBodies.ForBatch(ended, format, id, now), now,
+            cancellationToken);
+    }
+
+    private async Task<int> EnqueueAsync(
+        string key, string subjectId, string @event, List<WebhookTarget> targets, Func<string, string, string> body, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var added = 0;
-        foreach (var source in sources)
+        foreach (var target in targets)
         {
-            foreach (var target in await source.TargetsForAsync(job, cancellationToken))
-            {
-                if (!seen.Add(target.Url)) continue;
-                var id = "wh-" + Guid.NewGuid().ToString("N")[..16];
-                var body = WebhookBodies.For(job, target.Format, id, now);
-                var delivery = new WebhookStore.Delivery(id, key, job.Id, @event, target.Url, target.Format, target.Source, body,
-                    WebhookSignature.Sign(body, target.Secret), WebhookDeliveryState.Pending, 0, now, now);
-                if (!await store.InsertAsync(delivery, cancellationToken)) continue;
-                await scheduler.ScheduleAsync(id, 1, now, cancellationToken);
-                added++;
-            }
+            if (!seen.Add(target.Url)) continue;
+            var id = "wh-" + Guid.NewGuid().ToString("N")[..16];
+            var text = body(target.Format, id);
+            var delivery = new WebhookStore.Delivery(id, key, subjectId, @event, target.Url, target.Format, target.Source, text,
+                WebhookSignature.Sign(text, target.Secret), WebhookDeliveryState.Pending, 0, now, now);
+            if (!await store.InsertAsync(delivery, cancellationToken)) continue;
+            await scheduler.ScheduleAsync(id, 1, now, cancellationToken);
+            added++;
         }
 
         return added;

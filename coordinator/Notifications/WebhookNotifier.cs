@@ -7,11 +7,11 @@ namespace RenderFarm.Coordinator.Notifications;
 
 /// <summary>
 /// Hands every job this coordinator ended (its own commits: each commit is one coordinator's) to
-/// <see cref="WebhookDeliveries"/>, and at start re-creates the trigger of every pending delivery that lacks one (a
+/// <see cref="WebhookDeliveries"/> and, for a batch's job, to <see cref="BatchEndWebhooks"/>, and at start re-creates the trigger of every pending delivery that lacks one (a
 /// coordinator stopped between recording a try and scheduling the next).
 /// </summary>
 public sealed partial class WebhookNotifier(
-    IJobStore store, WebhookDeliveries deliveries, WebhookStore stored, IWebhookScheduler scheduler, IOptionsMonitor<WebhookOptions> options, TimeProvider time, ILogger<WebhookNotifier> logger)
+    IJobStore store, WebhookDeliveries deliveries, BatchEndWebhooks batchEnds, WebhookStore stored, IWebhookScheduler scheduler, IOptionsMonitor<WebhookOptions> options, TimeProvider time, ILogger<WebhookNotifier> logger)
     : BackgroundService
 {
     private readonly Channel<string> _ended = Channel.CreateUnbounded<string>();
@@ -26,7 +26,11 @@ public sealed partial class WebhookNotifier(
             {
                 try
                 {
-                    if (await store.FindJobAsync(jobId, stoppingToken) is { } job) await deliveries.EnqueueJobEndAsync(job, stoppingToken);
+                    if (await store.FindJobAsync(jobId, stoppingToken) is { } job)
+                    {
+                        await deliveries.EnqueueJobEndAsync(job, stoppingToken);
+                        await batchEnds.OnJobEndedAsync(job, stoppingToken);
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -57,7 +61,11 @@ public sealed partial class WebhookNotifier(
             var since = now - options.CurrentValue.CatchUpWindow;
             var ended = await store.ListJobsAsync([JobState.Succeeded, JobState.Failed, JobState.Canceled], null, CatchUpJobs, cancellationToken);
             var caught = 0;
-            foreach (var job in ended.Where(j => j.EndTime >= since)) caught += await deliveries.EnqueueJobEndAsync(job, cancellationToken);
+            foreach (var job in ended.Where(j => j.EndTime >= since))
+            {
+                caught += await deliveries.EnqueueJobEndAsync(job, cancellationToken);
+                caught += await batchEnds.OnJobEndedAsync(job, cancellationToken);
+            }
             if (caught > 0) LogCaughtUp(logger, caught);
         }
 

@@ -215,6 +215,12 @@ public static class SqlSchema
                 pause_time BIGINT NOT NULL)
             """,
         ],
+        [
+            // Webhooks of batches and watch folders: the URLs a batch ("batch:ID") or a watch folder ("watchfolder:ID")
+            // notifies (Notifications/WebhookSubscriptions); a watch folder's jobs are found by their rf_watch_files row.
+            "CREATE TABLE rf_webhook_subscriptions (subject TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (subject, url))",
+            "CREATE INDEX rf_watch_files_by_job ON rf_watch_files (job_id)",
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

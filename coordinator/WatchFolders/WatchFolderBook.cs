@@ -4,13 +4,14 @@ using Microsoft.Extensions.Options;
 using RenderFarm.Coordinator.Batches;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Media;
+using RenderFarm.Coordinator.Notifications;
 using RenderFarm.Coordinator.Recipes;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.WatchFolders;
 
 /// <summary>What operators do with watch folders: add (a folder inside a media root, bound to a recipe), list with counts, pause, resume, remove.</summary>
-public sealed class WatchFolderBook(WatchFolderStore store, BatchInputs inputs, RecipeBook recipes, MediaRoots roots, IOptions<WatchFolderOptions> options, TimeProvider time)
+public sealed class WatchFolderBook(WatchFolderStore store, WebhookSubscriptions webhooks, BatchInputs inputs, RecipeBook recipes, MediaRoots roots, IOptions<WatchFolderOptions> options, TimeProvider time)
 {
     public static readonly TimeSpan MinSettle = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan MaxSettle = TimeSpan.FromHours(1);
@@ -23,6 +24,7 @@ public sealed class WatchFolderBook(WatchFolderStore store, BatchInputs inputs, 
         var settle = request.SettleTime?.ToTimeSpan() ?? TimeSpan.Zero;
         if (settle == TimeSpan.Zero) settle = options.Value.DefaultSettleTime;
         else if (settle < MinSettle || settle > MaxSettle) problems.Add($"settle_time: {settle.TotalSeconds} s is outside 1 s..1 h (0 = {options.Value.DefaultSettleTime.TotalSeconds} s)");
+        JobValidator.ValidateNotifyUrls("notify_urls", request.NotifyUrls, problems);
         if (problems.Count > 0) throw new JobValidationException(problems);
 
         try
@@ -41,6 +43,8 @@ public sealed class WatchFolderBook(WatchFolderStore store, BatchInputs inputs, 
         {
             throw new JobStateConflictException($"'{request.Path}' is watched already; farmctl watchfolders list shows it");
         }
+
+        await webhooks.AddAsync(WebhookSubscriptions.ForWatchFolder(record.Id), request.NotifyUrls, cancellationToken);
 
         return await ViewAsync(record, cancellationToken);
     }
@@ -61,6 +65,7 @@ public sealed class WatchFolderBook(WatchFolderStore store, BatchInputs inputs, 
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
         if (!await store.RemoveAsync(id, cancellationToken)) throw Missing(id);
+        await webhooks.RemoveAsync(WebhookSubscriptions.ForWatchFolder(id), cancellationToken);
     }
 
     private async Task<WatchFolder> ViewAsync(WatchFolderRecord record, CancellationToken cancellationToken) => new()
@@ -76,6 +81,7 @@ public sealed class WatchFolderBook(WatchFolderStore store, BatchInputs inputs, 
         LastScanTime = record.ScanTime is { } scan ? Timestamp.FromDateTimeOffset(scan) : null,
         LastError = record.Error ?? "",
         Counts = await store.CountAsync(record.Id, cancellationToken),
+        NotifyUrls = { await webhooks.UrlsAsync(WebhookSubscriptions.ForWatchFolder(record.Id), cancellationToken) },
     };
 
     private static NotFoundException Missing(string id) => new($"watch folder '{id}' does not exist; farmctl watchfolders list shows them");

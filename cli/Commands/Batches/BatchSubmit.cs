@@ -21,9 +21,14 @@ internal static class BatchSubmit
         var glob = new Option<string?>("--glob") { Description = "With --folder: only names matching this, e.g. '*.MOV' (quote it).", HelpName = "PATTERN" };
         var recursive = new Option<bool>("--recursive") { Description = "With --folder: look in subfolders too ({dir} mirrors them)." };
         var name = new Option<string?>("--batch-name") { Description = "A label for the batch.", HelpName = "TEXT" };
+        var notify = new Option<string[]>("--notify")
+        {
+            Description = "With --recipe: a URL the coordinator POSTs one batch.ended to when every job of the batch has ended; repeat for several. See docs/notifications.md.",
+            HelpName = "URL",
+        };
         var wait = new Option<bool>("--wait") { Description = "Follow the batch until every job ends; exit 0 if all succeeded, 1 if any failed, 2 if canceled." };
         submit.Arguments.Add(files);
-        foreach (var option in new Option[] { recipe, folder, glob, recursive, name, wait }) submit.Options.Add(option);
+        foreach (var option in new Option[] { recipe, folder, glob, recursive, name, notify, wait }) submit.Options.Add(option);
         submit.Validators.Add(result =>
         {
             var hasFiles = result.GetValue(files) is { Length: > 0 };
@@ -50,6 +55,7 @@ internal static class BatchSubmit
                 Name = context.Get(name) ?? "",
             };
             request.Inputs.AddRange((context.Get(files) ?? []).Select(f => JobSpecOptions.Absolute(f, cwd)));
+            request.NotifyUrls.AddRange(context.Get(notify) ?? []);
             var batch = (await context.Batches.SubmitBatchAsync(request, cancellationToken: cancellationToken)).Batch;
             if (context.Get(wait))
             {

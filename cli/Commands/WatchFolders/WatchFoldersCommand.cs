@@ -27,7 +27,12 @@ internal static class WatchFoldersCommand
         var recipe = new Option<string>("--recipe") { Description = "The recipe each file is rendered with.", HelpName = "NAME", Required = true };
         var settle = new Option<string?>("--settle") { Description = "How long a file must stay unchanged before it is taken, e.g. 10s (default: the coordinator's, 10 s).", HelpName = "DURATION" };
         var retake = new Option<bool>("--retake-changed") { Description = "Take a file again when it changes after it was taken (new size or modification time)." };
-        var command = new Command("add", "Watch a folder: each file that appears (subfolders too) becomes one job with the recipe once it has settled.") { path, recipe, settle, retake };
+        var notify = new Option<string[]>("--notify")
+        {
+            Description = "A URL the coordinator POSTs to when each job made from this folder ends; repeat for several. See docs/notifications.md.",
+            HelpName = "URL",
+        };
+        var command = new Command("add", "Watch a folder: each file that appears (subfolders too) becomes one job with the recipe once it has settled.") { path, recipe, settle, retake, notify };
         settle.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } text && !DurationText.TryParse(text, out _)) result.AddError($"--settle '{text}' is not a duration, e.g. {DurationText.Examples}.");
@@ -40,6 +45,7 @@ internal static class WatchFoldersCommand
                 Recipe = context.Get(recipe),
                 RetakeChanged = context.Get(retake),
             };
+            request.NotifyUrls.AddRange(context.Get(notify) ?? []);
             if (context.Get(settle) is { } text && DurationText.TryParse(text, out var span)) request.SettleTime = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(span);
             var folder = (await context.WatchFolders.AddWatchFolderAsync(request, cancellationToken: cancellationToken)).WatchFolder;
             if (context.Json) context.JsonOut.Write(folder);
