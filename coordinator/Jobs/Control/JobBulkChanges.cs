@@ -79,7 +79,7 @@ public sealed class JobBulkChanges(IJobStore store, JobCatalog catalog)
             found.AddRange(page.Where(match.Matches));
             if (found.Count > MaxJobs)
             {
-                throw new JobStateConflictException($"more than {MaxJobs} jobs match; narrow the filter (--state, --owner, --name) and run it again");
+                throw new JobStateConflictException($"more than {MaxJobs} jobs match; narrow the filter (--state, --owner, --name, --batch) and run it again");
             }
 
             if (page.Count < PageSize) return found;

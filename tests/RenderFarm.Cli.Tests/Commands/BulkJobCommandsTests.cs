@@ -30,12 +30,25 @@ public sealed class BulkJobCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancel_ByBatchDryRun_SendsTheBatchIdInTheFilter()
+    {
+        _farmctl.Farm.JobList.AddRange([SampleJobs.Job("j1", JobState.Queued)]);
+
+        var result = await _farmctl.RunAsync("cancel", "--batch", "batch-7333efb06798", "--dry-run");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        var request = Assert.Single(_farmctl.Farm.CancelJobsRequests);
+        Assert.Equal((true, "batch-7333efb06798", 0), (request.DryRun, request.Filter.BatchId, request.Filter.States.Count));
+        Assert.Contains("dry run: nothing changed", result.Out);
+    }
+
+    [Fact]
     public async Task Cancel_WithoutIdOrFilter_IsAUsageError_AndCallsNothing()
     {
         var result = await _farmctl.RunAsync("cancel");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
-        Assert.Contains("--state, --owner or --name", result.Error);
+        Assert.Contains("--state, --owner, --name or --batch", result.Error);
         Assert.Empty(_farmctl.Farm.CancelJobsRequests);
 
         var both = await _farmctl.RunAsync("cancel", "j1", "--state", "queued");

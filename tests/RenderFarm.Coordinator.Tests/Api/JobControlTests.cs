@@ -109,6 +109,37 @@ public sealed class JobControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CancelJobs_ByBatch_DryRunChangesNothing_ThenOnlyThatBatchsJobsAreCanceledAndRetried()
+    {
+        var clips = Directory.CreateDirectory(Path.Combine(_farm.MediaDir, "clips")).FullName;
+        var inputs = new[] { "a.mp4", "b.mp4" };
+        foreach (var name in inputs) await TestClips.CopyAsync(TestClips.SdrAsync(), Path.Combine(clips, name));
+        await new RecipeService.RecipeServiceClient(_farm.Channel).SaveRecipeAsync(new SaveRecipeRequest { Recipe = Recipes.RecipeServiceTests.Proxy(pattern: "proxies/{name}.mp4") });
+        var batch = (await new BatchService.BatchServiceClient(_farm.Channel).SubmitBatchAsync(new SubmitBatchRequest
+        {
+            Recipe = "proxy-for-resolve", Inputs = { inputs.Select(n => Path.Combine(clips, n)) },
+        })).Batch;
+        var keep = await SubmitAsync("a.mp4"); // the same name as a batch job, outside the batch
+        var filter = new JobFilter { BatchId = batch.Id };
+
+        var dry = await _farm.Jobs.CancelJobsAsync(new CancelJobsRequest { Filter = filter, DryRun = true });
+        Assert.Equal(2, dry.Jobs.Count);
+        Assert.All(dry.Jobs, j => Assert.Equal((batch.Id, JobState.Queued), (j.Spec.BatchId, j.State)));
+        foreach (var job in dry.Jobs) Assert.Equal(JobState.Queued, (await GetAsync(job.Id)).State);
+
+        var canceled = await _farm.Jobs.CancelJobsAsync(new CancelJobsRequest { Filter = filter });
+        Assert.Equal(dry.Jobs.Select(j => j.Id).Order(), canceled.Jobs.Select(j => j.Id).Order());
+        Assert.All(canceled.Jobs, j => Assert.Equal(JobState.Canceled, j.State));
+        Assert.Equal(JobState.Queued, (await GetAsync(keep.Id)).State);
+
+        var retried = await _farm.Jobs.RetryJobsAsync(new RetryJobsRequest { Filter = filter });
+        Assert.Equal(dry.Jobs.Select(j => j.Id).Order(), retried.Jobs.Select(j => j.Id).Order());
+        foreach (var job in retried.Jobs) Assert.Equal(JobState.Queued, (await GetAsync(job.Id)).State);
+        var unknown = await _farm.Jobs.CancelJobsAsync(new CancelJobsRequest { Filter = new JobFilter { BatchId = "batch-000000000000" }, DryRun = true });
+        Assert.Empty(unknown.Jobs);
+    }
+
+    [Fact]
     public async Task CancelJobs_AnEditor_CancelsOnlyItsOwnJobs_AndIsToldWhichItPassedOver()
     {
         var mine = new JobService.JobServiceClient(_farm.CreateChannel(await _farm.CreateKeyAsync("alice", Role.Editor)));
