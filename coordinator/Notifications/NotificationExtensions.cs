@@ -24,6 +24,7 @@ public static class NotificationExtensions
         services.AddSingleton<IWebhookTargetSource, JobWebhookTargets>();
         services.AddSingleton<IWebhookTargetSource, BatchWebhookTargets>();
         services.AddSingleton<IWebhookTargetSource, WatchFolderWebhookTargets>();
+        services.AddSingleton<IWebhookTargetSource, RecipeWebhookTargets>();
         services.AddSingleton<BatchEndWebhooks>();
         services.AddSingleton<IWebhookScheduler, QuartzWebhookScheduler>();
         services.AddSingleton<WebhookDeliveries>();

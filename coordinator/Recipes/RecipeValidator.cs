@@ -31,6 +31,7 @@ public sealed partial class RecipeValidator(JobValidator jobs)
         if (recipe.Description.Any(c => char.IsControl(c) && c != '\n')) problems.Add("recipe.description: contains control characters");
         if (recipe.Priority is < -100 or > 100) problems.Add($"recipe.priority: {recipe.Priority} is outside -100..100");
         if (recipe.HasMaxRetries && recipe.MaxRetries > 10) problems.Add($"recipe.max_retries: {recipe.MaxRetries} is more than 10");
+        JobValidator.ValidateNotifyUrls("recipe.notify_urls", recipe.NotifyUrls, problems);
 
         // The job rules, on a job made of the recipe; their messages name the recipe's fields.
         var spec = new JobSpec { Output = recipe.Output, Grade = recipe.Grade, ChunkDuration = recipe.ChunkDuration, WholeFile = recipe.WholeFile };

@@ -53,13 +53,19 @@ internal sealed class RecipeOptions
 
     public Option<bool> WholeFile { get; } = new("--whole-file") { Description = "Render each input as one task." };
 
+    public Option<string[]> Notify { get; } = new("--notify")
+    {
+        Description = "A URL the coordinator POSTs to when each job made with the recipe ends; repeat for several. See docs/notifications.md.",
+        HelpName = "URL",
+    };
+
     public GradeOptions Grade { get; } = new();
 
     public void AddTo(Command command)
     {
         command.Arguments.Add(Name);
         Option[] options = [Pattern, Preset, Description, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries,
-            Overwrite, Chunk, WholeFile, Grade.Lut, Grade.Exposure, Grade.Contrast, Grade.Saturation, Grade.Temperature];
+            Overwrite, Chunk, WholeFile, Notify, Grade.Lut, Grade.Exposure, Grade.Contrast, Grade.Saturation, Grade.Temperature];
         foreach (var option in options) command.Options.Add(option);
         Preset.Validators.Add(result =>
         {
@@ -111,6 +117,7 @@ internal sealed class RecipeOptions
         };
         if (result.GetValue(Chunk) is { } chunk && DurationText.TryParse(chunk, out var length)) recipe.ChunkDuration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(length);
         if (result.GetValue(Retries) is { } retries) recipe.MaxRetries = retries;
+        recipe.NotifyUrls.AddRange(result.GetValue(Notify) ?? []);
         var grade = Grade.ToGrade(result, currentDirectory);
         if (grade.LutPath.Length > 0 || grade.HasExposure || grade.HasContrast || grade.HasSaturation || grade.HasTemperature) recipe.Grade = grade;
         return recipe;

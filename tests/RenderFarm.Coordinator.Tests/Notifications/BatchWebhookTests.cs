@@ -49,6 +49,7 @@ public sealed class BatchWebhookTests : IAsyncLifetime
         await File.WriteAllTextAsync(broken, "this is not a video");
         var recipe = RecipeServiceTests.Proxy(pattern: "proxies/{name}.mp4");
         recipe.MaxRetries = 0;
+        recipe.NotifyUrls.Add(_receiver.Url + "/recipe");
         await new RecipeService.RecipeServiceClient(_farm.Channel).SaveRecipeAsync(new SaveRecipeRequest { Recipe = recipe });
 
         var request = new SubmitBatchRequest { Recipe = recipe.Name, Name = "day 1 proxies", Inputs = { good, later, broken } };
@@ -64,7 +65,8 @@ public sealed class BatchWebhookTests : IAsyncLifetime
         var succeeded = await _farm.WaitForJobAsync(jobs.Single(j => j.Spec.InputPath == good).Id, j => j.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(90));
         var failed = await _farm.WaitForJobAsync(jobs.Single(j => j.Spec.InputPath == broken).Id, j => j.State is JobState.Succeeded or JobState.Failed, TimeSpan.FromSeconds(90));
         Assert.Equal((JobState.Succeeded, JobState.Failed), (succeeded.State, failed.State));
-        await FarmHost.WaitUntilAsync(() => Task.FromResult(_receiver.To("batch").Count >= 1 && BatchEnded(_receiver.To("farm")).Count >= 1), TimeSpan.FromSeconds(30));
+        await FarmHost.WaitUntilAsync(() => Task.FromResult(
+            _receiver.To("batch").Count >= 1 && BatchEnded(_receiver.To("farm")).Count >= 1 && _receiver.To("recipe").Count >= 3), TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(2)); // nothing more may come
 
         // The batch's URL: its batch.ended only (not each job's end), once, signed with the job secret.
@@ -90,6 +92,13 @@ public sealed class BatchWebhookTests : IAsyncLifetime
         var farmBatch = Assert.Single(BatchEnded(farm));
         Assert.True(WebhookSignature.Verify(farmBatch.Body, FarmSecret, farmBatch.Headers.GetValueOrDefault(WebhookSignature.Header)), "the farm's batch.ended is not signed with its secret");
         Assert.Equal(4, farm.Count);
+        // The recipe's URL: each job's end (made with that recipe version), not the batch's.
+        var byRecipe = _receiver.To("recipe");
+        Assert.Empty(BatchEnded(byRecipe));
+        Assert.Equal(jobs.Select(j => j.Id).Order(StringComparer.Ordinal),
+            byRecipe.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("job").GetProperty("id").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(byRecipe, r => Assert.True(WebhookSignature.Verify(r.Body, JobSecret, r.Headers.GetValueOrDefault(WebhookSignature.Header))));
+
         var recorded = (await new NotificationService.NotificationServiceClient(_farm.Channel).ListWebhookDeliveriesAsync(new ListWebhookDeliveriesRequest { JobId = batch.Id })).Deliveries;
         Assert.Equal(["batch", "farm"], recorded.Select(d => d.Source).Order(StringComparer.Ordinal));
         Assert.All(recorded, d => Assert.Equal(("batch.ended", WebhookDeliveryState.Delivered), (d.Event, d.State)));
