@@ -27,7 +27,7 @@ export function jobView(root: HTMLElement, jobId: string, me: Me, say: (message:
     drawHead(head, job, me, say);
     drawTasks(tasks, job, me, say);
     logs.follow(latestTask(job));
-    if (job.state === JobState.SUCCEEDED) thumbnail.show();
+    if (job.state === JobState.SUCCEEDED) thumbnail.show(["smpte2084", "arib-std-b67"].includes(job.result?.colorTransfer ?? ""));
   };
 
   (async () => {
@@ -175,6 +175,7 @@ class LogTail {
 /** The job's poster frame: asked for once the job succeeded, and again every 2 s while the coordinator is still making it. */
 class Thumbnail {
   private started = false;
+  private hdr = false;
   private url = "";
   private timer: number | undefined;
 
@@ -184,9 +185,10 @@ class Thumbnail {
     private readonly signal: AbortSignal,
   ) {}
 
-  show(): void {
+  show(hdr: boolean): void {
     if (this.started) return;
     this.started = true;
+    this.hdr = hdr;
     this.fetch(30);
   }
 
@@ -203,7 +205,7 @@ class Thumbnail {
       fill(
         this.el,
         h("img", { src: this.url, width: String(t.width), height: String(t.height), alt: "Poster frame of the output", "data-testid": "thumbnail" }),
-        h("figcaption", { class: "dim" }, `Poster frame, ${t.width}×${t.height} (HDR tone-mapped for display)`),
+        h("figcaption", { class: "dim" }, `Poster frame, ${t.width}×${t.height}${this.hdr ? ", the HDR output tone-mapped to SDR for display" : ""}`),
       );
     } catch (error) {
       if (this.signal.aborted) return;
