@@ -52,6 +52,8 @@ public sealed partial class ThumbnailMaker(
     {
         var job = await store.FindJobAsync(jobId, cancellationToken);
         if (job is not { State: JobState.Succeeded, Result: { } result } || result.Width == 0) return false;
+        // Another coordinator's commits name every job they touched: a poster made after the job ended is kept.
+        if (await thumbnails.FindAsync(jobId, cancellationToken) is { } made && made.Created >= job.EndTime) return false;
         var tasks = await store.GetTasksAsync(jobId, cancellationToken);
         // A chunked job's output is its probe task's; a whole-file job's is its render task's.
         var output = (tasks.FirstOrDefault(t => t.Kind == TaskKind.Probe) ?? tasks.FirstOrDefault(t => t.Kind is TaskKind.Render or TaskKind.Unspecified))?.Work.Output;
