@@ -59,6 +59,7 @@ public static class FarmctlApp
         root.Subcommands.Add(CancelCommand.Create(runner));
         root.Subcommands.Add(RetryCommand.Create(runner));
         root.Subcommands.Add(LogsCommand.Create(runner));
+        root.Subcommands.Add(ThumbnailCommand.Create(runner));
         root.Subcommands.Add(AgentsCommand.Create(runner));
         root.Subcommands.Add(AttemptsCommand.Create(runner));
         root.Subcommands.Add(StatsCommand.Create(runner));

@@ -2,12 +2,14 @@ using Grpc.Core;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Jobs.Control;
 using RenderFarm.Coordinator.Security;
+using RenderFarm.Coordinator.Thumbnails;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
 
 /// <summary>JobService over gRPC: validate the request's shape, call the catalog, map the answer.</summary>
-public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents events, TaskLogReader logs, JobControl control, JobBulkChanges bulk)
+public sealed class JobGrpcService(
+    JobCatalog catalog, JobView view, JobEvents events, TaskLogReader logs, JobControl control, JobBulkChanges bulk, ThumbnailStore thumbnails)
     : JobService.JobServiceBase
 {
     public override async Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
@@ -128,6 +130,27 @@ public sealed class JobGrpcService(JobCatalog catalog, JobView view, JobEvents e
         response.Jobs.AddRange(await view.SummariesAsync(outcome.Changed, context.CancellationToken));
         response.Skipped.AddRange(outcome.Skipped.Select(Skipped));
         return response;
+    }
+
+    public override async Task<GetThumbnailResponse> GetThumbnail(GetThumbnailRequest request, ServerCallContext context)
+    {
+        var job = await catalog.GetAsync(RequireJobId(request.JobId), context.CancellationToken);
+        var thumbnail = await thumbnails.FindAsync(job.Id, context.CancellationToken);
+        if (thumbnail is null)
+        {
+            var why = job.State == JobState.Succeeded
+                ? "it is made a few seconds after the job succeeds (the coordinator's log says why when it cannot be made); run farmctl thumbnail again shortly"
+                : $"only a succeeded job has one, and this job is {job.State.ToString().ToUpperInvariant()}; run farmctl thumbnail once it has succeeded";
+            throw new RpcException(new Status(StatusCode.NotFound, $"job '{job.Id}' has no thumbnail yet: {why}"));
+        }
+
+        return new GetThumbnailResponse
+        {
+            Jpeg = Google.Protobuf.ByteString.CopyFrom(thumbnail.Jpeg),
+            Width = (uint)thumbnail.Width,
+            Height = (uint)thumbnail.Height,
+            CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(thumbnail.Created),
+        };
     }
 
     private static SkippedJob Skipped((JobRecord Job, string Reason) s) => new() { JobId = s.Job.Id, Name = s.Job.Spec.Name, Reason = s.Reason };

@@ -13,6 +13,7 @@ using RenderFarm.Coordinator.Recipes;
 using RenderFarm.Coordinator.Scheduling;
 using RenderFarm.Coordinator.Security;
 using RenderFarm.Coordinator.Storage;
+using RenderFarm.Coordinator.Thumbnails;
 using RenderFarm.Coordinator.Transfer;
 using RenderFarm.Coordinator.Watching;
 using RenderFarm.Coordinator.WatchFolders;
@@ -100,6 +101,7 @@ public static class CoordinatorExtensions
         services.AddFarmRecipes();
         services.AddFarmWatchFolders(configuration);
         services.AddFarmNotifications(configuration);
+        services.AddFarmThumbnails(configuration);
 
         var maxRequestBytes = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()?.MaxRequestBytes ?? new SecurityOptions().MaxRequestBytes;
         services.AddGrpc(o =>

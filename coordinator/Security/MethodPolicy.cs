@@ -25,6 +25,7 @@ public static class MethodPolicy
         ["/renderfarm.v1.JobService/RetryJob"] = Need.Editor,
         ["/renderfarm.v1.JobService/WatchJob"] = Need.Viewer,
         ["/renderfarm.v1.JobService/GetTaskLog"] = Need.Viewer,
+        ["/renderfarm.v1.JobService/GetThumbnail"] = Need.Viewer,
         // Job control: editors steer their own jobs (JobAccess), operators any.
         ["/renderfarm.v1.JobService/SetJobPriority"] = Need.Editor,
         ["/renderfarm.v1.JobService/PauseJob"] = Need.Editor,

@@ -152,6 +152,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
             $"DELETE FROM rf_attempts WHERE {_dialect.InIds("job_id", "@ids")}",
             $"DELETE FROM rf_job_deps WHERE {_dialect.InIds("job_id", "@ids")} OR {_dialect.InIds("depends_on", "@ids")}",
             $"DELETE FROM rf_job_pauses WHERE {_dialect.InIds("job_id", "@ids")}",
+            $"DELETE FROM rf_job_thumbnails WHERE {_dialect.InIds("job_id", "@ids")}",
             $"DELETE FROM rf_tasks WHERE {_dialect.InIds("job_id", "@ids")}",
             $"DELETE FROM rf_jobs WHERE {_dialect.InIds("id", "@ids")}",
         })

@@ -221,6 +221,28 @@ public static class SqlSchema
             "CREATE TABLE rf_webhook_subscriptions (subject TEXT NOT NULL, url TEXT NOT NULL, PRIMARY KEY (subject, url))",
             "CREATE INDEX rf_watch_files_by_job ON rf_watch_files (job_id)",
         ],
+        [
+            // Thumbnails: a poster frame (JPEG) of a succeeded job's output, made by the coordinator after the job ended
+            // (coordinator/Thumbnails). Housekeeping removes the row with its job.
+            """
+            -- sqlite
+            CREATE TABLE rf_job_thumbnails (
+                job_id TEXT PRIMARY KEY REFERENCES rf_jobs (id),
+                jpeg BLOB NOT NULL,
+                width INTEGER NOT NULL,
+                height INTEGER NOT NULL,
+                create_time BIGINT NOT NULL)
+            """,
+            """
+            -- postgres
+            CREATE TABLE rf_job_thumbnails (
+                job_id TEXT PRIMARY KEY REFERENCES rf_jobs (id),
+                jpeg BYTEA NOT NULL,
+                width INTEGER NOT NULL,
+                height INTEGER NOT NULL,
+                create_time BIGINT NOT NULL)
+            """,
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

@@ -1,6 +1,7 @@
 // Job view: the job pushed by WatchJob (state, bar, owner, errors), its tasks with wait reasons and every attempt with
 // its agent, outcome and error, the live tail of ffmpeg's log (GetTaskLog, followed by page token while the attempt
-// runs), and the output's ffprobe summary once it succeeded.
+// runs), the output's ffprobe summary and its poster frame (GetThumbnail, shown from a blob URL) once it succeeded.
+import { Code, ConnectError } from "@connectrpc/connect";
 import { canChange, describe, farmApi, isAuthError, isOperator, jobApi, type Me } from "./api";
 import { bar, fill, h } from "./dom";
 import { failureClass, isEnded, jobState, outcome, presetName, probeSummary, taskKind, taskState, when } from "./format";
@@ -11,19 +12,22 @@ const tailBytes = 6000;
 export function jobView(root: HTMLElement, jobId: string, me: Me, say: (message: string) => void, signedOut: (m: string) => void): () => void {
   const abort = new AbortController();
   const head = h("section", { class: "job-head" });
+  const poster = h("figure", { class: "poster" });
   const tasks = h("section", { class: "tasks" });
   const logTitle = h("h3", {}, "Log");
   const log = h("pre", { class: "log", "data-testid": "log-tail" });
-  fill(root, h("p", {}, h("a", { href: "#/jobs" }, "‹ Jobs")), head, h("h3", {}, "Tasks"), tasks, logTitle, log);
+  fill(root, h("p", {}, h("a", { href: "#/jobs" }, "‹ Jobs")), head, poster, h("h3", {}, "Tasks"), tasks, logTitle, log);
 
   let job: Job | undefined;
   const logs = new LogTail(jobId, log, logTitle, abort.signal);
+  const thumbnail = new Thumbnail(jobId, poster, abort.signal);
 
   const draw = () => {
     if (!job) return;
     drawHead(head, job, me, say);
     drawTasks(tasks, job, me, say);
     logs.follow(latestTask(job));
+    if (job.state === JobState.SUCCEEDED) thumbnail.show(["smpte2084", "arib-std-b67"].includes(job.result?.colorTransfer ?? ""));
   };
 
   (async () => {
@@ -42,6 +46,7 @@ export function jobView(root: HTMLElement, jobId: string, me: Me, say: (message:
   return () => {
     abort.abort();
     logs.stop();
+    thumbnail.stop();
   };
 }
 
@@ -164,5 +169,52 @@ class LogTail {
       this.busy = false;
     }
     if (!complete && !this.signal.aborted) this.timer = window.setTimeout(() => this.read(taskId, attemptId), 1000);
+  }
+}
+
+/** The job's poster frame: asked for once the job succeeded, and again every 2 s while the coordinator is still making it. */
+class Thumbnail {
+  private started = false;
+  private hdr = false;
+  private url = "";
+  private timer: number | undefined;
+
+  constructor(
+    private readonly jobId: string,
+    private readonly el: HTMLElement,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  show(hdr: boolean): void {
+    if (this.started) return;
+    this.started = true;
+    this.hdr = hdr;
+    this.fetch(30);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    if (this.url) URL.revokeObjectURL(this.url);
+  }
+
+  private async fetch(triesLeft: number): Promise<void> {
+    if (this.signal.aborted) return;
+    try {
+      const t = await jobApi.getThumbnail({ jobId: this.jobId }, { signal: this.signal });
+      this.url = URL.createObjectURL(new Blob([new Uint8Array(t.jpeg)], { type: "image/jpeg" }));
+      fill(
+        this.el,
+        h("img", { src: this.url, width: String(t.width), height: String(t.height), alt: "Poster frame of the output", "data-testid": "thumbnail" }),
+        h("figcaption", { class: "dim" }, `Poster frame, ${t.width}×${t.height}${this.hdr ? ", the HDR output tone-mapped to SDR for display" : ""}`),
+      );
+    } catch (error) {
+      if (this.signal.aborted) return;
+      if (ConnectError.from(error).code === Code.NotFound && triesLeft > 1) {
+        fill(this.el, h("figcaption", { class: "dim" }, "Making the poster frame…"));
+        this.timer = window.setTimeout(() => this.fetch(triesLeft - 1), 2000);
+        return;
+      }
+      fill(this.el, h("figcaption", { class: "dim" }, describe(error)));
+    }
   }
 }

@@ -88,6 +88,13 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.Contains("SDR", probe);
             await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=log-tail]').textContent.includes('frame=')");
             Assert.True(await page.EvaluateExpressionAsync<int>("document.querySelectorAll('[data-testid=attempt]').length") >= 1);
+
+            // The poster frame the coordinator made of the output (GetThumbnail), decoded by the browser from a blob URL.
+            await page.WaitForFunctionAsync("() => { const i = document.querySelector('img[data-testid=thumbnail]'); return i !== null && i.complete && i.naturalWidth > 0; }",
+                new WaitForFunctionOptions { Timeout = 90_000 });
+            var poster = await page.EvaluateExpressionAsync<int[]>(
+                "(() => { const i = document.querySelector('img[data-testid=thumbnail]'); return [i.naturalWidth, i.naturalHeight, i.src.startsWith('blob:') ? 1 : 0]; })()");
+            Assert.Equal([320, 180, 1], poster);
             var shot = await browser.ScreenshotAsync(page, "dashboard-job");
             farm.Report($"screenshots in {browser.Artifacts} ({Path.GetFileName(shot)}, dashboard-farm.png, dashboard-jobs.png)");
         });

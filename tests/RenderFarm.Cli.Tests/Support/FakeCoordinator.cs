@@ -42,6 +42,9 @@ public sealed class FakeCoordinator
 
     public List<GetTaskLogRequest> LogRequests { get; } = [];
 
+    /// <summary>Thumbnails by job id (GetThumbnail answers NotFound for any other job).</summary>
+    public Dictionary<string, GetThumbnailResponse> Thumbnails { get; } = [];
+
     /// <summary>What each WatchFarm call streams, in call order; calls past the end stay open and silent.</summary>
     public List<FarmStream> FarmStreams { get; } = [];
 

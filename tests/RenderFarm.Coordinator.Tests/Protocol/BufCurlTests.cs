@@ -99,6 +99,24 @@ public sealed class BufCurlTests(BufCurlTests.Coordinator fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task GetThumbnail_QueuedJob_NotFoundNamingFarmctlThumbnail()
+    {
+        var input = await TestClips.CopyAsync(TestClips.SdrAsync(), Path.Combine(Process.MediaDir, "poster.mp4"));
+        var request = JsonSerializer.Serialize(new { spec = new { name = "poster", inputPath = input, outputPath = "proxies/poster.mp4", output = new { preset = "PRESET_H264_PROXY_540P" } } });
+        var jobId = JsonDocument.Parse(await CurlAsync("--data", request, $"{Process.GrpcAddress}/renderfarm.v1.JobService/SubmitJob")).RootElement.GetProperty("job").GetProperty("id").GetString()!;
+
+        var result = await BufTool.RunAsync(RepoPaths.Root, [
+            "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", $"authorization: Bearer {Process.Credentials.OperatorKey}",
+            "--data", JsonSerializer.Serialize(new { jobId }), $"{Process.GrpcAddress}/renderfarm.v1.JobService/GetThumbnail",
+        ]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        var error = JsonDocument.Parse(result.StandardError).RootElement;
+        Assert.Equal("not_found", error.GetProperty("code").GetString());
+        Assert.Contains("farmctl thumbnail", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dashboard_Http1Endpoint_ServesPageAndGzippedBundleUnder300KB()
     {
         using var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.None });
