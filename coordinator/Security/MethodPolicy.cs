@@ -52,7 +52,7 @@ public static class MethodPolicy
         ["/renderfarm.v1.AccessService/ListAgentCredentials"] = Need.Operator,
         ["/renderfarm.v1.AccessService/RevokeAgent"] = Need.Operator,
         ["/renderfarm.v1.AccessService/GetCaller"] = Need.Viewer,
-        // Recipes and batches (issue 22).
+        // Recipes and batches.
         ["/renderfarm.v1.RecipeService/SaveRecipe"] = Need.Editor,
         ["/renderfarm.v1.RecipeService/GetRecipe"] = Need.Viewer,
         ["/renderfarm.v1.RecipeService/ListRecipes"] = Need.Viewer,

@@ -13,7 +13,7 @@ namespace RenderFarm.Fault.Tests;
 /// restarted at once (the coordinator learns of the loss from its hello) or left dead (the lease sweep finds out).
 /// For a transfer agent the coordinator renames the upload; the agent dies before it reports.
 /// <c>PUBLISH_WINDOW_TRIALS</c> sets the trials per case (default 1, which still takes each turn in one case or another;
-/// the measurement is 20).
+/// docs/publishing.md's figures use 20).
 /// </summary>
 public sealed class PublishWindowTests(ITestOutputHelper output)
 {
