@@ -20,7 +20,9 @@ public static class FfmpegProcesses
     /// <summary>
     /// Process ids of the ffmpeg and ffprobe processes descended from <paramref name="parent"/> (default: this agent). A
     /// render starts through its launcher (a session of its own, see <c>Execution/RenderLauncher</c>), so its ffmpeg is a
-    /// grandchild, not a child; the launcher's own shell carries the name too and is suspended with it, harmlessly.
+    /// grandchild, not a child. The launcher's shell and its watcher carry the name too (a script named ffmpeg, and a
+    /// fork of it) but run a shell: they are left out, so a paused render's watcher still stops the render when the
+    /// agent dies.
     /// </summary>
     public static IReadOnlyList<int> Children(int? parent = null)
     {
@@ -36,7 +38,7 @@ public static class FfmpegProcesses
         var found = new List<int>();
         foreach (var (pid, (name, _)) in processes)
         {
-            if (!LowPriorityTools.Tools.Contains(name)) continue;
+            if (!LowPriorityTools.Tools.Contains(name) || RunsAShell(pid)) continue;
             // Walk up to the agent; a bounded walk, since the table was read while processes came and went.
             var current = pid;
             for (var hops = 0; hops < 16 && processes.TryGetValue(current, out var p); hops++)
@@ -52,6 +54,21 @@ public static class FfmpegProcesses
         }
 
         return found;
+    }
+
+    private static readonly HashSet<string> Shells = ["sh", "dash", "bash", "busybox", "nice", "ionice", "setsid"];
+
+    /// <summary>Whether the process's program is a shell or a launcher tool (its <c>/proc/PID/exe</c>), not a media tool.</summary>
+    private static bool RunsAShell(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/exe").LinkTarget is { } target && Shells.Contains(Path.GetFileName(target));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A process's name, parent and nice value from <c>/proc/PID/stat</c>, or null once it is gone.</summary>

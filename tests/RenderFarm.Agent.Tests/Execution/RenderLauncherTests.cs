@@ -76,6 +76,37 @@ public sealed class RenderLauncherTests : IDisposable
     }
 
     [Fact]
+    public async Task Launcher_RenderPausedForTheOwner_ItsParentKilled_TheRenderIsStillGone()
+    {
+        // The render stands in for ffmpeg: a copy of sleep named ffmpeg, so the guest's pause finds it as it finds ffmpeg.
+        var real = Directory.CreateDirectory(Path.Combine(_dir.Path, "real")).FullName;
+        File.Copy("/bin/sleep", Path.Combine(real, "ffmpeg"));
+        File.SetUnixFileMode(Path.Combine(real, "ffmpeg"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var launcher = Prepare(FakeFfmpeg($"exec '{real}/ffmpeg' 60"));
+        var agent = Process.Start(new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", $"'{launcher.BinaryFolder}/ffmpeg' </dev/null & wait" }, UseShellExecute = false })!;
+        _started.Add(agent.Id);
+        await Eventually(() => File.Exists(Path.Combine(_dir.Path, "who")) && Alive(Who()[0]) && Exe(Who()[0]) == Path.Combine(real, "ffmpeg"), "the render to start");
+        var render = Who()[0];
+
+        // The owner came back: the guest suspends what it finds. Only the render may stop, not the launcher's watcher.
+        var paused = RenderFarm.Agent.Guest.FfmpegProcesses.Children(agent.Id);
+        RenderFarm.Agent.Guest.FfmpegProcesses.Suspend(paused);
+        Assert.Equal([render], paused);
+        await Eventually(() => StateOf(render) == 'T', "the render to be stopped");
+
+        agent.Kill();
+        await Eventually(() => !Alive(render), "the paused render to be killed with its agent", TimeSpan.FromSeconds(3));
+    }
+
+    private static string? Exe(int pid) => new FileInfo($"/proc/{pid}/exe").LinkTarget;
+
+    private static char StateOf(int pid)
+    {
+        var text = File.ReadAllText($"/proc/{pid}/stat");
+        return text[text.LastIndexOf(')') + 2];
+    }
+
+    [Fact]
     public void StopStrays_KillsTheGroupsThatCarryTheMark_AndNoOtherProcess()
     {
         var launcher = Prepare("");
