@@ -40,7 +40,24 @@ public sealed class BatchStore(SqlJobStore store)
     }
 
     /// <summary>How many of the batch's jobs are in each state, in one read.</summary>
-    public async Task<IReadOnlyDictionary<JobState, int>> CountAsync(string batchId, CancellationToken cancellationToken)
+    /// <summary>The batch's jobs counted by state, read from the jobs themselves.</summary>
+    public async Task<BatchCounts> CountsAsync(BatchRecord record, CancellationToken cancellationToken)
+    {
+        var byState = await CountAsync(record.Id, cancellationToken);
+        uint Count(JobState state) => (uint)byState.GetValueOrDefault(state);
+        return new BatchCounts
+        {
+            Total = (uint)record.Total,
+            Waiting = Count(JobState.Waiting),
+            Queued = Count(JobState.Queued),
+            Running = Count(JobState.Running),
+            Succeeded = Count(JobState.Succeeded),
+            Failed = Count(JobState.Failed),
+            Canceled = Count(JobState.Canceled),
+        };
+    }
+
+    private async Task<IReadOnlyDictionary<JobState, int>> CountAsync(string batchId, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync(null,

@@ -12,18 +12,7 @@ public sealed class BatchView(BatchStore store, IJobStore jobs)
 
     public async Task<Batch> BuildAsync(BatchRecord record, CancellationToken cancellationToken)
     {
-        var byState = await store.CountAsync(record.Id, cancellationToken);
-        uint Count(JobState state) => (uint)byState.GetValueOrDefault(state);
-        var counts = new BatchCounts
-        {
-            Total = (uint)record.Total,
-            Waiting = Count(JobState.Waiting),
-            Queued = Count(JobState.Queued),
-            Running = Count(JobState.Running),
-            Succeeded = Count(JobState.Succeeded),
-            Failed = Count(JobState.Failed),
-            Canceled = Count(JobState.Canceled),
-        };
+        var counts = await store.CountsAsync(record, cancellationToken);
         var batch = new Batch
         {
             Id = record.Id,

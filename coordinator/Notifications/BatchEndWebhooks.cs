@@ -17,18 +17,7 @@ public sealed class BatchEndWebhooks(BatchStore batches, IJobStore jobs, Webhook
         if (job.Spec.BatchId.Length == 0 || !JobStateRollup.IsTerminal(job.State)) return 0;
         var batch = await batches.FindAsync(job.Spec.BatchId, cancellationToken);
         if (batch is null) return 0;
-        var byState = await batches.CountAsync(batch.Id, cancellationToken);
-        uint Count(JobState state) => (uint)byState.GetValueOrDefault(state);
-        var counts = new BatchCounts
-        {
-            Total = (uint)batch.Total,
-            Waiting = Count(JobState.Waiting),
-            Queued = Count(JobState.Queued),
-            Running = Count(JobState.Running),
-            Succeeded = Count(JobState.Succeeded),
-            Failed = Count(JobState.Failed),
-            Canceled = Count(JobState.Canceled),
-        };
+        var counts = await batches.CountsAsync(batch, cancellationToken);
         if (counts.Succeeded + counts.Failed + counts.Canceled < counts.Total) return 0;
 
         var ids = await batches.JobIdsAsync(batch.Id, [], BatchInputs.MaxInputs, cancellationToken);
