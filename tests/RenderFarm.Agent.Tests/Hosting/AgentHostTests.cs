@@ -22,25 +22,12 @@ public sealed class AgentHostTests : IAsyncLifetime
 {
     private readonly TempDir _dir = new("agent-host");
     private readonly FakeCoordinator _coordinator = new();
-    private WebApplication? _server;
-    private GrpcChannel? _channel;
+    private InProcessCoordinator? _server;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton(_coordinator);
-        _server = builder.Build();
-        _server.MapGrpcService<FakeCoordinator>();
-        await _server.StartAsync();
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = _server.GetTestServer().CreateHandler() });
-    }
+    public async Task InitializeAsync() => _server = await InProcessCoordinator.StartAsync(_coordinator);
 
     public async Task DisposeAsync()
     {
-        _channel?.Dispose();
         if (_server is not null) await _server.DisposeAsync();
         _dir.Dispose();
     }
@@ -59,7 +46,7 @@ public sealed class AgentHostTests : IAsyncLifetime
             ["Agent:ProgressRate"] = "10",
             ["Agent:DrainTimeout"] = drainTimeout.ToString("c", CultureInfo.InvariantCulture),
         });
-        builder.Services.AddAgent(builder.Configuration, _channel);
+        builder.Services.AddAgent(builder.Configuration, _server!.Channel);
         return builder.Build();
     }
 

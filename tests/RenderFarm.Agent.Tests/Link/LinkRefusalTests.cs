@@ -12,6 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
+using RenderFarm.Agent.Tests.Support;
 using RenderFarm.Protos.V1;
 using RenderFarm.Testing;
 
@@ -26,25 +27,12 @@ public sealed class LinkRefusalTests : IAsyncLifetime
 {
     private readonly TempDir _dir = new("link-refusal");
     private readonly RefusingCoordinator _coordinator = new();
-    private WebApplication? _server;
-    private GrpcChannel? _channel;
+    private InProcessCoordinator? _server;
 
-    public async Task InitializeAsync()
-    {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseTestServer();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddGrpc();
-        builder.Services.AddSingleton(_coordinator);
-        _server = builder.Build();
-        _server.MapGrpcService<RefusingCoordinator>();
-        await _server.StartAsync();
-        _channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = _server.GetTestServer().CreateHandler() });
-    }
+    public async Task InitializeAsync() => _server = await InProcessCoordinator.StartAsync(_coordinator);
 
     public async Task DisposeAsync()
     {
-        _channel?.Dispose();
         if (_server is not null) await _server.DisposeAsync();
         _dir.Dispose();
     }
@@ -149,7 +137,7 @@ public sealed class LinkRefusalTests : IAsyncLifetime
         };
         foreach (var (key, value) in settings) config[key] = value;
         builder.Configuration.AddInMemoryCollection(config);
-        builder.Services.AddAgent(builder.Configuration, _channel);
+        builder.Services.AddAgent(builder.Configuration, _server!.Channel);
         return builder.Build();
     }
 
