@@ -11,11 +11,8 @@ namespace RenderFarm.Cli.Commands.Recipes;
 /// </summary>
 internal sealed class RecipeOptions
 {
-    private readonly Choices<AudioCodec> _audio = new("--audio", "Audio codec (default: the preset's); none drops the audio.",
-        new Dictionary<string, AudioCodec> { ["aac"] = AudioCodec.Aac, ["pcm"] = AudioCodec.Pcm, ["opus"] = AudioCodec.Opus, ["none"] = AudioCodec.None });
-
-    private readonly Choices<HdrMode> _hdr = new("--hdr", "HDR sources: auto, sdr (always tone-map) or keep.",
-        new Dictionary<string, HdrMode> { ["auto"] = HdrMode.Unspecified, ["sdr"] = HdrMode.ToneMapSdr, ["keep"] = HdrMode.Keep });
+    /// <summary>Preset and output settings, as `farmctl submit` takes them.</summary>
+    public OutputSettingsOptions Settings { get; } = new();
 
     public Argument<string> Name { get; } = new("NAME") { Description = "The recipe's name: letters, digits, '-', '_' or '.'." };
 
@@ -27,21 +24,7 @@ internal sealed class RecipeOptions
         Required = true,
     };
 
-    public Option<string> Preset { get; } = new("--preset") { Description = $"Output preset: {PresetCatalog.Names}.", HelpName = "NAME", Required = true };
-
     public Option<string?> Description { get; } = new("--description") { Description = "What the recipe is for.", HelpName = "TEXT" };
-
-    public Option<uint> MaxWidth { get; } = new("--max-width") { Description = "Fit the picture inside this width.", HelpName = "N" };
-
-    public Option<uint> MaxHeight { get; } = new("--max-height") { Description = "Fit the picture inside this height.", HelpName = "N" };
-
-    public Option<string?> Fps { get; } = new("--fps") { Description = "Constant frame rate, e.g. 25 or 30000/1001.", HelpName = "RATE" };
-
-    public Option<bool> KeepTiming { get; } = new("--keep-timing") { Description = "Keep every source frame and its timestamp." };
-
-    public Option<uint> Crf { get; } = new("--crf") { Description = "Quality for delivery presets, lower is better.", HelpName = "N" };
-
-    public Option<uint> BitDepth { get; } = new("--bit-depth") { Description = "8 or 10 for delivery presets.", HelpName = "8|10" };
 
     public Option<int> Priority { get; } = new("--priority") { Description = "-100 to 100; higher runs first.", HelpName = "N" };
 
@@ -64,46 +47,19 @@ internal sealed class RecipeOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Name);
-        Option[] options = [Pattern, Preset, Description, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries,
-            Overwrite, Chunk, WholeFile, Notify, Grade.Lut, Grade.Exposure, Grade.Contrast, Grade.Saturation, Grade.Temperature];
+        command.Options.Add(Pattern);
+        Settings.AddTo(command);
+        Option[] options = [Description, Priority, Retries, Overwrite, Chunk, WholeFile, Notify, Grade.Lut, Grade.Exposure, Grade.Contrast, Grade.Saturation, Grade.Temperature];
         foreach (var option in options) command.Options.Add(option);
-        Preset.Validators.Add(result =>
-        {
-            var name = result.GetValueOrDefault<string>();
-            if (!PresetCatalog.TryGetByName(name, out _)) result.AddError($"Unknown preset '{name}'. Valid presets: {PresetCatalog.Names}.");
-        });
         Chunk.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } text && !DurationText.TryParse(text, out _)) result.AddError($"--chunk '{text}' is not a duration, e.g. {DurationText.Examples}.");
-        });
-        command.Validators.Add(result =>
-        {
-            if (result.GetValue(Fps) is not null && result.GetValue(KeepTiming)) result.AddError("--fps and --keep-timing contradict each other.");
         });
     }
 
     public Recipe ToRecipe(ParseResult result, string currentDirectory)
     {
-        PresetCatalog.TryGetByName(result.GetValue(Preset)!, out var preset);
-        var output = new OutputSettings
-        {
-            Preset = preset.Preset,
-            MaxWidth = result.GetValue(MaxWidth),
-            MaxHeight = result.GetValue(MaxHeight),
-            AudioCodec = _audio.Get(result, AudioCodec.Unspecified),
-            Crf = result.GetValue(Crf),
-            BitDepth = result.GetValue(BitDepth),
-            HdrMode = _hdr.Get(result, HdrMode.Unspecified),
-        };
-        if (result.GetValue(Fps) is { } fps)
-        {
-            output.FrameRateMode = FrameRateMode.Constant;
-            output.FrameRate = fps;
-        }
-        else if (result.GetValue(KeepTiming))
-        {
-            output.FrameRateMode = FrameRateMode.Keep;
-        }
+        var output = Settings.ToOutputSettings(result);
 
         var recipe = new Recipe
         {

@@ -10,26 +10,8 @@ namespace RenderFarm.Cli.Commands.Submit;
 /// </summary>
 internal sealed class JobSpecOptions
 {
-    private readonly Choices<AudioCodec> _audio = new(
-        "--audio",
-        "Audio codec (default: the preset's: AAC for MP4, PCM for ProRes/DNxHR); none drops the audio.",
-        new Dictionary<string, AudioCodec>
-        {
-            ["aac"] = AudioCodec.Aac,
-            ["pcm"] = AudioCodec.Pcm,
-            ["opus"] = AudioCodec.Opus,
-            ["none"] = AudioCodec.None,
-        });
-
-    private readonly Choices<HdrMode> _hdr = new(
-        "--hdr",
-        "HDR sources: auto tone-maps to SDR for 8-bit outputs and grades and keeps HDR otherwise; sdr always tone-maps; keep keeps HDR.",
-        new Dictionary<string, HdrMode>
-        {
-            ["auto"] = HdrMode.Unspecified,
-            ["sdr"] = HdrMode.ToneMapSdr,
-            ["keep"] = HdrMode.Keep,
-        });
+    /// <summary>Preset and output settings.</summary>
+    public OutputSettingsOptions Settings { get; } = new();
 
     public Argument<string?> Input { get; } = new("INPUT")
     {
@@ -50,25 +32,6 @@ internal sealed class JobSpecOptions
         Description = "Take the input from another job's output (a chain): this job waits until that job succeeds and its output is checked. Give only OUTPUT.",
         HelpName = "JOB",
     };
-
-    public Option<string> Preset { get; } = new("--preset")
-    {
-        Description = $"Output preset: {PresetCatalog.Names}.",
-        HelpName = "NAME",
-        Required = true,
-    };
-
-    public Option<uint> MaxWidth { get; } = new("--max-width") { Description = "Fit the picture inside this width, keeping its aspect.", HelpName = "N" };
-
-    public Option<uint> MaxHeight { get; } = new("--max-height") { Description = "Fit the picture inside this height, keeping its aspect.", HelpName = "N" };
-
-    public Option<string?> Fps { get; } = new("--fps") { Description = "Constant frame rate, e.g. 25 or 30000/1001.", HelpName = "RATE" };
-
-    public Option<bool> KeepTiming { get; } = new("--keep-timing") { Description = "Keep every source frame and its timestamp (variable rate stays variable)." };
-
-    public Option<uint> Crf { get; } = new("--crf") { Description = "Quality for delivery presets, lower is better (default: the preset's).", HelpName = "N" };
-
-    public Option<uint> BitDepth { get; } = new("--bit-depth") { Description = "8 or 10 for delivery presets (default: the preset's).", HelpName = "8|10" };
 
     public Option<int> Priority { get; } = new("--priority") { Description = "-100 to 100; higher runs first.", HelpName = "N" };
 
@@ -101,7 +64,8 @@ internal sealed class JobSpecOptions
     {
         command.Arguments.Add(Input);
         command.Arguments.Add(Output);
-        Option[] options = [Preset, MaxWidth, MaxHeight, Fps, KeepTiming, _audio.Option, Crf, BitDepth, _hdr.Option, Priority, Retries, Overwrite, Name, Chunk, WholeFile, Wait, InputFrom, Notify];
+        Settings.AddTo(command);
+        Option[] options = [Priority, Retries, Overwrite, Name, Chunk, WholeFile, Wait, InputFrom, Notify];
         foreach (var option in options)
         {
             command.Options.Add(option);
@@ -110,23 +74,6 @@ internal sealed class JobSpecOptions
         Schedule.AddTo(command);
         Routing.AddTo(command);
 
-        Preset.Validators.Add(result =>
-        {
-            var name = result.GetValueOrDefault<string>();
-            if (!PresetCatalog.TryGetByName(name, out _))
-            {
-                result.AddError($"Unknown preset '{name}'. Valid presets: {PresetCatalog.Names}.");
-            }
-        });
-        Fps.Validators.Add(result =>
-        {
-            var rate = result.GetValueOrDefault<string?>();
-            if (rate is not null && !FrameRate.IsValid(rate))
-            {
-                result.AddError($"--fps '{rate}' is not a frame rate: give a positive number or ratio, e.g. 25, 29.97 or 30000/1001.");
-            }
-        });
-        BitDepth.AcceptOnlyFromAmong("8", "10");
         Chunk.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<string?>() is { } text && !DurationText.TryParse(text, out _))
@@ -154,11 +101,6 @@ internal sealed class JobSpecOptions
                 result.AddError("Give INPUT and OUTPUT (or --input-from JOB and OUTPUT).");
             }
 
-            if (result.GetValue(Fps) is not null && result.GetValue(KeepTiming))
-            {
-                result.AddError("--fps and --keep-timing contradict each other: a constant rate drops or repeats frames, keep-timing keeps them all.");
-            }
-
             if (result.GetValue(Chunk) is not null && result.GetValue(WholeFile))
             {
                 result.AddError("--chunk and --whole-file contradict each other: choose one.");
@@ -177,26 +119,7 @@ internal sealed class JobSpecOptions
     /// </summary>
     public JobSpec ToSpec(ParseResult result, string currentDirectory, TimeProvider time)
     {
-        PresetCatalog.TryGetByName(result.GetValue(Preset)!, out var preset);
-        var output = new OutputSettings
-        {
-            Preset = preset.Preset,
-            MaxWidth = result.GetValue(MaxWidth),
-            MaxHeight = result.GetValue(MaxHeight),
-            AudioCodec = _audio.Get(result, AudioCodec.Unspecified),
-            Crf = result.GetValue(Crf),
-            BitDepth = result.GetValue(BitDepth),
-            HdrMode = _hdr.Get(result, HdrMode.Unspecified),
-        };
-        if (result.GetValue(Fps) is { } fps)
-        {
-            output.FrameRateMode = FrameRateMode.Constant;
-            output.FrameRate = fps;
-        }
-        else if (result.GetValue(KeepTiming))
-        {
-            output.FrameRateMode = FrameRateMode.Keep;
-        }
+        var output = Settings.ToOutputSettings(result);
 
         // With --input-from the one path given is the output (the parser hands it to INPUT, the first argument).
         var from = result.GetValue(InputFrom)?.Trim();
