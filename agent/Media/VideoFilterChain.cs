@@ -1,4 +1,5 @@
 using System.Globalization;
+using RenderFarm.Protos.Media;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Agent.Media;
@@ -21,14 +22,14 @@ namespace RenderFarm.Agent.Media;
 /// </summary>
 internal static class VideoFilterChain
 {
-    /// <summary>The tone-map operator for HDR to SDR (chosen in scripts/bench/tonemap.sh; see docs/colour.md).</summary>
-    public const string ToneMapOperator = "mobius";
+    /// <summary>The tone-map operator for HDR to SDR (<see cref="ToneMapFilters"/>, shared with the coordinator's thumbnails).</summary>
+    public const string ToneMapOperator = ToneMapFilters.Operator;
 
     /// <summary>HDR reference white in cd/m2 (ITU-R BT.2408): it becomes 1.0 in linear light, SDR white.</summary>
-    public const double ReferenceWhiteNits = 203;
+    public const double ReferenceWhiteNits = ToneMapFilters.ReferenceWhiteNits;
 
     /// <summary>Peak assumed for HDR sources without HDR10 light levels (HLG's nominal display, most PQ grades).</summary>
-    public const double DefaultPeakNits = 1000;
+    public const double DefaultPeakNits = ToneMapFilters.DefaultPeakNits;
 
     public static string Build(
         SourceInfo source, FrameRate? rate, int width, int height, bool toneMap, Grade? grade, bool hasLut, string lutFileName,
@@ -48,17 +49,13 @@ internal static class VideoFilterChain
         var input = InputTags(source);
         filters.Add(SetParams(input));
         var linear = toneMap || GradeFilters.NeedsLinearLight(grade);
-        var npl = GradeFilters.F(ReferenceWhiteNits);
 
         // Decode: YUV -> RGB in the output's primaries: float linear light when needed, else 16-bit in the output's
         // transfer (half the cost of a float round trip at 1080p).
-        filters.Add($"zscale=tin={input.Transfer}:min={input.Space}:pin={input.Primaries}:rin={Zrange(input.Range)}"
-            + $":t={(linear ? "linear" : outColor.Transfer)}:p={outColor.Primaries}:npl={npl}");
-        filters.Add(linear ? "format=gbrpf32le" : "format=gbrp16le");
+        filters.AddRange(ToneMapFilters.Decode(input.Transfer, input.Space, input.Primaries, input.Range, linear ? "linear" : outColor.Transfer, outColor.Primaries));
         if (toneMap)
         {
-            var peak = Math.Max(1, (source.Hdr10?.PeakNits ?? DefaultPeakNits) / ReferenceWhiteNits);
-            filters.Add($"tonemap=tonemap={ToneMapOperator}:peak={GradeFilters.F(peak)}:desat=0");
+            filters.Add(ToneMapFilters.ToneMap(source.Hdr10?.PeakNits));
         }
 
         filters.AddRange(GradeFilters.LinearLight(grade, outColor.Primaries));
@@ -66,8 +63,7 @@ internal static class VideoFilterChain
         {
             // Back to the output's transfer, into 16-bit RGB: this clips to [0, 1], so out-of-gamut (negative) and
             // over-range light cannot become illegal YUV.
-            filters.Add($"zscale=tin=linear:pin={outColor.Primaries}:t={outColor.Transfer}:p={outColor.Primaries}:npl={npl}");
-            filters.Add("format=gbrp16le");
+            filters.AddRange(ToneMapFilters.Encode(outColor.Primaries, outColor.Transfer));
         }
 
         filters.AddRange(GradeFilters.Encoded(grade, hasLut, lutFileName));
@@ -96,7 +92,7 @@ internal static class VideoFilterChain
     private static string SetParams(ColorTags tags) =>
         $"setparams=color_primaries={tags.Primaries}:color_trc={tags.Transfer}:colorspace={tags.Space}:range={tags.Range}";
 
-    private static string Zrange(string range) => range == "pc" ? "full" : "limited";
+    private static string Zrange(string range) => ToneMapFilters.ZscaleRange(range);
 
     private static string SdrPrimaries(string tag) =>
         tag is "bt709" or "smpte170m" or "bt470bg" or "bt470m" or "smpte240m" or "bt2020" ? tag : "bt709";

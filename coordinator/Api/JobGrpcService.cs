@@ -135,22 +135,32 @@ public sealed class JobGrpcService(
     public override async Task<GetThumbnailResponse> GetThumbnail(GetThumbnailRequest request, ServerCallContext context)
     {
         var job = await catalog.GetAsync(RequireJobId(request.JobId), context.CancellationToken);
-        var thumbnail = await thumbnails.FindAsync(job.Id, context.CancellationToken);
+        var kind = request.Kind == ThumbnailKind.Unspecified ? ThumbnailKind.Poster : request.Kind;
+        if (!Enum.IsDefined(kind)) throw Invalid($"kind: {(int)request.Kind} is not a thumbnail kind; ask for POSTER, CONTACT_SHEET or SOURCE");
+        var thumbnail = await thumbnails.FindAsync(job.Id, context.CancellationToken, kind);
         if (thumbnail is null)
         {
-            var why = job.State == JobState.Succeeded
-                ? "it is made a few seconds after the job succeeds (the coordinator's log says why when it cannot be made); run farmctl thumbnail again shortly"
-                : $"only a succeeded job has one, and this job is {job.State.ToString().ToUpperInvariant()}; run farmctl thumbnail once it has succeeded";
-            throw new RpcException(new Status(StatusCode.NotFound, $"job '{job.Id}' has no thumbnail yet: {why}"));
+            var why = job.State != JobState.Succeeded
+                ? $"only a succeeded job has one, and this job is {job.State.ToString().ToUpperInvariant()}; run farmctl thumbnail once it has succeeded"
+                : kind == ThumbnailKind.ContactSheet
+                    ? "a contact sheet is made for outputs at least Coordinator:Thumbnails:ContactSheetMinDuration long, a few seconds after the job succeeds; ask for the poster (farmctl thumbnail without --kind)"
+                    : kind == ThumbnailKind.Source
+                        ? "a source poster is made for jobs with a grade or LUT, a few seconds after the job succeeds; ask for the poster (farmctl thumbnail without --kind)"
+                        : "it is made a few seconds after the job succeeds (the coordinator's log says why when it cannot be made); run farmctl thumbnail again shortly";
+            var what = kind == ThumbnailKind.Poster ? "thumbnail" : $"{ThumbnailKindNames.Of(kind)} thumbnail";
+            throw new RpcException(new Status(StatusCode.NotFound, $"job '{job.Id}' has no {what} yet: {why}"));
         }
 
-        return new GetThumbnailResponse
+        var response = new GetThumbnailResponse
         {
             Jpeg = Google.Protobuf.ByteString.CopyFrom(thumbnail.Jpeg),
             Width = (uint)thumbnail.Width,
             Height = (uint)thumbnail.Height,
             CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(thumbnail.Created),
+            Kind = kind,
         };
+        response.Kinds.AddRange(await thumbnails.KindsAsync(job.Id, context.CancellationToken));
+        return response;
     }
 
     private static SkippedJob Skipped((JobRecord Job, string Reason) s) => new() { JobId = s.Job.Id, Name = s.Job.Spec.Name, Reason = s.Reason };

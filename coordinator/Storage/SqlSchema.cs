@@ -243,6 +243,35 @@ public static class SqlSchema
                 create_time BIGINT NOT NULL)
             """,
         ],
+        [
+            // Thumbnail kinds: beside the poster (kind 1), a contact sheet of longer clips (2) and, for a graded job, a
+            // poster of its source at the same time (3), as renderfarm.v1.ThumbnailKind numbers them.
+            """
+            -- sqlite
+            CREATE TABLE rf_job_thumbnails_by_kind (
+                job_id TEXT NOT NULL REFERENCES rf_jobs (id),
+                kind INTEGER NOT NULL,
+                jpeg BLOB NOT NULL,
+                width INTEGER NOT NULL,
+                height INTEGER NOT NULL,
+                create_time BIGINT NOT NULL,
+                PRIMARY KEY (job_id, kind))
+            """,
+            """
+            -- postgres
+            CREATE TABLE rf_job_thumbnails_by_kind (
+                job_id TEXT NOT NULL REFERENCES rf_jobs (id),
+                kind INTEGER NOT NULL,
+                jpeg BYTEA NOT NULL,
+                width INTEGER NOT NULL,
+                height INTEGER NOT NULL,
+                create_time BIGINT NOT NULL,
+                PRIMARY KEY (job_id, kind))
+            """,
+            "INSERT INTO rf_job_thumbnails_by_kind (job_id, kind, jpeg, width, height, create_time) SELECT job_id, 1, jpeg, width, height, create_time FROM rf_job_thumbnails",
+            "DROP TABLE rf_job_thumbnails",
+            "ALTER TABLE rf_job_thumbnails_by_kind RENAME TO rf_job_thumbnails",
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

@@ -1,6 +1,6 @@
 namespace RenderFarm.Coordinator.Thumbnails;
 
-/// <summary>Poster frames of succeeded jobs: options, the ffmpeg that makes them, where they are kept, and the maker.</summary>
+/// <summary>Thumbnails of succeeded jobs: options, the ffmpeg that makes them, where they are kept, the maker and its catch-up at start.</summary>
 public static class ThumbnailExtensions
 {
     public static IServiceCollection AddFarmThumbnails(this IServiceCollection services, IConfiguration configuration)
@@ -10,9 +10,14 @@ public static class ThumbnailExtensions
             .Validate(o => o.Timeout > TimeSpan.Zero, "Coordinator:Thumbnails:Timeout: must be above 0")
             .ValidateOnStart();
         services.AddSingleton(sp => new ThumbnailStore((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
+        services.AddSingleton<ThumbnailFfmpeg>();
         services.AddSingleton<PosterFrame>();
+        services.AddSingleton<ContactSheet>();
+        services.AddSingleton<SourceColour>();
         services.AddSingleton<ThumbnailMaker>();
         services.AddHostedService(sp => sp.GetRequiredService<ThumbnailMaker>());
+        services.AddSingleton<ThumbnailCatchUp>();
+        services.AddHostedService(sp => sp.GetRequiredService<ThumbnailCatchUp>());
         return services;
     }
 }

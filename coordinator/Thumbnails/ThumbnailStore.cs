@@ -1,35 +1,74 @@
 using RenderFarm.Coordinator.Storage;
+using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Thumbnails;
 
 /// <summary>
-/// Jobs' poster frames in the farm's database (SQLite or PostgreSQL, table <c>rf_job_thumbnails</c>), on connections of
-/// their own like <c>WebhookStore</c>: a thumbnail never shares a job transaction. Housekeeping removes a row with its job.
+/// Jobs' thumbnails (poster, contact sheet, source poster) in the farm's database (SQLite or PostgreSQL, table
+/// <c>rf_job_thumbnails</c>, one row per job and kind), on connections of their own like <c>WebhookStore</c>: a thumbnail
+/// never shares a job transaction. Housekeeping removes the rows with their job.
 /// </summary>
 public sealed class ThumbnailStore(SqlJobStore store)
 {
-    /// <summary>A JPEG poster frame and its size in pixels.</summary>
-    public sealed record Thumbnail(string JobId, byte[] Jpeg, int Width, int Height, DateTimeOffset Created);
+    /// <summary>A JPEG of one kind and its size in pixels.</summary>
+    public sealed record Thumbnail(string JobId, ThumbnailKind Kind, byte[] Jpeg, int Width, int Height, DateTimeOffset Created);
 
-    /// <summary>Stores a job's thumbnail, replacing one made before (a job retried after it succeeded).</summary>
+    /// <summary>Stores a job's thumbnail of its kind, replacing one made before (a job retried after it succeeded).</summary>
     public async Task SaveAsync(Thumbnail thumbnail, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(thumbnail);
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(null,
-            "INSERT INTO rf_job_thumbnails (job_id, jpeg, width, height, create_time) VALUES (@id, @jpeg, @w, @h, @t) " +
-            "ON CONFLICT (job_id) DO UPDATE SET jpeg = excluded.jpeg, width = excluded.width, height = excluded.height, create_time = excluded.create_time",
-            cancellationToken, ("@id", thumbnail.JobId), ("@jpeg", thumbnail.Jpeg), ("@w", thumbnail.Width), ("@h", thumbnail.Height),
-            ("@t", thumbnail.Created.ToUnixTimeMilliseconds()));
+            "INSERT INTO rf_job_thumbnails (job_id, kind, jpeg, width, height, create_time) VALUES (@id, @kind, @jpeg, @w, @h, @t) " +
+            "ON CONFLICT (job_id, kind) DO UPDATE SET jpeg = excluded.jpeg, width = excluded.width, height = excluded.height, create_time = excluded.create_time",
+            cancellationToken, ("@id", thumbnail.JobId), ("@kind", (int)thumbnail.Kind), ("@jpeg", thumbnail.Jpeg), ("@w", thumbnail.Width),
+            ("@h", thumbnail.Height), ("@t", thumbnail.Created.ToUnixTimeMilliseconds()));
     }
 
-    /// <summary>The job's thumbnail, or null when none has been made (yet).</summary>
-    public async Task<Thumbnail?> FindAsync(string jobId, CancellationToken cancellationToken)
+    /// <summary>Removes a job's thumbnail of one kind (a retried job's output no longer has a contact sheet or a graded source).</summary>
+    public async Task DeleteAsync(string jobId, ThumbnailKind kind, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync(null, "SELECT job_id, jpeg, width, height, create_time FROM rf_job_thumbnails WHERE job_id = @id",
-            r => new Thumbnail(r.GetString(0), (byte[])r.GetValue(1), r.GetInt32(2), r.GetInt32(3), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4))),
-            cancellationToken, ("@id", jobId));
+        await connection.ExecuteAsync(null, "DELETE FROM rf_job_thumbnails WHERE job_id = @id AND kind = @kind", cancellationToken,
+            ("@id", jobId), ("@kind", (int)kind));
+    }
+
+    /// <summary>The job's thumbnail of that kind (the poster by default), or null when none has been made (yet).</summary>
+    public async Task<Thumbnail?> FindAsync(string jobId, CancellationToken cancellationToken, ThumbnailKind kind = ThumbnailKind.Poster)
+    {
+        await using var connection = await store.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync(null,
+            "SELECT job_id, kind, jpeg, width, height, create_time FROM rf_job_thumbnails WHERE job_id = @id AND kind = @kind",
+            r => new Thumbnail(r.GetString(0), (ThumbnailKind)r.GetInt32(1), (byte[])r.GetValue(2), r.GetInt32(3), r.GetInt32(4),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5))),
+            cancellationToken, ("@id", jobId), ("@kind", (int)(kind == ThumbnailKind.Unspecified ? ThumbnailKind.Poster : kind)));
         return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <summary>The kinds of thumbnail the job has, in <see cref="ThumbnailKind"/> order (the poster first).</summary>
+    public async Task<IReadOnlyList<ThumbnailKind>> KindsAsync(string jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryAsync(null, "SELECT kind FROM rf_job_thumbnails WHERE job_id = @id ORDER BY kind",
+            r => (ThumbnailKind)r.GetInt32(0), cancellationToken, ("@id", jobId));
+    }
+
+    /// <summary>
+    /// Succeeded jobs without a poster that ended at or after <paramref name="endedAfter"/> and come after
+    /// <paramref name="from"/> in the order most recent first (end time descending, then id), at most
+    /// <paramref name="limit"/>: the catch-up's next page.
+    /// </summary>
+    public async Task<IReadOnlyList<(string JobId, DateTimeOffset EndTime)>> MissingPostersAsync(
+        (DateTimeOffset EndTime, string JobId) from, DateTimeOffset endedAfter, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenConnectionAsync(cancellationToken);
+        return await connection.QueryAsync(null,
+            "SELECT j.id, j.end_time FROM rf_jobs j WHERE j.state = @succeeded AND j.end_time >= @after " +
+            "AND (j.end_time < @before OR (j.end_time = @before AND j.id > @beforeId)) " +
+            "AND NOT EXISTS (SELECT 1 FROM rf_job_thumbnails t WHERE t.job_id = j.id AND t.kind = @poster) " +
+            "ORDER BY j.end_time DESC, j.id LIMIT @limit",
+            r => (r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))), cancellationToken,
+            ("@succeeded", (int)JobState.Succeeded), ("@after", endedAfter.ToUnixTimeMilliseconds()), ("@before", from.EndTime.ToUnixTimeMilliseconds()),
+            ("@beforeId", from.JobId), ("@poster", (int)ThumbnailKind.Poster), ("@limit", limit));
     }
 }

@@ -32,6 +32,30 @@ public sealed class ThumbnailCommandTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Equal(jpeg, await File.ReadAllBytesAsync(path));
         Assert.Equal($"wrote {path}: 320x180 JPEG, {jpeg.Length} bytes", result.Out.Trim());
+        Assert.Equal(ThumbnailKind.Poster, Assert.Single(_farmctl.Farm.ThumbnailRequests).Kind);
+    }
+
+    [Theory]
+    [InlineData("contact-sheet", ThumbnailKind.ContactSheet)]
+    [InlineData("source", ThumbnailKind.Source)]
+    [InlineData("poster", ThumbnailKind.Poster)]
+    public async Task Thumbnail_Kind_AsksForThatKind(string word, ThumbnailKind kind)
+    {
+        _farmctl.Farm.Thumbnails["j1"] = new GetThumbnailResponse { Jpeg = ByteString.CopyFrom(0xFF, 0xD8, 0xFF, 0xD9), Width = 480, Height = 180, Kind = kind };
+
+        var result = await _farmctl.RunAsync("thumbnail", "j1", "--kind", word, "-o", Path.Combine(_dir.Path, "sheet.jpg"));
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Equal(kind, Assert.Single(_farmctl.Farm.ThumbnailRequests).Kind);
+    }
+
+    [Fact]
+    public async Task Thumbnail_UnknownKind_UsageError()
+    {
+        var result = await _farmctl.RunAsync("thumbnail", "j1", "--kind", "storyboard", "-o", Path.Combine(_dir.Path, "x.jpg"));
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Empty(_farmctl.Farm.ThumbnailRequests);
     }
 
     [Fact]

@@ -45,6 +45,8 @@ public sealed class FakeCoordinator
     /// <summary>Thumbnails by job id (GetThumbnail answers NotFound for any other job).</summary>
     public Dictionary<string, GetThumbnailResponse> Thumbnails { get; } = [];
 
+    public List<GetThumbnailRequest> ThumbnailRequests { get; } = [];
+
     /// <summary>What each WatchFarm call streams, in call order; calls past the end stay open and silent.</summary>
     public List<FarmStream> FarmStreams { get; } = [];
 

@@ -110,6 +110,7 @@ public sealed class FakeJobService(FakeCoordinator farm) : JobService.JobService
     public override Task<GetThumbnailResponse> GetThumbnail(GetThumbnailRequest request, ServerCallContext context)
     {
         farm.ThrowIfFailing();
+        farm.ThumbnailRequests.Add(request);
         return farm.Thumbnails.TryGetValue(request.JobId, out var thumbnail)
             ? Task.FromResult(thumbnail)
             : throw new RpcException(new Status(StatusCode.NotFound, $"job '{request.JobId}' has no thumbnail yet: run farmctl thumbnail once it has succeeded"));

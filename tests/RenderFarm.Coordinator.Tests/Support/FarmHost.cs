@@ -49,6 +49,9 @@ public sealed class FarmHost : IAsyncDisposable
         return host;
     }
 
+    /// <summary>Sets a coordinator setting for its next start (<see cref="StartCoordinatorAsync"/> after a stop).</summary>
+    public void Configure(string key, string? value) => _settings[key] = value;
+
     public async Task StartCoordinatorAsync()
     {
         var builder = WebApplication.CreateBuilder();

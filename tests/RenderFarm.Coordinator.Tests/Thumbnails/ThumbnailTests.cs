@@ -79,14 +79,17 @@ public sealed class ThumbnailTests : IAsyncLifetime
         Assert.Equal(StatusCode.NotFound, missing.StatusCode);
     }
 
-    private async Task<GetThumbnailResponse> WaitForThumbnailAsync(string jobId)
+    private Task<GetThumbnailResponse> WaitForThumbnailAsync(string jobId) => WaitForThumbnailAsync(_farm, jobId, ThumbnailKind.Poster);
+
+    /// <summary>The job's thumbnail of that kind once it is made (NotFound until then), within a minute.</summary>
+    internal static async Task<GetThumbnailResponse> WaitForThumbnailAsync(FarmHost farm, string jobId, ThumbnailKind kind)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
             try
             {
-                return await _farm.Jobs.GetThumbnailAsync(new GetThumbnailRequest { JobId = jobId });
+                return await farm.Jobs.GetThumbnailAsync(new GetThumbnailRequest { JobId = jobId, Kind = kind });
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && DateTime.UtcNow < deadline)
             {
