@@ -1,18 +1,18 @@
 // Job view: the job pushed by WatchJob (state, bar, owner, errors), its tasks with wait reasons and every attempt with
 // its agent, outcome and error, the live tail of ffmpeg's log (GetTaskLog, followed by page token while the attempt
-// runs), the output's ffprobe summary and its poster frame (GetThumbnail, shown from a blob URL) once it succeeded.
-import { Code, ConnectError } from "@connectrpc/connect";
+// runs), the output's ffprobe summary and its thumbnails (thumbnails.ts) once it succeeded.
 import { canChange, describe, farmApi, isAuthError, isOperator, jobApi, type Me } from "./api";
 import { bar, fill, h } from "./dom";
 import { failureClass, isEnded, jobState, outcome, presetName, probeSummary, taskKind, taskState, when } from "./format";
 import { AttemptOutcome, JobState, type Job, type RenderTask } from "./gen/renderfarm/v1/job_pb";
+import { Thumbnails } from "./thumbnails";
 
 const tailBytes = 6000;
 
 export function jobView(root: HTMLElement, jobId: string, me: Me, say: (message: string) => void, signedOut: (m: string) => void): () => void {
   const abort = new AbortController();
   const head = h("section", { class: "job-head" });
-  const poster = h("figure", { class: "poster" });
+  const poster = h("section", { class: "thumbnails" });
   const tasks = h("section", { class: "tasks" });
   const logTitle = h("h3", {}, "Log");
   const log = h("pre", { class: "log", "data-testid": "log-tail" });
@@ -20,7 +20,7 @@ export function jobView(root: HTMLElement, jobId: string, me: Me, say: (message:
 
   let job: Job | undefined;
   const logs = new LogTail(jobId, log, logTitle, abort.signal);
-  const thumbnail = new Thumbnail(jobId, poster, abort.signal);
+  const thumbnail = new Thumbnails(jobId, poster, abort.signal);
 
   const draw = () => {
     if (!job) return;
@@ -169,52 +169,5 @@ class LogTail {
       this.busy = false;
     }
     if (!complete && !this.signal.aborted) this.timer = window.setTimeout(() => this.read(taskId, attemptId), 1000);
-  }
-}
-
-/** The job's poster frame: asked for once the job succeeded, and again every 2 s while the coordinator is still making it. */
-class Thumbnail {
-  private started = false;
-  private hdr = false;
-  private url = "";
-  private timer: number | undefined;
-
-  constructor(
-    private readonly jobId: string,
-    private readonly el: HTMLElement,
-    private readonly signal: AbortSignal,
-  ) {}
-
-  show(hdr: boolean): void {
-    if (this.started) return;
-    this.started = true;
-    this.hdr = hdr;
-    this.fetch(30);
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-    if (this.url) URL.revokeObjectURL(this.url);
-  }
-
-  private async fetch(triesLeft: number): Promise<void> {
-    if (this.signal.aborted) return;
-    try {
-      const t = await jobApi.getThumbnail({ jobId: this.jobId }, { signal: this.signal });
-      this.url = URL.createObjectURL(new Blob([new Uint8Array(t.jpeg)], { type: "image/jpeg" }));
-      fill(
-        this.el,
-        h("img", { src: this.url, width: String(t.width), height: String(t.height), alt: "Poster frame of the output", "data-testid": "thumbnail" }),
-        h("figcaption", { class: "dim" }, `Poster frame, ${t.width}×${t.height}${this.hdr ? ", the HDR output tone-mapped to SDR for display" : ""}`),
-      );
-    } catch (error) {
-      if (this.signal.aborted) return;
-      if (ConnectError.from(error).code === Code.NotFound && triesLeft > 1) {
-        fill(this.el, h("figcaption", { class: "dim" }, "Making the poster frame…"));
-        this.timer = window.setTimeout(() => this.fetch(triesLeft - 1), 2000);
-        return;
-      }
-      fill(this.el, h("figcaption", { class: "dim" }, describe(error)));
-    }
   }
 }

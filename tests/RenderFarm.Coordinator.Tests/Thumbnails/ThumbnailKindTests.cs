@@ -3,6 +3,7 @@ using Grpc.Core;
 using RenderFarm.Coordinator.Tests.Support;
 using RenderFarm.Protos.V1;
 using RenderFarm.Testing;
+using Xunit.Abstractions;
 
 namespace RenderFarm.Coordinator.Tests.Thumbnails;
 
@@ -10,7 +11,7 @@ namespace RenderFarm.Coordinator.Tests.Thumbnails;
 /// Contact sheets and graded jobs' source posters, made by the coordinator from real renders of a real in-process agent
 /// and measured as pictures.
 /// </summary>
-public sealed class ThumbnailKindTests : IAsyncLifetime
+public sealed class ThumbnailKindTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private FarmHost _farm = null!;
 
@@ -41,21 +42,23 @@ public sealed class ThumbnailKindTests : IAsyncLifetime
         Assert.Equal("", await Measure.DecodeErrorsAsync(path));
 
         // Each tile is the output's frame at the middle of its sixth of the clip, and the tiles are different frames.
-        var output = Media("out/sheet.mp4");
+        var rendered = Media("out/sheet.mp4");
         var tiles = new List<string>();
         for (var i = 0; i < 6; i++)
         {
             var tile = Work($"tile{i}.jpg");
             await ProcessRunner.FfmpegAsync("-y", "-i", path, "-vf", $"crop=160:90:{i % 3 * 160}:{i / 3 * 90}", "-q:v", "2", tile);
             tiles.Add(tile);
-            var reference = await FrameAsync(output, job.Result.DurationSeconds * (i + 0.5) / 6, 160, $"ref{i}.png");
+            var reference = await FrameAsync(rendered, job.Result.DurationSeconds * (i + 0.5) / 6, 160, $"ref{i}.png");
             var same = await Measure.PsnrAsync(reference, tile);
+            output.WriteLine($"MEASURE contact_sheet_tile{i}_vs_output_frame_psnr_db={same:0.0}");
             Assert.True(same >= 25, $"tile {i} is {same:0.0} dB from the output's frame at its time");
         }
 
         for (var i = 1; i < 6; i++)
         {
             var apart = await Measure.PsnrAsync(tiles[i - 1], tiles[i]);
+            output.WriteLine($"MEASURE contact_sheet_tile{i - 1}_vs_tile{i}_psnr_db={apart:0.0}");
             Assert.True(apart < 22, $"tiles {i - 1} and {i} are {apart:0.0} dB apart: not frames from different times");
         }
     }
@@ -75,12 +78,14 @@ public sealed class ThumbnailKindTests : IAsyncLifetime
 
         // The result is the source one stop brighter: its poster is brighter than the source's, and the source's is the source.
         var (resultLuma, sourceLuma) = ((await Measure.SignalStatsAsync(posterPath)).YAvg, (await Measure.SignalStatsAsync(sourcePath)).YAvg);
+        output.WriteLine($"MEASURE graded_exposure_plus1 result_poster_yavg={resultLuma:0.0} source_poster_yavg={sourceLuma:0.0}");
         Assert.True(resultLuma > sourceLuma + 8, $"result poster Y {resultLuma:0.0}, source poster Y {sourceLuma:0.0}: the grade (+1 stop) does not show");
         var seconds = job.Result.DurationSeconds * 0.1;
         var sourceFrame = await FrameAsync(Media("graded.mp4"), seconds, 320, "source-frame.png");
         var outputFrame = await FrameAsync(Media("out/brighter.mp4"), seconds, 320, "output-frame.png");
         var sourceMatch = await Measure.PsnrAsync(sourceFrame, sourcePath);
         var posterMatch = await Measure.PsnrAsync(outputFrame, posterPath);
+        output.WriteLine($"MEASURE source_poster_vs_source_frame_psnr_db={sourceMatch:0.0} result_poster_vs_output_frame_psnr_db={posterMatch:0.0}");
         Assert.True(sourceMatch >= 30, $"the source poster is {sourceMatch:0.0} dB from the source frame at the poster's time");
         Assert.True(posterMatch >= 30, $"the result poster is {posterMatch:0.0} dB from the output frame at its time");
         Assert.True(await Measure.PsnrAsync(outputFrame, sourcePath) < 25, "the source poster looks like the graded output");
@@ -114,6 +119,7 @@ public sealed class ThumbnailKindTests : IAsyncLifetime
         await ProcessRunner.FfmpegAsync("-y", "-ss", (job.Result.DurationSeconds * 0.1).ToString("0.###", CultureInfo.InvariantCulture), "-i", Media("hlg.mp4"),
             "-frames:v", "1", "-vf", "scale=w=320:h=-2,format=yuvj420p", "-q:v", "4", untoned);
         var untonedPsnr = await Measure.PsnrAsync(result, untoned);
+        output.WriteLine($"MEASURE hlg_source_poster_yavg={stats.YAvg:0.0} vs_agent_tonemapped_render_psnr_db={psnr:0.0} untonemapped_psnr_db={untonedPsnr:0.0}");
         Assert.True(psnr >= 30 && psnr > untonedPsnr + 3, $"source poster {psnr:0.0} dB from the tone-mapped render; the HLG frame without the tone-map {untonedPsnr:0.0} dB");
     }
 
