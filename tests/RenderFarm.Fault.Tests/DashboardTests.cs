@@ -157,6 +157,43 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.False((await farm.ListAgentsAsync()).Single(a => a.Name == "view-a").Draining);
         });
 
+    [Fact]
+    public Task Dashboard_GradedJob_ShowsSourceBesideResultAndTheContactSheetUnder() =>
+        FaultFarm.RunAsync(output, CoordinatorSettings.Fast with { ExtraArguments = ["--Coordinator:Thumbnails:ContactSheetMinDuration=00:00:01"] }, async farm =>
+        {
+            await farm.StartAgentsAsync(new AgentSettings("grade-a"));
+            var spec = Specs.Proxy("brighter", await FaultClips.CopyToAsync(TestClips.SdrAsync(), farm.Media("in/graded.mp4")), farm.Media("out/graded.mp4"));
+            spec.Grade = new Grade { Exposure = 1 };
+            var job = await farm.SubmitAsync(spec);
+            await using var browser = await DashboardBrowser.LaunchAsync();
+            var page = await browser.NewTabAsync();
+            await page.GoToAsync($"http://127.0.0.1:{farm.Coordinator.MetricsPort}/", WaitUntilNavigation.Load);
+            await SignInAsync(page, farm.Coordinator.Credentials.OperatorKey);
+            await page.WaitForSelectorAsync("[data-testid=who]");
+            await page.EvaluateExpressionAsync($"location.hash = '#/job/{job.Id}'");
+            Assert.Equal("succeeded", await TextAsync(page, "[data-testid=job-state]", "succeeded"));
+
+            // Source | result side by side, then the contact sheet, each decoded by the browser from a blob URL.
+            const string Decoded = "t => { const i = document.querySelector('img[data-testid=' + t + ']'); return i !== null && i.complete && i.naturalWidth > 0; }";
+            foreach (var testid in new[] { "thumbnail-source", "thumbnail", "contact-sheet" })
+            {
+                await page.WaitForFunctionAsync(Decoded, new WaitForFunctionOptions { Timeout = 90_000 }, testid);
+            }
+
+            var sizes = await page.EvaluateExpressionAsync<int[]>(
+                "['thumbnail-source', 'thumbnail', 'contact-sheet'].flatMap(t => { const i = document.querySelector('img[data-testid=' + t + ']'); return [i.naturalWidth, i.naturalHeight]; })");
+            Assert.Equal([320, 180, 320, 180, 480, 180], sizes);
+            var order = await page.EvaluateExpressionAsync<string[]>(
+                "[...document.querySelectorAll('[data-testid=source-result] img, img[data-testid=contact-sheet]')].map(i => i.dataset.testid)");
+            Assert.Equal(["thumbnail-source", "thumbnail", "contact-sheet"], order);
+            // Side by side: the source's picture is left of the result's, on the same line.
+            var boxes = await page.EvaluateExpressionAsync<double[]>(
+                "['thumbnail-source', 'thumbnail'].flatMap(t => { const r = document.querySelector('img[data-testid=' + t + ']').getBoundingClientRect(); return [r.left, r.top]; })");
+            Assert.True(boxes[0] < boxes[2] && Math.Abs(boxes[1] - boxes[3]) < 1, $"source at ({boxes[0]}, {boxes[1]}), result at ({boxes[2]}, {boxes[3]})");
+            var shot = await browser.ScreenshotAsync(page, "dashboard-job-graded");
+            farm.Report($"screenshot {shot}");
+        });
+
     private static async Task<string> CreateKeyAsync(FaultFarm farm, string name, Role role)
     {
         var access = new AccessService.AccessServiceClient(farm.Channel);
