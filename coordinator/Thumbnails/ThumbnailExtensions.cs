@@ -8,6 +8,8 @@ public static class ThumbnailExtensions
         services.AddOptions<ThumbnailOptions>().Bind(configuration.GetSection(ThumbnailOptions.Section))
             .ValidateDataAnnotations()
             .Validate(o => o.Timeout > TimeSpan.Zero, "Coordinator:Thumbnails:Timeout: must be above 0")
+            .Validate(o => o.ContactSheetMinDuration >= TimeSpan.Zero, "Coordinator:Thumbnails:ContactSheetMinDuration: must not be negative")
+            .Validate(o => o.CatchUpWithin >= TimeSpan.Zero, "Coordinator:Thumbnails:CatchUpWithin: must not be negative (0 turns the catch-up off)")
             .ValidateOnStart();
         services.AddSingleton(sp => new ThumbnailStore((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
         services.AddSingleton<ThumbnailFfmpeg>();
