@@ -243,6 +243,22 @@ public static class SqlSchema
                 create_time BIGINT NOT NULL)
             """,
         ],
+        [
+            // Jobs view filters (ListJobs owner, name_contains): the spec's owner and its name in lower case beside it, written
+            // with the job (SqlJobTransaction.InsertJobAsync) and filled here for the jobs already stored; the owner is
+            // indexed with seq, so one owner's page is read newest first without a scan.
+            "ALTER TABLE rf_jobs ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE rf_jobs ADD COLUMN name_key TEXT NOT NULL DEFAULT ''",
+            """
+            -- sqlite
+            UPDATE rf_jobs SET owner = COALESCE(json_extract(spec, '$.owner'), ''), name_key = lower(COALESCE(json_extract(spec, '$.name'), ''))
+            """,
+            """
+            -- postgres
+            UPDATE rf_jobs SET owner = COALESCE(spec::json ->> 'owner', ''), name_key = lower(COALESCE(spec::json ->> 'name', ''))
+            """,
+            "CREATE INDEX rf_jobs_by_owner ON rf_jobs (owner, seq)",
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>
