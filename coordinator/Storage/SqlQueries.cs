@@ -147,9 +147,14 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
             parameters.Add(("@batch", filter.BatchId));
         }
 
-        return await Query(
-            $"SELECT {JobColumns} FROM rf_jobs WHERE {string.Join(" AND ", where)} ORDER BY seq DESC LIMIT @limit",
-            ReadJob, ct, [.. parameters]);
+        var filters = string.Join(" AND ", where);
+        var sql = filter.NameContains.Length == 0 || dialect.Name != "sqlite"
+            ? $"SELECT {JobColumns} FROM rf_jobs WHERE {filters} ORDER BY seq DESC LIMIT @limit"
+            // SQLite matches a name by scanning: first the page's seqs, on the narrow index rf_jobs_by_name (seq, name_key) where
+            // no other filter picks a better one, then only those rows are read (a scan of the rows reads every spec: 3-5 times
+            // slower at 100,000 jobs). PostgreSQL plans the plain query better than this one.
+            : $"SELECT {JobColumns} FROM rf_jobs WHERE seq IN (SELECT seq FROM rf_jobs WHERE {filters} ORDER BY seq DESC LIMIT @limit) ORDER BY seq DESC LIMIT @limit";
+        return await Query(sql, ReadJob, ct, [.. parameters]);
     }
 
     /// <summary>Text matched literally by <c>LIKE … ESCAPE '\'</c>: its <c>%</c>, <c>_</c> and <c>\</c> escaped.</summary>

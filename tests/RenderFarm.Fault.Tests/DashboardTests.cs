@@ -213,7 +213,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
             await page.EvaluateExpressionAsync("(() => { const i = document.querySelector('[data-testid=owner-filter]'); i.value = ''; i.dispatchEvent(new Event('input')); })()");
             var batchLink = $"tr[data-job=\"{batchJob.Id}\"] [data-testid=batch-link]";
             Assert.Equal("reel one", await TextAsync(page, batchLink, "reel one"));
-            await page.ClickAsync(batchLink);
+            // Clicked in the page: pushed progress redraws the rows, so a handle held across calls may be gone.
+            await page.EvaluateFunctionAsync("s => document.querySelector(s).click()", batchLink);
             await page.WaitForFunctionAsync(
                 $"() => {{ const rows = [...document.querySelectorAll('tr[data-testid=job]')]; return location.hash.includes('batch={batch.Id}') && rows.length === 1 && rows[0].dataset.job === '{batchJob.Id}'; }}");
             Assert.Contains("reel one", await TextAsync(page, "[data-testid=batch-filter]", "reel one"));

@@ -97,13 +97,14 @@ public sealed class JobListFilterTests(ITestOutputHelper output)
         var store = (SqlJobStore)farm.Store;
         await using (var connection = await store.OpenConnectionAsync(CancellationToken.None))
         {
-            // Rows straight into rf_jobs (the list reads nothing else); owner-rare holds every 5,000th job. PostgreSQL's
+            // Rows straight into rf_jobs (the list reads nothing else), with specs of a realistic width (about 250 bytes);
+            // owner-rare holds every 5,000th job. PostgreSQL's
             // per-row state counter triggers would take half a minute on this machine, and counts are not what is measured.
             if (provider == "postgres") await connection.ExecuteAsync(null, "ALTER TABLE rf_jobs DISABLE TRIGGER USER", CancellationToken.None);
             await connection.ExecuteAsync(null, """
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
                 INSERT INTO rf_jobs (id, seq, spec, state, create_time, owner, name_key)
-                SELECT 'job-bulk-' || i, i, '{"name":"Clip ' || i || '"}', CASE WHEN i % 3 = 0 THEN 4 ELSE 2 END, 1700000000000,
+                SELECT 'job-bulk-' || i, i, '{"name":"Clip ' || i || '","inputPath":"/mnt/media/projects/show-12/editorial/reel-04/day-' || (i % 40) || '/A' || i || '_C001_0412XY.mov","outputPath":"/mnt/media/projects/show-12/proxies/reel-04/day-' || (i % 40) || '/A' || i || '_C001_0412XY.mp4","priority":5}', CASE WHEN i % 3 = 0 THEN 4 ELSE 2 END, 1700000000000,
                        CASE WHEN i % 5000 = 0 THEN 'owner-rare' ELSE 'owner-' || (i % 10) END, 'clip ' || i
                 FROM n
                 """, CancellationToken.None);
@@ -119,6 +120,8 @@ public sealed class JobListFilterTests(ITestOutputHelper output)
             ("name, one match", new JobListFilter([], NameContains: "CLIP 77777"), 1),
             ("name, none match", new JobListFilter([], NameContains: "no such clip"), 0),
             ("owner + name", new JobListFilter([], Owner: "owner-7", NameContains: "9997"), 11),
+            ("succeeded + name, none match", new JobListFilter([JobState.Succeeded], NameContains: "clip 77777"), 0),
+            ("name, 11,111 match, all far back", new JobListFilter([], NameContains: "clip 1"), 50),
         };
         foreach (var (what, filter, expected) in cases)
         {
