@@ -41,6 +41,26 @@ public sealed class ListJobsFilterTests : IAsyncLifetime
         Assert.Empty((await _farm.Jobs.ListJobsAsync(new ListJobsRequest { BatchId = "batch-000000000000" })).Jobs);
     }
 
+    [Fact]
+    public async Task GetJob_ParentOfAChain_FeedsNamesTheChainedJobsButNotPlainDependents()
+    {
+        var parent = await SubmitAsAsync(_farm.Jobs, "parent");
+        var child = (await _farm.Jobs.SubmitJobAsync(new SubmitJobRequest
+        {
+            Spec = new JobSpec { Name = "child", InputFromJob = parent.Id, OutputPath = "out/child.mp4", Output = new OutputSettings { Preset = Preset.H264Proxy540P } },
+        })).Job;
+        var dependentSpec = (await _farm.Jobs.GetJobAsync(new GetJobRequest { JobId = parent.Id })).Job.Spec.Clone();
+        (dependentSpec.Name, dependentSpec.OutputPath, dependentSpec.Owner) = ("after", "out/after.mp4", "");
+        dependentSpec.DependsOn.Add(parent.Id);
+        await _farm.Jobs.SubmitJobAsync(new SubmitJobRequest { Spec = dependentSpec });
+
+        var read = (await _farm.Jobs.GetJobAsync(new GetJobRequest { JobId = parent.Id })).Job;
+
+        Assert.Equal([child.Id], read.FeedsJobIds);
+        Assert.Empty((await _farm.Jobs.GetJobAsync(new GetJobRequest { JobId = child.Id })).Job.FeedsJobIds);
+        Assert.Empty((await _farm.Jobs.ListJobsAsync(new ListJobsRequest())).Jobs.SelectMany(j => j.FeedsJobIds)); // lists leave it out
+    }
+
     [Theory]
     [InlineData("owner")]
     [InlineData("name_contains")]
