@@ -12,6 +12,9 @@ internal static class JobsCommand
     /// <summary>The largest page the coordinator serves.</summary>
     public const int MaxPageSize = 500;
 
+    /// <summary>The longest owner, name or batch the coordinator takes as a filter.</summary>
+    public const int MaxFilterLength = 200;
+
     internal static readonly Dictionary<string, JobState> States = new(StringComparer.OrdinalIgnoreCase)
     {
         ["waiting"] = JobState.Waiting,
@@ -44,13 +47,28 @@ internal static class JobsCommand
             }
         });
         var all = new Option<bool>("--all") { Description = "Show every job (follows all pages; ignores --limit)." };
+        var owner = new Option<string?>("--owner") { Description = "Only jobs submitted with this key's name (exactly).", HelpName = "NAME" };
+        var name = new Option<string?>("--name") { Description = "Only jobs whose name contains this text, ignoring case.", HelpName = "TEXT" };
+        var batch = new Option<string?>("--batch") { Description = "Only jobs of this batch (batch-...).", HelpName = "BATCH" };
+        foreach (var text in new[] { owner, name, batch })
+        {
+            text.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<string?>() is { Length: > MaxFilterLength } value)
+                {
+                    result.AddError($"{text.Name} is {value.Length} characters; use at most {MaxFilterLength}.");
+                }
+            });
+        }
 
-        var command = new Command("jobs", "List jobs, newest first.") { state, limit, all };
+        var command = new Command("jobs", "List jobs, newest first.") { state, limit, all, owner, name, batch };
         runner.Bind(command, async (context, cancellationToken) =>
         {
             var states = (context.Get(state) ?? []).Select(s => States[s]).Distinct().ToList();
             var wanted = context.Get(all) ? int.MaxValue : context.Get(limit);
-            var page = await ListAsync(context.Jobs, states, wanted, cancellationToken);
+            var filter = new ListJobsRequest { Owner = context.Get(owner) ?? "", NameContains = context.Get(name) ?? "", BatchId = context.Get(batch) ?? "" };
+            filter.States.AddRange(states);
+            var page = await ListAsync(context.Jobs, filter, wanted, cancellationToken);
             if (context.Json)
             {
                 context.JsonOut.Write(page);
@@ -69,20 +87,17 @@ internal static class JobsCommand
         return command;
     }
 
-    /// <summary>Up to <paramref name="wanted"/> jobs; NextPageToken stays set when more remain.</summary>
+    /// <summary>Up to <paramref name="wanted"/> jobs that <paramref name="filter"/>'s states, owner, name and batch let through; NextPageToken stays set when more remain.</summary>
     internal static async Task<ListJobsResponse> ListAsync(
-        JobService.JobServiceClient client, IReadOnlyList<JobState> states, int wanted, CancellationToken cancellationToken)
+        JobService.JobServiceClient client, ListJobsRequest filter, int wanted, CancellationToken cancellationToken)
     {
         var result = new ListJobsResponse();
         var token = "";
         do
         {
-            var request = new ListJobsRequest
-            {
-                PageSize = (uint)Math.Min(wanted - result.Jobs.Count, MaxPageSize),
-                PageToken = token,
-            };
-            request.States.AddRange(states);
+            var request = filter.Clone();
+            request.PageSize = (uint)Math.Min(wanted - result.Jobs.Count, MaxPageSize);
+            request.PageToken = token;
             var page = await client.ListJobsAsync(request, cancellationToken: cancellationToken);
             result.Jobs.AddRange(page.Jobs.Take(wanted - result.Jobs.Count));
             token = page.NextPageToken;

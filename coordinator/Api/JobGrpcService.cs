@@ -37,9 +37,9 @@ public sealed class JobGrpcService(
             throw Invalid($"page_size: {request.PageSize} is more than {JobCatalog.MaxPageSize}");
         }
 
-        if (request.States.Any(s => s == JobState.Unspecified || !Enum.IsDefined(s)))
+        if (JobListFilter.Problems(request) is { Count: > 0 } problems)
         {
-            throw Invalid("states: use the known job states (QUEUED, RUNNING, ...), not UNSPECIFIED or unknown values");
+            throw Invalid(string.Join("; ", problems));
         }
 
         if (!PageToken.TryDecode(request.PageToken, out var beforeSeq))
@@ -47,7 +47,7 @@ public sealed class JobGrpcService(
             throw Invalid("page_token: not a token from a previous ListJobs response; leave it empty for the first page");
         }
 
-        var (jobs, next) = await catalog.ListAsync(request.States.Distinct().ToList(), (int)request.PageSize, beforeSeq, context.CancellationToken);
+        var (jobs, next) = await catalog.ListAsync(JobListFilter.From(request), (int)request.PageSize, beforeSeq, context.CancellationToken);
         var response = new ListJobsResponse { NextPageToken = PageToken.Encode(next) };
         response.Jobs.AddRange(await view.SummariesAsync(jobs, context.CancellationToken));
         return response;

@@ -121,10 +121,10 @@ public sealed class JobCatalog(
         await store.FindJobAsync(jobId, cancellationToken) ?? throw new JobNotFoundException(jobId);
 
     public async Task<(IReadOnlyList<JobRecord> Jobs, long? NextBeforeSeq)> ListAsync(
-        IReadOnlyCollection<JobState> states, int pageSize, long? beforeSeq, CancellationToken cancellationToken)
+        JobListFilter filter, int pageSize, long? beforeSeq, CancellationToken cancellationToken)
     {
         var size = pageSize == 0 ? DefaultPageSize : Math.Min(pageSize, MaxPageSize);
-        var jobs = await store.ListJobsAsync(states, beforeSeq, size + 1, cancellationToken);
+        var jobs = await store.ListJobsAsync(filter, beforeSeq, size + 1, cancellationToken);
         return jobs.Count > size ? (jobs.Take(size).ToList(), jobs[size - 1].Seq) : (jobs, null);
     }
 

@@ -11,14 +11,28 @@ public sealed class JobView(IJobStore store, LiveProgress progress, IWaitExplain
     {
         // One snapshot: the job, its tasks and their attempts as of the same commit, so states never disagree.
         var (stored, tasks, attempts) = await store.ReadJobAsync(record.Id, cancellationToken);
-        return await BuildAsync(stored ?? record, tasks, attempts, await PausesAsync([stored ?? record], cancellationToken), cancellationToken);
+        var job = await BuildAsync(stored ?? record, tasks, attempts, await PausesAsync([stored ?? record], cancellationToken), cancellationToken);
+        job.FeedsJobIds.AddRange(await FeedsAsync(record.Id, cancellationToken));
+        return job;
     }
 
     /// <summary>The job as <see cref="BuildAsync(JobRecord, CancellationToken)"/> shows it, read once by id; null when it does not exist.</summary>
     public async Task<(Job Job, JobRecord Record)?> FindAsync(string jobId, CancellationToken cancellationToken)
     {
         var (stored, tasks, attempts) = await store.ReadJobAsync(jobId, cancellationToken);
-        return stored is null ? null : (await BuildAsync(stored, tasks, attempts, await PausesAsync([stored], cancellationToken), cancellationToken), stored);
+        if (stored is null) return null;
+        var job = await BuildAsync(stored, tasks, attempts, await PausesAsync([stored], cancellationToken), cancellationToken);
+        job.FeedsJobIds.AddRange(await FeedsAsync(jobId, cancellationToken));
+        return (job, stored);
+    }
+
+    /// <summary>Chains: the jobs that take their input from <paramref name="jobId"/>'s output, oldest first (two indexed reads).</summary>
+    private async Task<IReadOnlyList<string>> FeedsAsync(string jobId, CancellationToken cancellationToken)
+    {
+        var dependents = await store.GetDependentJobIdsAsync(jobId, cancellationToken);
+        if (dependents.Count == 0) return [];
+        var jobs = await store.FindJobsAsync(dependents, cancellationToken);
+        return jobs.Where(j => string.Equals(j.Spec.InputFromJob, jobId, StringComparison.Ordinal)).OrderBy(j => j.Seq).Select(j => j.Id).ToList();
     }
 
     /// <summary>

@@ -43,7 +43,14 @@ public interface IJobStore
     Task<IReadOnlyList<TaskRecord>> GetTasksWaitingForInputAsync(CancellationToken cancellationToken);
 
     /// <summary>Jobs newest first, optionally only in <paramref name="states"/>, after a (seq) cursor.</summary>
-    Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken);
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken) =>
+        ListJobsAsync(new JobListFilter(states), beforeSeq, limit, cancellationToken);
+
+    /// <summary>Jobs newest first that <paramref name="filter"/> lets through (state, owner, name, batch), after a (seq) cursor.</summary>
+    Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobListFilter filter, long? beforeSeq, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The jobs that declared a dependency on <paramref name="jobId"/> (a chained job's parent is one), by id.</summary>
+    Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId, CancellationToken cancellationToken);
 
     /// <summary>QUEUED tasks in dispatch order: priority high to low, then first come first served.</summary>
     Task<IReadOnlyList<TaskRecord>> GetQueuedTasksAsync(int limit, CancellationToken cancellationToken);

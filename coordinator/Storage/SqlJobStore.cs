@@ -173,7 +173,13 @@ public abstract class SqlJobStore : IJobStore
         Read(q => q.GetTasksWaitingForInputAsync(cancellationToken), cancellationToken);
 
     public Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken cancellationToken) =>
-        Read(q => q.ListJobsAsync(states, beforeSeq, limit, cancellationToken), cancellationToken);
+        ListJobsAsync(new JobListFilter(states), beforeSeq, limit, cancellationToken);
+
+    public Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobListFilter filter, long? beforeSeq, int limit, CancellationToken cancellationToken) =>
+        Read(q => q.ListJobsAsync(filter, beforeSeq, limit, cancellationToken), cancellationToken);
+
+    public async Task<IReadOnlyList<string>> GetDependentJobIdsAsync(string jobId, CancellationToken cancellationToken) =>
+        (await Read(q => q.GetDependentJobIdsAsync([jobId], cancellationToken), cancellationToken)).Select(d => d.JobId).ToList();
 
     public Task<IReadOnlyList<TaskRecord>> GetQueuedTasksAsync(int limit, CancellationToken cancellationToken) =>
         Read(q => q.GetQueuedTasksAsync(limit, cancellationToken), cancellationToken);

@@ -300,8 +300,9 @@ internal sealed class SqlJobTransaction : IJobTransaction
     {
         Changed(job.Id);
         _jobs[job.Id] = job;
-        return Defer($"INSERT INTO rf_jobs ({JobColumns}) VALUES (@id, @seq, @spec, @state, @create, @start, @end, @error, @result, @recurrence, @recurringJob)",
-            JobParameters(job));
+        // owner and name_key copy the spec's owner and lower-case name for ListJobs' filters (they never change).
+        return Defer($"INSERT INTO rf_jobs ({JobColumns}, owner, name_key) VALUES (@id, @seq, @spec, @state, @create, @start, @end, @error, @result, @recurrence, @recurringJob, @owner, @nameKey)",
+            [.. JobParameters(job), ("@owner", job.Spec.Owner), ("@nameKey", JobListFilter.NameKey(job.Spec.Name))]);
     }
 
     public Task UpdateJobAsync(JobRecord job)

@@ -119,13 +119,47 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
             ct, ("@running", (int)AttemptOutcome.Running));
     }
 
-    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(IReadOnlyCollection<JobState> states, long? beforeSeq, int limit, CancellationToken ct)
+    /// <summary>
+    /// Jobs newest first that <paramref name="filter"/> lets through. The statement's text depends only on which filters
+    /// are set (and the state numbers); what a user typed travels as parameters, the name as a LIKE pattern with its
+    /// wildcards escaped. The owner is answered by <c>rf_jobs_by_owner</c> (owner, seq), a batch by <c>rf_batch_jobs</c>'s key.
+    /// </summary>
+    public async Task<IReadOnlyList<JobRecord>> ListJobsAsync(JobListFilter filter, long? beforeSeq, int limit, CancellationToken ct)
     {
-        var stateFilter = states.Count == 0 ? "" : $" AND state IN ({string.Join(", ", states.Select(s => (int)s))})";
-        return await Query(
-            $"SELECT {JobColumns} FROM rf_jobs WHERE seq < @before{stateFilter} ORDER BY seq DESC LIMIT @limit",
-            ReadJob, ct, ("@before", beforeSeq ?? long.MaxValue), ("@limit", limit));
+        var where = new List<string> { "seq < @before" };
+        var parameters = new List<(string, object?)> { ("@before", beforeSeq ?? long.MaxValue), ("@limit", limit) };
+        if (filter.States.Count > 0) where.Add($"state IN ({string.Join(", ", filter.States.Select(s => (int)s))})");
+        if (filter.Owner.Length > 0)
+        {
+            where.Add("owner = @owner");
+            parameters.Add(("@owner", filter.Owner));
+        }
+
+        if (filter.NameContains.Length > 0)
+        {
+            where.Add(@"name_key LIKE @name ESCAPE '\'");
+            parameters.Add(("@name", "%" + LikeEscaped(JobListFilter.NameKey(filter.NameContains)) + "%"));
+        }
+
+        if (filter.BatchId.Length > 0)
+        {
+            where.Add("id IN (SELECT job_id FROM rf_batch_jobs WHERE batch_id = @batch)");
+            parameters.Add(("@batch", filter.BatchId));
+        }
+
+        var filters = string.Join(" AND ", where);
+        var sql = filter.NameContains.Length == 0 || dialect.Name != "sqlite"
+            ? $"SELECT {JobColumns} FROM rf_jobs WHERE {filters} ORDER BY seq DESC LIMIT @limit"
+            // SQLite matches a name by scanning: first the page's seqs, on the narrow index rf_jobs_by_name (seq, name_key) where
+            // no other filter picks a better one, then only those rows are read (a scan of the rows reads every spec: 3-5 times
+            // slower at 100,000 jobs). PostgreSQL plans the plain query better than this one.
+            : $"SELECT {JobColumns} FROM rf_jobs WHERE seq IN (SELECT seq FROM rf_jobs WHERE {filters} ORDER BY seq DESC LIMIT @limit) ORDER BY seq DESC LIMIT @limit";
+        return await Query(sql, ReadJob, ct, [.. parameters]);
     }
+
+    /// <summary>Text matched literally by <c>LIKE … ESCAPE '\'</c>: its <c>%</c>, <c>_</c> and <c>\</c> escaped.</summary>
+    internal static string LikeEscaped(string text) =>
+        text.Replace(@"\", @"\\", StringComparison.Ordinal).Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 
     public async Task<IReadOnlyList<TaskRecord>> GetQueuedTasksAsync(int limit, CancellationToken ct) =>
         await Query($"SELECT {TaskColumns} FROM rf_tasks WHERE state = {SqlSchema.Queued} AND {NotPaused} ORDER BY priority DESC, seq ASC LIMIT @limit",

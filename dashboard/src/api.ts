@@ -22,7 +22,7 @@ const bearer: Interceptor = (next) => (request) => {
   return next(request);
 };
 
-const transport = createGrpcWebTransport({ baseUrl: location.origin, useBinaryFormat: true, interceptors: [bearer] });
+export const transport = createGrpcWebTransport({ baseUrl: location.origin, useBinaryFormat: true, interceptors: [bearer] });
 
 export const jobApi = createClient(JobService, transport);
 export const farmApi = createClient(FarmService, transport);

@@ -6,6 +6,8 @@ import { bar, fill, h } from "./dom";
 import { failureClass, isEnded, jobState, outcome, presetName, probeSummary, taskKind, taskState, when } from "./format";
 import { AttemptOutcome, JobState, type Job, type RenderTask } from "./gen/renderfarm/v1/job_pb";
 import { Thumbnails } from "./thumbnails";
+import { batchLink, chainLinks } from "./links";
+import { drawTimeline } from "./timeline";
 
 const tailBytes = 6000;
 
@@ -14,17 +16,24 @@ export function jobView(root: HTMLElement, jobId: string, me: Me, say: (message:
   const head = h("section", { class: "job-head" });
   const poster = h("section", { class: "thumbnails" });
   const tasks = h("section", { class: "tasks" });
+  const timeline = h("section", { class: "timeline-panel", "data-testid": "timeline-panel" });
   const logTitle = h("h3", {}, "Log");
   const log = h("pre", { class: "log", "data-testid": "log-tail" });
-  fill(root, h("p", {}, h("a", { href: "#/jobs" }, "‹ Jobs")), head, poster, h("h3", {}, "Tasks"), tasks, logTitle, log);
+  fill(root, h("p", {}, h("a", { href: "#/jobs" }, "‹ Jobs")), head, poster, h("h3", {}, "Timeline by agent"), timeline, h("h3", {}, "Tasks"), tasks, logTitle, log);
 
   let job: Job | undefined;
   const logs = new LogTail(jobId, log, logTitle, abort.signal);
   const thumbnail = new Thumbnails(jobId, poster, abort.signal);
 
+  let ticking: number | undefined; // while an attempt runs its bar grows to now, redrawn every second
+  const redrawTimeline = () => {
+    clearTimeout(ticking);
+    if (job && drawTimeline(timeline, job) && !abort.signal.aborted) ticking = window.setTimeout(redrawTimeline, 1000);
+  };
   const draw = () => {
     if (!job) return;
     drawHead(head, job, me, say);
+    redrawTimeline();
     drawTasks(tasks, job, me, say);
     logs.follow(latestTask(job));
     if (job.state === JobState.SUCCEEDED) thumbnail.show(["smpte2084", "arib-std-b67"].includes(job.result?.colorTransfer ?? ""));
@@ -45,6 +54,7 @@ export function jobView(root: HTMLElement, jobId: string, me: Me, say: (message:
 
   return () => {
     abort.abort();
+    clearTimeout(ticking);
     logs.stop();
     thumbnail.stop();
   };
@@ -70,6 +80,9 @@ function drawHead(el: HTMLElement, job: Job, me: Me, say: (message: string) => v
       {},
       h("dt", {}, "Job"), h("dd", {}, job.id),
       h("dt", {}, "Owner"), h("dd", {}, spec?.owner ?? ""),
+      spec?.batchId ? h("dt", {}, "Batch") : null, spec?.batchId ? h("dd", { class: "batch", "data-testid": "job-batch" }, batchLink(spec.batchId)) : null,
+      spec?.inputFromJob || job.feedsJobIds.length ? h("dt", {}, "Chain") : null,
+      spec?.inputFromJob || job.feedsJobIds.length ? h("dd", { class: "chain", "data-testid": "job-chain" }, ...chainLinks(job)) : null,
       h("dt", {}, "Input"), h("dd", {}, spec?.inputPath ?? ""),
       h("dt", {}, "Output"), h("dd", {}, spec?.outputPath ?? ""),
       h("dt", {}, "Preset"), h("dd", {}, spec?.output ? presetName(spec.output.preset) : "", spec?.grade ? " + grade" : ""),

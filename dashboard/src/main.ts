@@ -77,9 +77,10 @@ async function start(): Promise<void> {
 function route(): void {
   if (!me || !watch) return;
   leave?.();
-  const [, view, id] = location.hash.split("/");
+  const [path, query = ""] = location.hash.split("?");
+  const [, view, id] = path.split("/");
   if (view === "job" && id) leave = jobView(main, decodeURIComponent(id), me, say, signOut);
-  else if (view === "jobs") leave = jobsView(main, watch, me, say);
+  else if (view === "jobs") leave = jobsView(main, watch, me, say, new URLSearchParams(query));
   else leave = farmView(main, watch, me, say);
   for (const a of nav.querySelectorAll("a")) a.classList.toggle("here", a.getAttribute("href") === `#/${view || "farm"}`);
 }

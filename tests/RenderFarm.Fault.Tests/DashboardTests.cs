@@ -194,6 +194,94 @@ public sealed class DashboardTests(ITestOutputHelper output)
             farm.Report($"screenshot {shot}");
         });
 
+    [Fact]
+    public Task Dashboard_JobsFilteredByOwnerAndBatch_ChainLinked_ChunkedJobTimelineHasChunkBarsInAgentLanes() =>
+        FaultFarm.RunAsync(output, CoordinatorSettings.Fast with { ChunkMinInputDuration = TimeSpan.Zero }, async farm =>
+        {
+            await farm.StartAgentsAsync(new AgentSettings("lane-a"), new AgentSettings("lane-b"));
+            var alice = new JobService.JobServiceClient(FarmCredentials.Channel(farm.Coordinator.Address, await CreateKeyAsync(farm, "alice", Role.Editor)));
+            var bob = new JobService.JobServiceClient(FarmCredentials.Channel(farm.Coordinator.Address, await CreateKeyAsync(farm, "bob", Role.Editor)));
+            var input = await FaultClips.CopyToAsync(FaultClips.TakeAsync(), farm.Media("in/take.mp4"));
+
+            // alice: a chunked job (8 s in 2 s chunks) and a job chained to it; bob: one plain job; a batch of one.
+            var chunkedSpec = Specs.Proxy("alice chunked", input, farm.Media("out/chunked.mp4"));
+            chunkedSpec.ChunkDuration = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(TimeSpan.FromSeconds(2));
+            var chunked = (await alice.SubmitJobAsync(new SubmitJobRequest { Spec = chunkedSpec })).Job;
+            var chainedSpec = Specs.Proxy("alice chained", "", farm.Media("out/chained.mp4"));
+            chainedSpec.InputFromJob = chunked.Id;
+            var chained = (await alice.SubmitJobAsync(new SubmitJobRequest { Spec = chainedSpec })).Job;
+            await bob.SubmitJobAsync(new SubmitJobRequest { Spec = Specs.Proxy("bob proxy", input, farm.Media("out/bob.mp4")) });
+            await new RecipeService.RecipeServiceClient(farm.Channel).SaveRecipeAsync(new SaveRecipeRequest
+            {
+                Recipe = new Recipe { Name = "proxy", Output = new OutputSettings { Preset = Preset.H264Proxy540P }, OutputPattern = "proxies/{name}.mp4" },
+            });
+            var batch = (await new BatchService.BatchServiceClient(farm.Channel).SubmitBatchAsync(new SubmitBatchRequest
+            {
+                Recipe = "proxy", Name = "reel one", Inputs = { input },
+            })).Batch;
+            var batchJob = Assert.Single((await farm.Jobs.ListJobsAsync(new ListJobsRequest { BatchId = batch.Id })).Jobs);
+
+            await using var browser = await DashboardBrowser.LaunchAsync();
+            var page = await browser.NewTabAsync();
+            await page.GoToAsync($"http://127.0.0.1:{farm.Coordinator.MetricsPort}/", WaitUntilNavigation.Load);
+            await SignInAsync(page, farm.Coordinator.Credentials.OperatorKey);
+            await page.WaitForSelectorAsync("[data-testid=who]");
+            await page.EvaluateExpressionAsync("location.hash = '#/jobs'");
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('tr[data-testid=job]').length === 4");
+
+            // Filter by owner on the coordinator: only alice's two jobs, and the filter is in the address to share.
+            await page.TypeAsync("[data-testid=owner-filter]", "alice");
+            await page.WaitForFunctionAsync(
+                "() => { const rows = [...document.querySelectorAll('tr[data-testid=job]')]; return rows.length === 2 && rows.every(r => r.children[3].textContent === 'alice'); }");
+            Assert.Equal([chained.Id, chunked.Id], await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('tr[data-testid=job]')].map(r => r.dataset.job)"));
+            Assert.Contains("owner=alice", await page.EvaluateExpressionAsync<string>("location.hash"));
+            Assert.Contains(chunked.Id, await TextAsync(page, $"tr[data-job=\"{chained.Id}\"] .chain", "follows"));
+            await browser.ScreenshotAsync(page, "dashboard-jobs-owner-filter");
+
+            // The shared address opens the same view in a new tab; the batch job's row names its batch and links to it.
+            var shared = await page.EvaluateExpressionAsync<string>("location.href");
+            var other = await browser.NewTabAsync();
+            await other.GoToAsync($"http://127.0.0.1:{farm.Coordinator.MetricsPort}/", WaitUntilNavigation.Load);
+            await SignInAsync(other, farm.Coordinator.Credentials.OperatorKey);
+            await other.WaitForSelectorAsync("[data-testid=who]");
+            await other.GoToAsync(shared);
+            await other.WaitForFunctionAsync("() => document.querySelectorAll('tr[data-testid=job]').length === 2");
+            Assert.Equal("alice", await other.EvaluateExpressionAsync<string>("document.querySelector('[data-testid=owner-filter]').value"));
+            await page.EvaluateExpressionAsync("(() => { const i = document.querySelector('[data-testid=owner-filter]'); i.value = ''; i.dispatchEvent(new Event('input')); })()");
+            var batchLink = $"tr[data-job=\"{batchJob.Id}\"] [data-testid=batch-link]";
+            Assert.Equal("reel one", await TextAsync(page, batchLink, "reel one"));
+            // Clicked in the page: pushed progress redraws the rows, so a handle held across calls may be gone.
+            await page.EvaluateFunctionAsync("s => document.querySelector(s).click()", batchLink);
+            await page.WaitForFunctionAsync(
+                $"() => {{ const rows = [...document.querySelectorAll('tr[data-testid=job]')]; return location.hash.includes('batch={batch.Id}') && rows.length === 1 && rows[0].dataset.job === '{batchJob.Id}'; }}");
+            Assert.Contains("reel one", await TextAsync(page, "[data-testid=batch-filter]", "reel one"));
+            await browser.ScreenshotAsync(page, "dashboard-jobs-batch");
+
+            // The chunked job's timeline: a lane per agent, one bar per chunk attempt (and audio, stitch), all succeeded.
+            await farm.WaitForEndAsync(chunked.Id, TimeSpan.FromSeconds(120));
+            await page.EvaluateExpressionAsync($"location.hash = '#/job/{chunked.Id}'");
+            Assert.Equal("succeeded", await TextAsync(page, "[data-testid=job-state]", "succeeded"));
+            var done = await farm.GetJobAsync(chunked.Id);
+            var chunkAttempts = done.Tasks.Where(t => t.Kind == TaskKind.Chunk).SelectMany(t => t.Attempts).ToList();
+            Assert.True(chunkAttempts.Count >= 4, $"{chunkAttempts.Count} chunk attempts");
+            await page.WaitForFunctionAsync("n => document.querySelectorAll('[data-testid=timeline-bar][data-task^=chunk]').length === n", new WaitForFunctionOptions { Timeout = 60_000 }, chunkAttempts.Count);
+            var lanes = await page.EvaluateExpressionAsync<string[]>(
+                "[...document.querySelectorAll('[data-testid=timeline-lane]')].map(l => l.dataset.agent + ':' + [...l.querySelectorAll('[data-testid=timeline-bar][data-task^=chunk]')].map(b => b.dataset.task + '=' + b.dataset.outcome).sort().join(','))");
+            farm.Report($"timeline lanes: {string.Join(" | ", lanes)}");
+            var expected = chunkAttempts.GroupBy(a => a.AgentId).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => g.Key + ":" + string.Join(",", done.Tasks.Where(t => t.Kind == TaskKind.Chunk).SelectMany(t => t.Attempts.Where(a => a.AgentId == g.Key)
+                    .Select(a => $"chunk {t.Chunk.Index + 1}={a.Outcome.ToString().ToLowerInvariant()}")).Order(StringComparer.Ordinal)));
+            Assert.Equal(expected, lanes.Where(l => !l.EndsWith(':')));
+            Assert.All(chunkAttempts, a => Assert.Contains(a.AgentId, new[] { "lane-a", "lane-b" }));
+            Assert.Contains("stitch", await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('[data-testid=timeline-bar]')].map(b => b.dataset.task)"));
+            Assert.Contains(chained.Id, await TextAsync(page, "[data-testid=job-chain]", "feeds"));
+            await browser.ScreenshotAsync(page, "dashboard-job-timeline");
+
+            // The batch job's own view names its batch.
+            await page.EvaluateExpressionAsync($"location.hash = '#/job/{batchJob.Id}'");
+            Assert.Equal("reel one", await TextAsync(page, "[data-testid=job-batch]", "reel one"));
+        });
+
     private static async Task<string> CreateKeyAsync(FaultFarm farm, string name, Role role)
     {
         var access = new AccessService.AccessServiceClient(farm.Channel);

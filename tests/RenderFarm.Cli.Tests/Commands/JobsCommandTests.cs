@@ -76,6 +76,35 @@ public sealed class JobsCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Jobs_OwnerNameAndBatch_SentWithStatesOnEveryPage()
+    {
+        _farmctl.Farm.JobList.AddRange(Enumerable.Range(0, 600).Select(i => SampleJobs.Job($"j{i}", JobState.Queued)));
+
+        var result = await _farmctl.RunAsync("jobs", "--owner", "alice", "--name", "Trailer", "--batch", "batch-1", "--state", "queued", "--all", "--json");
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Equal(2, _farmctl.Farm.ListRequests.Count);
+        Assert.All(_farmctl.Farm.ListRequests, r =>
+        {
+            Assert.Equal("alice", r.Owner);
+            Assert.Equal("Trailer", r.NameContains);
+            Assert.Equal("batch-1", r.BatchId);
+            Assert.Equal([JobState.Queued], r.States);
+        });
+        Assert.Equal(["", "500"], _farmctl.Farm.ListRequests.Select(r => r.PageToken));
+    }
+
+    [Fact]
+    public async Task Jobs_NameLongerThanTheCoordinatorTakes_UsageErrorSaysTheLimit()
+    {
+        var result = await _farmctl.RunAsync("jobs", "--name", new string('x', 201));
+
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("--name is 201 characters; use at most 200", result.Error);
+        Assert.Empty(_farmctl.Farm.ListRequests);
+    }
+
+    [Fact]
     public async Task Jobs_UnknownState_UsageError()
     {
         var result = await _farmctl.RunAsync("jobs", "--state", "done");

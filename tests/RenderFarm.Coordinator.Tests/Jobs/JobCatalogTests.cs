@@ -94,9 +94,9 @@ public sealed class JobCatalogTests : IAsyncLifetime
         var ids = new List<string>();
         for (var i = 0; i < 5; i++) ids.Add((await _h.SubmitAsync($"c{i}")).Id);
 
-        var (first, next) = await _h.Catalog.ListAsync([], 2, null, None);
-        var (second, next2) = await _h.Catalog.ListAsync([], 2, next, None);
-        var (third, next3) = await _h.Catalog.ListAsync([], 2, next2, None);
+        var (first, next) = await _h.Catalog.ListAsync(JobListFilter.All, 2, null, None);
+        var (second, next2) = await _h.Catalog.ListAsync(JobListFilter.All, 2, next, None);
+        var (third, next3) = await _h.Catalog.ListAsync(JobListFilter.All, 2, next2, None);
 
         Assert.Equal([ids[4], ids[3]], first.Select(j => j.Id));
         Assert.Equal([ids[2], ids[1]], second.Select(j => j.Id));

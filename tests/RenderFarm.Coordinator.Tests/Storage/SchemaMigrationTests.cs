@@ -25,7 +25,7 @@ public sealed class SchemaMigrationTests
 
             await using var insert = connection.CreateCommand();
             insert.CommandText = """
-                INSERT INTO rf_jobs (id, seq, spec, state, create_time) VALUES ('job-old', 7, '{"name":"from v1"}', 4, 1700000000000);
+                INSERT INTO rf_jobs (id, seq, spec, state, create_time) VALUES ('job-old', 7, '{"name":"From V1","owner":"olga"}', 4, 1700000000000);
                 INSERT INTO rf_tasks (id, job_id, state, priority, seq, work, requirements, failed_attempts, lost_attempts, max_retries)
                     VALUES ('job-old-t0', 'job-old', 5, 0, 7, '{}', 'libx264;zscale;media', 0, 0, 3);
                 """;
@@ -37,7 +37,9 @@ public sealed class SchemaMigrationTests
         await store.InitializeAsync(CancellationToken.None);
 
         var job = await store.FindJobAsync("job-old", CancellationToken.None);
-        Assert.Equal(("from v1", JobState.Succeeded, (Recurrence?)null), (job!.Spec.Name, job.State, job.Recurrence));
+        Assert.Equal(("From V1", JobState.Succeeded, (Recurrence?)null), (job!.Spec.Name, job.State, job.Recurrence));
+        var found = await store.ListJobsAsync(new JobListFilter([], Owner: "olga", NameContains: "from v"), null, 10, CancellationToken.None);
+        Assert.Equal("job-old", Assert.Single(found).Id); // the migration copied the owner and the name out of the stored spec
         var task = Assert.Single(await store.GetTasksAsync("job-old", CancellationToken.None));
         Assert.Equal((TaskWait.None, 0, TimeSpan.Zero), (task.WaitingFor, task.BlockedAgents.Count, task.Limits.MaxRunTime));
         Assert.Empty(await store.GetDrainedAgentsAsync(CancellationToken.None));
