@@ -93,10 +93,11 @@ function draw(el: HTMLElement, series: GetThroughputResponse): void {
   });
   const line = buckets.map((b, i) => `${(i * slot + slot / 2).toFixed(1)},${(height - 2 - (b.busySlots / busiest) * (height - 6)).toFixed(1)}`).join(" ");
   const t = series.total;
-  const hour = series.startTime && series.endTime ? (timestampDate(series.endTime).getTime() - timestampDate(series.startTime).getTime()) / 1000 : 3600;
+  const count = (n: number | bigint, noun: string) => `${n} ${Number(n) === 1 ? noun : noun + "s"}`;
+  const clock = (at: typeof series.startTime) => (at ? timestampDate(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) : "");
   fill(
     el,
-    h("h3", {}, `Throughput, last ${span(hour)} (per ${span(bucketMs / 1000)})`),
+    h("h3", {}, `Throughput, last ${span((buckets.length * bucketMs) / 1000)} (per ${span(bucketMs / 1000)})`),
     s(
       "svg",
       { class: "tp-chart", "data-testid": "throughput-chart", viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: "none", role: "img", "aria-label": "tasks ended per bucket and busy slots" },
@@ -104,11 +105,13 @@ function draw(el: HTMLElement, series: GetThroughputResponse): void {
       ...bars,
       s("polyline", { class: "tp-busy", points: line }),
     ),
+    h("div", { class: "tp-axis-labels dim" }, h("span", {}, clock(series.startTime)), h("span", {}, `now (${clock(series.endTime)})`)),
     h(
       "p",
       { class: "dim", "data-testid": "throughput-total" },
       t
-        ? `${t.tasksSucceeded} tasks succeeded, ${t.tasksFailed} failed · ${t.jobsSucceeded} jobs done, ${t.jobsFailed} failed · ${t.frames} frames, ${t.mediaSeconds.toFixed(1)} s of video · ${t.busySlots.toFixed(2)} slots busy on average (line: most ${busiest.toFixed(1)})`
+        ? `${count(t.tasksSucceeded, "task")} succeeded, ${t.tasksFailed} failed · ${count(t.jobsSucceeded, "job")} done, ${t.jobsFailed} failed · ${t.frames} frames, ${t.mediaSeconds.toFixed(1)} s of video · ` +
+            `${t.busySlots.toFixed(2)} slots busy on average (blue line, top = ${busiest.toFixed(1)})`
         : "",
     ),
   );
