@@ -11,7 +11,7 @@ namespace RenderFarm.Coordinator.History;
 /// <param name="AttemptStarts">The same attempts and the running ones, by the bucket they started in (-1: before the
 /// window): how many, and the sum of their start times (0 for those before the window).</param>
 /// <param name="Running">Attempts running now.</param>
-/// <param name="JobEnds">Jobs that ended SUCCEEDED or FAILED in the window, by bucket and state.</param>
+/// <param name="JobEnds">Jobs that ended in the window, by bucket and state.</param>
 public sealed record ThroughputRows(
     IReadOnlyList<(int Bucket, AttemptOutcome Outcome, int Count, long Frames, long MediaMillis, long EndSum)> AttemptEnds,
     IReadOnlyList<(int Bucket, int Count, long StartSum)> AttemptStarts,
