@@ -63,6 +63,7 @@ public static class FarmctlApp
         root.Subcommands.Add(AgentsCommand.Create(runner));
         root.Subcommands.Add(AttemptsCommand.Create(runner));
         root.Subcommands.Add(StatsCommand.Create(runner));
+        root.Subcommands.Add(ThroughputCommand.Create(runner));
         root.Subcommands.Add(TopCommand.Create(runner));
         root.Subcommands.Add(KeysCommand.Create(runner));
         root.Subcommands.Add(Commands.Recipes.RecipesCommand.Create(runner));

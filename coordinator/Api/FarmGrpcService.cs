@@ -8,7 +8,7 @@ namespace RenderFarm.Coordinator.Api;
 
 /// <summary>FarmService over gRPC: agents, queue statistics, the farm's event stream and agent control for operators.</summary>
 public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDrains drains, AgentSchedules schedules, AttemptLifecycle attempts, JobCatalog jobs, JobView view,
-    Housekeeping.FarmHousekeeping housekeeping) : FarmService.FarmServiceBase
+    Housekeeping.FarmHousekeeping housekeeping, History.ThroughputSeries throughput) : FarmService.FarmServiceBase
 {
     public override async Task<ListAgentsResponse> ListAgents(ListAgentsRequest request, ServerCallContext context)
     {
@@ -55,6 +55,9 @@ public sealed class FarmGrpcService(FarmStatus status, FarmWatch watch, AgentDra
         await housekeeping.ForgetAgentAsync(Limit("agent_id", request.AgentId, 200), context.CancellationToken);
         return new ForgetAgentResponse();
     }
+
+    public override Task<GetThroughputResponse> GetThroughput(GetThroughputRequest request, ServerCallContext context) =>
+        throughput.GetAsync(request.Window?.ToTimeSpan() ?? TimeSpan.Zero, request.Bucket?.ToTimeSpan() ?? TimeSpan.Zero, context.CancellationToken);
 
     private static string Limit(string field, string text, int max) =>
         text.Length <= max && !text.Any(char.IsControl) ? text

@@ -22,6 +22,14 @@ public sealed partial class AttemptLifecycle
 
     private Batcher<(string AgentId, TaskCompleted Report), Fence>? _completions;
 
+    /// <summary>
+    /// The milliseconds of video an attempt's credited frames cover (GetThroughput's media seconds): the output's duration
+    /// when it rendered frames (an audio task or a stitch adds none), bounded like the frames, since it is the agent's word too.
+    /// </summary>
+    public static long MediaMillis(long frames, OutputInfo? output) =>
+        frames <= 0 || output is null || !double.IsFinite(output.DurationSeconds) || output.DurationSeconds <= 0 ? 0
+        : (long)Math.Min(output.DurationSeconds * 1000, MaxCreditedFrames * 1000.0);
+
     public Task<Fence> CompleteAsync(string agentId, TaskCompleted report, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -60,7 +68,7 @@ public sealed partial class AttemptLifecycle
 
                 // The stitch only copies frames the chunks rendered: counting them again would double the farm's throughput.
                 var frames = task.Kind == TaskKind.Stitch ? 0 : (long)Math.Min(report.Output?.FrameCount ?? 0, MaxCreditedFrames);
-                var ended = attempt! with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames, Timeline = report.Timeline };
+                var ended = attempt! with { Outcome = AttemptOutcome.Succeeded, EndTime = now, Frames = frames, MediaMillis = MediaMillis(frames, report.Output), Timeline = report.Timeline };
                 await tx.UpdateAttemptAsync(ended);
                 found[report.AttemptId] = (ended, task); // the same report twice in one batch: the second is a duplicate
                 var done = task.MoveTo(TaskState.Succeeded) with { NotBefore = null, WaitingFor = TaskWait.None };

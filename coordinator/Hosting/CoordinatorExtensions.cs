@@ -86,6 +86,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<IWaitExplainer, WaitExplainer>();
         services.AddSingleton<AgentConnection>();
         services.AddSingleton<RecentThroughput>();
+        services.AddSingleton<History.ThroughputSeries>();
         services.AddSingleton<FarmStatus>();
         services.AddSingleton<Housekeeping.FarmHousekeeping>();
         services.AddHostedService<Dispatcher>();

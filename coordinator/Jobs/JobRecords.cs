@@ -63,6 +63,7 @@ public sealed record TaskRecord(
 
 /// <summary>One hand-over of a task to an agent: a lease fenced by its id.</summary>
 /// <param name="Timeline">The steps the agent reported with its completion (task timeline); null until then.</param>
+/// <param name="MediaMillis">The milliseconds of video its <paramref name="Frames"/> cover (throughput), 0 when it rendered none.</param>
 public sealed record AttemptRecord(
     string Id,
     string TaskId,
@@ -78,4 +79,5 @@ public sealed record AttemptRecord(
     string? LogTail,
     long Frames = 0,
     long LogSize = 0,
-    TaskTimeline? Timeline = null);
+    TaskTimeline? Timeline = null,
+    long MediaMillis = 0);

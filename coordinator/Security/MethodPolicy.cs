@@ -41,6 +41,8 @@ public static class MethodPolicy
         ["/renderfarm.v1.FarmService/CancelAttempt"] = Need.Operator,
         ["/renderfarm.v1.NotificationService/ListWebhookDeliveries"] = Need.Viewer,
         ["/renderfarm.v1.FarmService/ForgetAgent"] = Need.Operator,
+        // Throughput: the series the dashboard's farm view draws.
+        ["/renderfarm.v1.FarmService/GetThroughput"] = Need.Viewer,
         ["/renderfarm.v1.AgentService/Connect"] = Need.Agent,
         ["/renderfarm.v1.TransferService/DownloadBlob"] = Need.Agent,
         ["/renderfarm.v1.TransferService/GetUploadStatus"] = Need.Agent,

@@ -83,6 +83,12 @@ public interface IJobStore
     Task<IReadOnlyList<(int Succeeded, int Failed, long Frames)>> GetFinishedSinceAsync(IReadOnlyList<DateTimeOffset> since, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Throughput: per bucket of <paramref name="window"/>, the attempts and jobs that ended in it, and the sums of start and
+    /// end times that make its busy slots (<see cref="History.ThroughputBuckets"/>); read from the window's rows only.
+    /// </summary>
+    Task<History.ThroughputRows> GetThroughputAsync(History.ThroughputWindow window, CancellationToken cancellationToken);
+
+    /// <summary>
     /// What queue statistics show, read on one connection: jobs and tasks by state (exact at the last commit, from
     /// counters the database keeps) and the oldest QUEUED task's job.
     /// </summary>

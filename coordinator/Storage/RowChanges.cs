@@ -59,6 +59,7 @@ internal static class RowChanges
         if (before.ExitCode != after.ExitCode) set.Add(("exit_code", after.ExitCode));
         if (before.LogTail != after.LogTail) set.Add(("log_tail", ToDb(after.LogTail)));
         if (before.Frames != after.Frames) set.Add(("frames", after.Frames));
+        if (before.MediaMillis != after.MediaMillis) set.Add(("media_ms", after.MediaMillis));
         if (!Equals(before.Timeline, after.Timeline)) set.Add(("timeline", after.Timeline is null ? null : RowMapper.ToJson(after.Timeline)));
         return set;
     }

@@ -10,7 +10,7 @@ internal static class RowMapper
 {
     public const string JobColumns = "id, seq, spec, state, create_time, start_time, end_time, error, result, recurrence, recurring_job_id";
     public const string TaskColumns = "id, job_id, state, priority, seq, work, requirements, failed_attempts, lost_attempts, max_retries, not_before, waiting_for, max_run_ms, stall_ms, blocked_agents";
-    public const string AttemptColumns = "id, task_id, job_id, agent_id, outcome, start_time, lease_expiry, end_time, failure_class, error, exit_code, log_tail, frames, log_size, timeline";
+    public const string AttemptColumns = "id, task_id, job_id, agent_id, outcome, start_time, lease_expiry, end_time, failure_class, error, exit_code, log_tail, frames, log_size, timeline, media_ms";
 
     public const string PublishGrantColumns = "task_id, attempt_id, job_id, output_root, output_path, size_bytes, sha256, output, grant_time";
 
@@ -73,7 +73,8 @@ internal static class RowMapper
         r.IsDBNull(11) ? null : r.GetString(11),
         r.GetInt64(12),
         r.GetInt64(13),
-        r.IsDBNull(14) ? null : FromJson<TaskTimeline>(r.GetString(14)));
+        r.IsDBNull(14) ? null : FromJson<TaskTimeline>(r.GetString(14)),
+        r.GetInt64(15));
 
     public static PublishRecord ReadPublishGrant(DbDataReader r)
     {

@@ -228,6 +228,9 @@ public abstract class SqlJobStore : IJobStore
     public Task<IReadOnlyList<(int Succeeded, int Failed, long Frames)>> GetFinishedSinceAsync(IReadOnlyList<DateTimeOffset> since, CancellationToken cancellationToken) =>
         Read(q => q.GetFinishedSinceAsync(since, cancellationToken), cancellationToken);
 
+    public Task<History.ThroughputRows> GetThroughputAsync(History.ThroughputWindow window, CancellationToken cancellationToken) =>
+        Read(q => q.GetThroughputAsync(window, cancellationToken), cancellationToken);
+
     public Task<QueueCounts> GetQueueCountsAsync(CancellationToken cancellationToken) =>
         Read(async q =>
         {

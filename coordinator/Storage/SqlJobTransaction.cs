@@ -344,7 +344,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
     {
         Changed(attempt.JobId);
         _attempts[attempt.Id] = attempt;
-        return Defer($"INSERT INTO rf_attempts ({AttemptColumns}) VALUES (@id, @task, @job, @agent, @outcome, @start, @lease, @end, @class, @error, @exit, @log, @frames, @logSize, @timeline)",
+        return Defer($"INSERT INTO rf_attempts ({AttemptColumns}) VALUES (@id, @task, @job, @agent, @outcome, @start, @lease, @end, @class, @error, @exit, @log, @frames, @logSize, @timeline, @mediaMs)",
             AttemptParameters(attempt));
     }
 
@@ -357,7 +357,7 @@ internal sealed class SqlJobTransaction : IJobTransaction
             return Update("attempt", "rf_attempts", attempt.Id, RowChanges.Of(before, attempt));
         }
 
-        return DeferOne("attempt", attempt.Id, "UPDATE rf_attempts SET outcome = @outcome, lease_expiry = @lease, end_time = @end, failure_class = @class, error = @error, exit_code = @exit, log_tail = @log, frames = @frames, timeline = @timeline WHERE id = @id",
+        return DeferOne("attempt", attempt.Id, "UPDATE rf_attempts SET outcome = @outcome, lease_expiry = @lease, end_time = @end, failure_class = @class, error = @error, exit_code = @exit, log_tail = @log, frames = @frames, timeline = @timeline, media_ms = @mediaMs WHERE id = @id",
             AttemptParameters(attempt));
     }
 
@@ -388,6 +388,6 @@ internal sealed class SqlJobTransaction : IJobTransaction
     [
         ("@id", a.Id), ("@task", a.TaskId), ("@job", a.JobId), ("@agent", a.AgentId), ("@outcome", (int)a.Outcome), ("@start", ToMillis(a.StartTime)),
         ("@lease", ToMillis(a.LeaseExpiry)), ("@end", ToDb(a.EndTime)), ("@class", (int)a.FailureClass), ("@error", ToDb(a.Error)), ("@exit", a.ExitCode), ("@log", ToDb(a.LogTail)),
-        ("@frames", a.Frames), ("@logSize", a.LogSize), ("@timeline", a.Timeline is null ? null : ToJson(a.Timeline)),
+        ("@frames", a.Frames), ("@logSize", a.LogSize), ("@timeline", a.Timeline is null ? null : ToJson(a.Timeline)), ("@mediaMs", a.MediaMillis),
     ];
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text;
 using RenderFarm.Coordinator.Jobs;
+using RenderFarm.Coordinator.History;
 using RenderFarm.Protos.V1;
 using static RenderFarm.Coordinator.Storage.RowMapper;
 
@@ -237,6 +238,35 @@ internal sealed class SqlQueries(DbConnection connection, DbTransaction? transac
             rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item2[i].Item1),
             rows.Where(r => r.Item1 == AttemptOutcome.Failed).Sum(r => r.Item2[i].Item1),
             rows.Where(r => r.Item1 == AttemptOutcome.Succeeded).Sum(r => r.Item2[i].Item2))).ToList();
+    }
+
+    /// <summary>
+    /// Throughput: the sums <see cref="ThroughputBuckets"/> makes a series of, grouped by bucket in the database (a few rows per
+    /// bucket, whatever the farm did). Attempts are found by <c>rf_attempts_by_end</c> (and the running ones by outcome), jobs by
+    /// <c>rf_jobs_by_end</c>, so only the window's rows are read.
+    /// </summary>
+    public async Task<ThroughputRows> GetThroughputAsync(ThroughputWindow window, CancellationToken ct)
+    {
+        (string, object?)[] parameters =
+        [
+            ("@from", ToMillis(window.Start)), ("@to", ToMillis(window.End)), ("@bucket", (long)window.Bucket.TotalMilliseconds),
+            ("@running", (int)AttemptOutcome.Running),
+        ];
+        var ends = await Query(
+            "SELECT (end_time - @from) / @bucket, outcome, COUNT(*), CAST(SUM(frames) AS BIGINT), CAST(SUM(media_ms) AS BIGINT), CAST(SUM(end_time - @from) AS BIGINT) " +
+            "FROM rf_attempts WHERE end_time >= @from AND end_time < @to GROUP BY (end_time - @from) / @bucket, outcome",
+            r => ((int)r.GetInt64(0), (AttemptOutcome)r.GetInt32(1), Convert.ToInt32(r.GetValue(2)), r.GetInt64(3), r.GetInt64(4), r.GetInt64(5)), ct, parameters);
+        var starts = await Query(
+            "SELECT CASE WHEN start_time < @from THEN -1 ELSE (start_time - @from) / @bucket END, COUNT(*), " +
+            "CAST(SUM(CASE WHEN start_time < @from THEN 0 ELSE start_time - @from END) AS BIGINT), CAST(SUM(CASE WHEN outcome = @running THEN 1 ELSE 0 END) AS BIGINT) " +
+            "FROM rf_attempts WHERE (end_time >= @from AND end_time < @to) OR outcome = @running " +
+            "GROUP BY CASE WHEN start_time < @from THEN -1 ELSE (start_time - @from) / @bucket END",
+            r => ((int)r.GetInt64(0), Convert.ToInt32(r.GetValue(1)), r.GetInt64(2), r.GetInt64(3)), ct, parameters);
+        var jobs = await Query(
+            // Every ended state is read (no condition on state, which would lead SQLite to the state index: all succeeded jobs).
+            "SELECT (end_time - @from) / @bucket, state, COUNT(*) FROM rf_jobs WHERE end_time >= @from AND end_time < @to GROUP BY (end_time - @from) / @bucket, state",
+            r => ((int)r.GetInt64(0), (JobState)r.GetInt32(1), Convert.ToInt32(r.GetValue(2))), ct, parameters);
+        return new ThroughputRows(ends, starts.Select(s => (s.Item1, s.Item2, s.Item3)).ToList(), (int)starts.Sum(s => s.Item4), jobs);
     }
 
     /// <summary>Up to <paramref name="maxBytes"/> bytes of an attempt's log starting at byte <paramref name="from"/>.</summary>

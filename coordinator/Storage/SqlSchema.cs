@@ -294,6 +294,12 @@ public static class SqlSchema
             CREATE INDEX rf_jobs_by_name ON rf_jobs (seq, name_key)
             """,
         ],
+        [
+            // Throughput (GetThroughput): the seconds of video a succeeded attempt rendered, beside its frames; and jobs by
+            // the time they ended, so counting the jobs that ended in the last hour reads that hour's rows, not the farm's history.
+            "ALTER TABLE rf_attempts ADD COLUMN media_ms BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX rf_jobs_by_end ON rf_jobs (end_time)",
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

@@ -5,13 +5,15 @@ import { describe, farmApi, isOperator, type Me } from "./api";
 import { bar, fill, h } from "./dom";
 import type { FarmWatch } from "./farmwatch";
 import { agentState, age, span, when } from "./format";
+import { throughputChart } from "./throughput";
 import { AgentState, type AgentInfo } from "./gen/renderfarm/v1/farm_service_pb";
 import { JobState } from "./gen/renderfarm/v1/job_pb";
 
 export function farmView(root: HTMLElement, watch: FarmWatch, me: Me, say: (message: string) => void): () => void {
   const summary = h("section", { class: "summary", "data-testid": "queue" });
   const agents = h("section", { class: "agents" });
-  fill(root, h("h2", {}, "Farm"), summary, h("h3", {}, "Agents"), agents);
+  const chart = throughputChart(watch);
+  fill(root, h("h2", {}, "Farm"), summary, chart.el, h("h3", {}, "Agents"), agents);
 
   let pending = false;
   const draw = () => {
@@ -26,7 +28,11 @@ export function farmView(root: HTMLElement, watch: FarmWatch, me: Me, say: (mess
     }
   };
   draw();
-  return watch.on(redraw);
+  const off = watch.on(redraw);
+  return () => {
+    off();
+    chart.stop();
+  };
 }
 
 function drawSummary(el: HTMLElement, watch: FarmWatch): void {

@@ -34,6 +34,11 @@ public sealed class FakeCoordinator
 
     public GetQueueStatsResponse Stats { get; set; } = new();
 
+    /// <summary>What GetThroughput answers, and the requests it got.</summary>
+    public GetThroughputResponse Throughput { get; set; } = new();
+
+    public List<GetThroughputRequest> ThroughputRequests { get; } = [];
+
     /// <summary>GetJob answers these in turn for a job id (then keeps answering the last), before <see cref="Jobs"/>.</summary>
     public Dictionary<string, Queue<Job>> JobTimelines { get; } = [];
 

@@ -18,6 +18,13 @@ public sealed class FakeFarmService(FakeCoordinator farm) : FarmService.FarmServ
         return Task.FromResult(farm.Stats);
     }
 
+    public override Task<GetThroughputResponse> GetThroughput(GetThroughputRequest request, ServerCallContext context)
+    {
+        farm.ThrowIfFailing();
+        farm.ThroughputRequests.Add(request);
+        return Task.FromResult(farm.Throughput);
+    }
+
     public override async Task WatchFarm(WatchFarmRequest request, IServerStreamWriter<FarmEvent> responseStream, ServerCallContext context)
     {
         farm.ThrowIfFailing();

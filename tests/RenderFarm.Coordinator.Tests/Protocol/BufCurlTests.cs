@@ -117,6 +117,34 @@ public sealed class BufCurlTests(BufCurlTests.Coordinator fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task GetThroughput_TenMinutesInMinuteBuckets_TenBucketsAlignedToTheMinute()
+    {
+        var output = await CurlAsync("--data", """{"window":"600s","bucket":"60s"}""", $"{Process.GrpcAddress}/renderfarm.v1.FarmService/GetThroughput");
+
+        var series = JsonDocument.Parse(output).RootElement;
+        var buckets = series.GetProperty("buckets").EnumerateArray().Select(b => DateTimeOffset.Parse(b.GetProperty("startTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var end = DateTimeOffset.Parse(series.GetProperty("endTime").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("60s", series.GetProperty("bucket").GetString());
+        Assert.Equal(10, buckets.Count);
+        Assert.All(buckets, b => Assert.Equal(0, b.ToUnixTimeMilliseconds() % 60_000));
+        Assert.InRange(end - buckets[^1], TimeSpan.Zero, TimeSpan.FromMinutes(1));
+    }
+
+    [Fact]
+    public async Task GetThroughput_BucketTooNarrow_InvalidArgumentSayingWhatToChange()
+    {
+        var result = await BufTool.RunAsync(RepoPaths.Root, [
+            "curl", "--protocol", "grpc", "--http2-prior-knowledge", "-H", $"authorization: Bearer {Process.Credentials.OperatorKey}",
+            "--data", """{"bucket":"2s"}""", $"{Process.GrpcAddress}/renderfarm.v1.FarmService/GetThroughput",
+        ]);
+
+        Assert.NotEqual(0, result.ExitCode);
+        var error = JsonDocument.Parse(result.StandardError).RootElement;
+        Assert.Equal("invalid_argument", error.GetProperty("code").GetString());
+        Assert.Contains("at least 10 s", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Dashboard_Http1Endpoint_ServesPageAndGzippedBundleUnder300KB()
     {
         using var http = new HttpClient(new HttpClientHandler { AutomaticDecompression = System.Net.DecompressionMethods.None });
