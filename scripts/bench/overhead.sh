@@ -101,7 +101,7 @@ for i in $(seq 1 "$runs"); do
   finished=$(echo "$created + $(awk '$1 == "job-ended" { print $2 }' "$work/timeline") / 1000" | bc -l)
   echo "job-ended-to-cli-exit $(echo "($ended - $finished) * 1000" | bc) -" >>"$work/phases"
   latencies+=("$(awk '$1 == "ffmpeg" { print $2 }' "$work/timeline")")
-  grep -q '^probe-reused ' "$work/timeline" && reused=$((reused + 1))
+  if awk '$1 == "probe-reused" { found = 1 } END { exit !found }' "$work/timeline"; then reused=$((reused + 1)); fi
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
