@@ -155,9 +155,9 @@ public sealed class StitchPipeline(RenderPipelineOptions? options = null)
     {
         try
         {
-            // The probe's facts stand for the source unless it is no longer the file that was probed.
-            var source = request.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == files.Source.Length
-                ? probed.ToSourceInfo()
+            // The probe's facts stand for the source unless it is not exactly the file that was probed.
+            var source = ProbeReuse.Describes(request.Source, files.Source, request.SourceSha256)
+                ? request.Source!.ToSourceInfo()
                 : await MediaProbe.ProbeAsync(files.Source, cancellationToken, ffOptions: ff).ConfigureAwait(false);
             var settings = request.Settings;
             if (request.AudioPath is null)

@@ -29,7 +29,11 @@ namespace RenderFarm.Agent.Chunking;
 /// Each chunk's verified output with its <see cref="ChunkProof"/>, in order: the stitch proves the joined file holds
 /// exactly those chunks instead of decoding it. Null or incomplete: the joined file is decoded in full.
 /// </param>
-/// <param name="Source">The source's streams as the probe found them; null (or another size) to probe the source.</param>
+/// <param name="Source">
+/// The source's streams as the probe found them, stamped with the probed file's identity; null (or another file) to
+/// probe the source (<see cref="Media.ProbeReuse"/>).
+/// </param>
+/// <param name="SourceSha256">In transfer mode: the SHA-256 of the source's content, its identity for probe reuse.</param>
 /// <param name="Files">The source, chunks, audio and folders, already open; the caller disposes them. Null: opened from the paths.</param>
 /// <param name="Deliver">
 /// When set, replaces the rename (transfer mode): given the verified joined file and its description, it uploads it to
@@ -55,7 +59,8 @@ public sealed record StitchRequest(
     IReadOnlyList<OutputInfo>? ChunkOutputs = null,
     SourceFacts? Source = null,
     PublishedOutput? Published = null,
-    StitchFiles? Files = null)
+    StitchFiles? Files = null,
+    string? SourceSha256 = null)
 {
     /// <summary>Whether every chunk comes with its proof, so the join is proven by packets rather than decoded.</summary>
     public bool Proven => JoinProof.Usable(Chunks, ChunkOutputs);

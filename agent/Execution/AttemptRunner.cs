@@ -4,6 +4,7 @@ using RenderFarm.Agent.Chunking;
 using RenderFarm.Agent.Hosting;
 using RenderFarm.Agent.Link;
 using RenderFarm.Agent.Logs;
+using RenderFarm.Agent.Media;
 using RenderFarm.Agent.Transfer;
 using RenderFarm.Protos.Media.Beneath;
 using RenderFarm.Protos.V1;
@@ -188,13 +189,18 @@ public sealed class AttemptRunner(
                             work.Lut is { Root.Length: > 0 }, log.Append, cancellationToken);
                     }
 
+                    KeepProbe(completed, prepared.InputSha256 is not null && completed.Probe.Source is { } probedFacts
+                        ? probedFacts.Clone() : null, prepared.InputSha256);
                     break;
                 case TaskKind.Probe:
                     using (phases.Measure("probe"))
                     using (var input = _roots.OpenFile(work.Input, "input"))
                     {
+                        var before = input.Stamp();
+                        var started = TimeProvider.System.GetUtcNow(); // compared with file times, which are the kernel's real clock
                         completed.Probe = await ProbeRunner.RunAsync(input, work.Output.Path, work.Settings, work.Grade,
                             work.Lut is { Root.Length: > 0 }, log.Append, cancellationToken);
+                        KeepProbe(completed, completed.Probe.Source is { } facts ? ProbeReuse.Stamp(facts, before, input.Stamp(), started, null) : null, null);
                     }
 
                     break;
@@ -215,11 +221,11 @@ public sealed class AttemptRunner(
                     RenderRequest request;
                     if (prepared?.Request is { } transferred)
                     {
-                        request = transferred with { Phases = phases };
+                        request = transferred with { Phases = phases, Probed = facts => completed.ProbedSource = facts };
                     }
                     else
                     {
-                        using (phases.Measure("open")) request = Resolve(work, phases);
+                        using (phases.Measure("open")) request = Resolve(work, phases) with { Probed = facts => completed.ProbedSource = facts };
                     }
 
                     using (prepared?.Request is null ? request.Files : null)
@@ -302,7 +308,20 @@ public sealed class AttemptRunner(
             permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct), work.EndedAttemptIds,
             Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio,
             FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? _roots.Describe(work.FinalOutput) : null, Files: files, Published: work.Published,
-            Phases: phases);
+            Phases: phases, KnownSource: work.KnownSource);
+    }
+
+    /// <summary>
+    /// A probe task's facts, stamped with the identity of the file it probed, go to the chunks, audio and stitch of its job
+    /// (<see cref="ProbeResult.Source"/>) and to the coordinator for later tasks on the input; unstamped facts (the file
+    /// changed while or just before it was probed) are never reused.
+    /// </summary>
+    private static void KeepProbe(TaskCompleted completed, SourceFacts? stamped, string? sha256)
+    {
+        if (stamped is null) return;
+        if (sha256 is not null) stamped.Stamp = new SourceStamp { Sha256 = sha256 };
+        completed.Probe.Source = stamped;
+        completed.ProbedSource = stamped;
     }
 
     private RenderFiles OpenRenderFiles(Assignment work)

@@ -71,8 +71,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
 
             var ffOptions = new FFOptions { BinaryFolder = _options.BinaryFolder };
-            var (source, lut) = await ValidateAsync(request, files, ffOptions, phases, cancellationToken).ConfigureAwait(false);
-            Step(Describe(source));
+            var (source, lut, reused) = await ValidateAsync(request, files, ffOptions, phases, cancellationToken).ConfigureAwait(false);
+            Step((reused ? "not probed again (the open input is the file probed before: same size, mtime and ctime, or content): " : "") + Describe(source));
             RenderCommand command;
             using (phases.Measure("scratch"))
             {
@@ -221,7 +221,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         return outputFolder.CreateDirectory(name);
     }
 
-    private static async Task<(SourceInfo Source, CubeLut? Lut)> ValidateAsync(
+    private static async Task<(SourceInfo Source, CubeLut? Lut, bool Reused)> ValidateAsync(
         RenderRequest request, RenderFiles files, FFOptions ffOptions, PhaseClock phases, CancellationToken cancellationToken)
     {
         if (files.Input.Length == 0)
@@ -248,17 +248,29 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
         }
 
-        // A chunk is built from the job's probe, unless the source is no longer the file that was probed.
-        if (request.Chunk?.Source is { SizeBytes: > 0 } probed && probed.SizeBytes == files.Input.Length)
+        // A chunk is built from the job's probe, any other task from an earlier probe of this input, unless the open
+        // input is not exactly the file that was probed (size, modification and change time; or content in transfer mode).
+        var checking = phases.Now;
+        var known = request.Chunk is { } chunk ? chunk.Source : request.KnownSource;
+        if (ProbeReuse.Describes(known, files.Input, request.InputSha256))
         {
-            return (probed.ToSourceInfo(), lut);
+            phases.Add("probe-reused", checking, phases.Now);
+            return (known!.ToSourceInfo(), lut, true);
         }
 
         try
         {
-            using var probing = phases.Measure("probe");
-            var source = await MediaProbe.ProbeAsync(files.Input, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
-            return (source, lut);
+            SourceInfo source;
+            var before = files.Input.Stamp();
+            var started = TimeProvider.System.GetUtcNow(); // compared with file times, which are the kernel's real clock
+            using (phases.Measure("probe")) source = await MediaProbe.ProbeAsync(files.Input, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
+            if (request.Probed is { } keep && !request.FromPiece
+                && ProbeReuse.Stamp(source.ToFacts(), before, files.Input.Stamp(), started, request.InputSha256) is { } stamped)
+            {
+                keep(stamped);
+            }
+
+            return (source, lut, false);
         }
         catch (MediaProbeException ex)
         {

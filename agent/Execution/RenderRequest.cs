@@ -33,6 +33,12 @@ namespace RenderFarm.Agent.Execution;
 /// <param name="Published">The output an earlier attempt of the task was granted to publish: adopted when it is whole at the path (<see cref="Adoption"/>).</param>
 /// <param name="Files">The input, LUT and output folder, already open; the caller disposes them. Null: opened from the paths.</param>
 /// <param name="Phases">Where the pipeline records its steps (task timeline); null: not recorded.</param>
+/// <param name="KnownSource">
+/// Stamped facts of an earlier probe of this input (for a chunk: its <see cref="ChunkRange.Source"/> is used instead):
+/// rendered from without probing when the open input has exactly their identity (<see cref="Media.ProbeReuse"/>).
+/// </param>
+/// <param name="InputSha256">In transfer mode: the SHA-256 of the input's content, its identity for probe reuse; null on shared storage.</param>
+/// <param name="Probed">Called with the stamped facts when the pipeline probed the whole input and may keep them.</param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -50,4 +56,7 @@ public sealed record RenderRequest(
     bool FromPiece = false,
     PublishedOutput? Published = null,
     RenderFiles? Files = null,
-    PhaseClock? Phases = null);
+    PhaseClock? Phases = null,
+    SourceFacts? KnownSource = null,
+    string? InputSha256 = null,
+    Action<SourceFacts>? Probed = null);

@@ -28,6 +28,9 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
         /// <summary>The downloaded input (for a probe).</summary>
         public string InputPath { get; init; } = "";
 
+        /// <summary>The SHA-256 of the whole input's content (its identity for probe reuse); null when a piece stands for it.</summary>
+        public string? InputSha256 { get; init; }
+
         public void Dispose()
         {
             foreach (var lease in leases) lease.Dispose();
@@ -58,14 +61,16 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
                 ?? throw new RenderFailedException(FailureClass.BadInput, $"the coordinator cannot read {what} {media.Path}");
 
             // A chunk with a piece cut for it renders from the piece; every other task from the whole input.
-            var input = work.Piece?.Blob is { Media: not null } piece
-                ? await Fetch(piece.Media, "input piece", piece)
+            var fromPiece = work.Piece?.Blob is { Media: not null };
+            var input = fromPiece
+                ? await Fetch(work.Piece!.Blob.Media, "input piece", work.Piece.Blob)
                 : await Fetch(work.Input, "input");
+            var inputSha256 = fromPiece ? null : InputBlob(work, work.Input)?.Sha256;
             var output = Path.Combine(folder, "out", "output" + MediaProbe.SafeExtension(work.Output.Path));
             switch (work.Kind)
             {
                 case TaskKind.Probe:
-                    return new Prepared(folder, leases) { InputPath = input };
+                    return new Prepared(folder, leases) { InputPath = input, InputSha256 = inputSha256 };
                 case TaskKind.Stitch:
                     var plan = work.Stitch ?? throw new RenderFailedException(FailureClass.BadInput, "the stitch task names no chunks");
                     var chunks = new List<string>();
@@ -74,10 +79,12 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
                     return new Prepared(folder, leases)
                     {
                         InputPath = input,
+                        InputSha256 = inputSha256,
                         Stitch = new StitchRequest(work.AttemptId, input, output, chunks, plan.ChunkDurations.ToList(), audio, (long)plan.ExpectedFrames,
                             WorkFolder: null, work.Settings, work.Grade, work.Lut is { Root.Length: > 0 }, Overwrite: true,
                             SourceEnd: plan.SourceLastFrameSeconds > 0 ? (plan.SourceLastFrameSeconds, plan.SourceLastStepSeconds) : null,
-                            Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct), ChunkOutputs: plan.ChunkOutputs, Source: plan.Source),
+                            Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct), ChunkOutputs: plan.ChunkOutputs, Source: plan.Source,
+                            SourceSha256: inputSha256),
                     };
             }
 
@@ -87,8 +94,9 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
             var request = new RenderRequest(work.AttemptId, input, output, lut, work.Settings, work.Grade, Overwrite: true,
                 EndedAttempts: work.EndedAttemptIds, Deliver: (rendered, info, ct) => DeliverAsync(work, rendered, info, step, ct),
                 Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio, FinalOutputPath: final,
-                FromPiece: work.Kind == TaskKind.Chunk && work.Piece?.Blob is { Media: not null });
-            return new Prepared(folder, leases) { InputPath = input, Request = request };
+                FromPiece: work.Kind == TaskKind.Chunk && fromPiece, KnownSource: work.KnownSource,
+                InputSha256: fromPiece ? work.Piece!.Blob.Sha256 : inputSha256);
+            return new Prepared(folder, leases) { InputPath = input, InputSha256 = inputSha256, Request = request };
         }
         catch
         {
@@ -97,11 +105,14 @@ public sealed class TransferWorkspace(BlobCache cache, BlobDownloader downloader
         }
     }
 
+    private static BlobRef? InputBlob(Assignment work, MediaRef media) =>
+        work.Blobs.FirstOrDefault(b => b.Media is not null && b.Media.Root == media.Root && b.Media.Path == media.Path);
+
     private async Task<string?> FetchAsync(
         Assignment work, MediaRef media, string what, string folder, List<BlobCache.Lease> leases, Action<string> step, Action<RenderProgress> onProgress,
         CancellationToken cancellationToken, BlobRef? piece = null)
     {
-        var blob = piece ?? work.Blobs.FirstOrDefault(b => b.Media is not null && b.Media.Root == media.Root && b.Media.Path == media.Path);
+        var blob = piece ?? InputBlob(work, media);
         if (blob is null) return null;
         var started = Stopwatch.GetTimestamp();
         var lastNote = time.GetUtcNow();

@@ -42,9 +42,11 @@ public sealed partial class AttemptLifecycle
     {
         var now = time.GetUtcNow();
         var accepted = new List<(AttemptRecord Attempt, TaskRecord Task, long Frames)>();
+        var probed = new List<(string Key, SourceFacts Facts)>();
         var fences = await store.InTransactionAsync<IReadOnlyList<Fence>>(async tx =>
         {
             accepted.Clear(); // the work may run again before it commits
+            probed.Clear();
             var found = new Dictionary<string, (AttemptRecord Attempt, TaskRecord Task)>(
                 await tx.FindAttemptsWithTasksAsync(reports.Select(r => r.Report.AttemptId).ToList()), StringComparer.Ordinal);
             var fences = new Fence[reports.Count];
@@ -94,6 +96,13 @@ public sealed partial class AttemptLifecycle
                         break;
                 }
 
+                // What the agent probed of the input, with the identity of the file it probed, for later tasks on that input.
+                if (probedSources is not null && report.ProbedSource is { } facts && Probing.ProbedSources.KeyOf(task.Work, facts) is { } key)
+                {
+                    await Probing.ProbedSources.RecordAsync(tx, key, facts, now);
+                    probed.Add((key, facts));
+                }
+
                 accepted.Add((attempt, task, frames));
                 fences[i] = Fence.Accepted;
             }
@@ -103,6 +112,7 @@ public sealed partial class AttemptLifecycle
             return fences;
         }, CancellationToken.None);
 
+        foreach (var (key, facts) in probed) probedSources!.Remember(key, facts);
         foreach (var (attempt, task, frames) in accepted)
         {
             _started.TryRemove(attempt.Id, out _);

@@ -28,7 +28,8 @@ public sealed partial class AttemptLifecycle(
     FarmMetrics metrics,
     PublishedOutputs published,
     TimeProvider time,
-    ILogger<AttemptLifecycle> logger)
+    ILogger<AttemptLifecycle> logger,
+    Probing.ProbedSources? probedSources = null)
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _started = new();
 

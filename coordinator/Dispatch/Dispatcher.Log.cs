@@ -10,4 +10,7 @@ internal static partial class Log
 
     [LoggerMessage(12, LogLevel.Warning, "Task {TaskId} fails as bad input: {Error}")]
     public static partial void Unreadable(ILogger logger, string taskId, string error);
+
+    [LoggerMessage(13, LogLevel.Warning, "Task {TaskId} goes without earlier probe facts: reading them failed")]
+    public static partial void ProbedSourceUnread(ILogger logger, Exception exception, string taskId);
 }

@@ -21,7 +21,8 @@ public sealed class Dispatcher(
     TransferPlanner transfers,
     IOptions<CoordinatorOptions> options,
     TimeProvider time,
-    ILogger<Dispatcher> logger) : BackgroundService
+    ILogger<Dispatcher> logger,
+    Probing.ProbedSources? probedSources = null) : BackgroundService
 {
     private const int BatchSize = 200;
     private const int MinWindow = 16;
@@ -110,6 +111,7 @@ public sealed class Dispatcher(
             }
 
             if (agent.Transfers && !await AddBlobsAsync(work, agent, cancellationToken)) continue;
+            work.KnownSource = await KnownSourceAsync(work, agent, cancellationToken);
             agent.Assigned(attempt.Id);
             agent.Send(new ConnectResponse { Assignment = work });
             Log.Assigned(logger, task.Id, attempt.Id, agent.Id);
@@ -178,6 +180,30 @@ public sealed class Dispatcher(
         }
 
         return (plan, full);
+    }
+
+    /// <summary>
+    /// For a RENDER or AUDIO task: the facts an earlier attempt probed of its input (by media reference, or by content for
+    /// an agent in transfer mode), which the agent uses instead of probing when its open input is exactly the file probed.
+    /// </summary>
+    private async Task<SourceFacts?> KnownSourceAsync(Assignment work, AgentSession agent, CancellationToken cancellationToken)
+    {
+        if (probedSources is null || work.Kind is not (TaskKind.Unspecified or TaskKind.Render or TaskKind.Audio)) return null;
+        var key = agent.Transfers
+            ? work.Blobs.FirstOrDefault(b => b.Media is not null && b.Media.Root == work.Input.Root && b.Media.Path == work.Input.Path) is { } blob
+                ? Probing.ProbedSources.ContentKey(blob.Sha256) : null
+            : Probing.ProbedSources.MediaKey(work);
+        if (key is null) return null;
+        try
+        {
+            return await probedSources.FindAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The task is claimed: it goes out without them, and its agent probes.
+            Log.ProbedSourceUnread(logger, ex, work.TaskId);
+            return null;
+        }
     }
 
     /// <summary>

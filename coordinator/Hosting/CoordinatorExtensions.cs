@@ -77,6 +77,7 @@ public static class CoordinatorExtensions
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<IWorkSignals>(sp => sp.GetRequiredService<WorkSignals>());
         services.AddSingleton<PublishedOutputs>();
+        services.AddSingleton(sp => new Probing.ProbedSources((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
         services.AddSingleton<AttemptLifecycle>();
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AgentDrains>();

@@ -300,6 +300,16 @@ public static class SqlSchema
             "ALTER TABLE rf_attempts ADD COLUMN media_ms BIGINT NOT NULL DEFAULT 0",
             "CREATE INDEX rf_jobs_by_end ON rf_jobs (end_time)",
         ],
+        [
+            // Probe reuse: the latest probe facts of each input, stamped with the identity of the file probed
+            // (coordinator/Probing/ProbedSources), keyed "media:ROOT/PATH" or "sha256:HEX" (transfer mode).
+            """
+            CREATE TABLE rf_probed_sources (
+                input_key TEXT PRIMARY KEY,
+                facts TEXT NOT NULL,
+                update_time BIGINT NOT NULL)
+            """,
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>

@@ -78,6 +78,7 @@ raw_times=()
 latencies=()
 cli_starts=()
 : >"$work/phases"
+reused=0
 for i in $(seq 1 "$runs"); do
   start=$(now)
   farmctl --version >/dev/null
@@ -100,6 +101,7 @@ for i in $(seq 1 "$runs"); do
   finished=$(echo "$created + $(awk '$1 == "job-ended" { print $2 }' "$work/timeline") / 1000" | bc -l)
   echo "job-ended-to-cli-exit $(echo "($ended - $finished) * 1000" | bc) -" >>"$work/phases"
   latencies+=("$(awk '$1 == "ffmpeg" { print $2 }' "$work/timeline")")
+  if awk '$1 == "probe-reused" { found = 1 } END { exit !found }' "$work/timeline"; then reused=$((reused + 1)); fi
 done
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
@@ -111,6 +113,7 @@ printf 'through farm median:    %.2f s   (%s)\n' "$farm" "${farm_times[*]}"
 printf 'farm / raw:             %.3f   (target <= 1.05)\n' "$(echo "$farm / $raw" | bc -l)"
 printf 'submit -> ffmpeg start: %.0f ms median (%s)  (target < 20 ms)\n' "$lat" "${latencies[*]}"
 printf 'farmctl --version:      %.0f ms median (%s)  (target < 80 ms)\n' "$(median "${cli_starts[@]}")" "${cli_starts[*]}"
+printf 'probe reused:           %d of %d runs (the warm-up probed the input; later runs reuse its facts)\n' "$reused" "$runs"
 echo
 echo "phase medians over $runs runs (ms; took: the step itself, gap: since the step before it ended):"
 printf '  %-22s %9s %9s\n' phase took gap

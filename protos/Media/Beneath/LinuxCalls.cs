@@ -65,6 +65,8 @@ internal static unsafe partial class LinuxCalls
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public ulong Size;
+        [FieldOffset(96)] public long CtimeSeconds;
+        [FieldOffset(104)] public uint CtimeNanoseconds;
         [FieldOffset(112)] public long MtimeSeconds;
         [FieldOffset(120)] public uint MtimeNanoseconds;
         [FieldOffset(136)] public uint DevMajor;

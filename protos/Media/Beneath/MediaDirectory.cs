@@ -269,6 +269,13 @@ public sealed class MediaDirectory : IDisposable
         return new FileFacts(new FileIdentity(stat.DevMajor, stat.DevMinor, stat.Inode), kind, (long)stat.Size, lastWrite);
     }
 
+    internal static FileStamp StampOf(SafeFileHandle handle, string name)
+    {
+        var result = StatFd((int)handle.DangerousGetHandle(), out var stat);
+        if (result < 0) throw Refusal(name, -result, "file");
+        return new FileStamp((long)stat.Size, (stat.MtimeSeconds * 1_000_000_000L) + stat.MtimeNanoseconds, (stat.CtimeSeconds * 1_000_000_000L) + stat.CtimeNanoseconds);
+    }
+
     private static int Fd(MediaDirectory directory) => (int)directory._handle.DangerousGetHandle();
 
     private string Join(string relative) => Name.Length == 0 ? relative : $"{Name.TrimEnd('/')}/{relative}";

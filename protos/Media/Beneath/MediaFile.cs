@@ -29,6 +29,12 @@ public sealed class MediaFile : IDisposable
 
     public SafeFileHandle Handle => _handle;
 
+    /// <summary>
+    /// The open file's size and times as they are now (<c>statx</c> on this handle, never on a name): what a probe of it
+    /// is stamped with, and what stamped facts are compared with before they stand in for a probe.
+    /// </summary>
+    public FileStamp Stamp() => MediaDirectory.StampOf(_handle, Name);
+
     /// <summary>A name that leads to this open file for other processes of the same user: <c>/proc/PID/fd/N</c>.</summary>
     public string ProcessPath => MediaDirectory.ProcessPathOf(_handle);
 
