@@ -33,6 +33,10 @@ namespace RenderFarm.Agent.Execution;
 /// <param name="Published">The output an earlier attempt of the task was granted to publish: adopted when it is whole at the path (<see cref="Adoption"/>).</param>
 /// <param name="Files">The input, LUT and output folder, already open; the caller disposes them. Null: opened from the paths.</param>
 /// <param name="Phases">Where the pipeline records its steps (task timeline); null: not recorded.</param>
+/// <param name="Rendered">
+/// Called once when ffmpeg has ended with success, before the output is verified and published: the agent gives the
+/// task's slot back then, so the next task's preparation overlaps this one's checks. Null: nothing is called.
+/// </param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -50,4 +54,5 @@ public sealed record RenderRequest(
     bool FromPiece = false,
     PublishedOutput? Published = null,
     RenderFiles? Files = null,
-    PhaseClock? Phases = null);
+    PhaseClock? Phases = null,
+    Action? Rendered = null);
