@@ -226,7 +226,7 @@ public sealed class AttemptRunner(
                     {
                         // The slot goes back when ffmpeg ends: the coordinator sends the next task while this one is
                         // verified and published (on shared storage; an upload in transfer mode keeps it to the end).
-                        using (phases.Measure("open")) request = Resolve(work, phases, () => ReturnSlot(running));
+                        using (phases.Measure("open")) request = Resolve(work, phases, () => ReturnSlot(running, early: true));
                     }
 
                     using (prepared?.Request is null ? request.Files : null)
@@ -294,9 +294,11 @@ public sealed class AttemptRunner(
         }
     }
 
-    private void ReturnSlot(Running running)
+    private void ReturnSlot(Running running, bool early = false)
     {
-        if (running.TakeSlotBack()) outbox.Post(SlotFreed(running.Work.AttemptId));
+        if (!running.TakeSlotBack()) return;
+        if (early) Log.SlotReturned(logger, running.Work.AttemptId);
+        outbox.Post(SlotFreed(running.Work.AttemptId));
     }
 
     /// <summary>Credit back for the slot <paramref name="attemptId"/> held; it names the attempt, so the coordinator can never count it twice.</summary>

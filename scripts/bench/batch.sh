@@ -37,7 +37,7 @@ nice_level=${RENDERFARM_BENCH_NICE:-0}
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 
 scripts/lib/ensure-bench-tools.sh
-dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
+for project in coordinator agent cli; do dotnet build "$project" -c Release -nologo -v quiet >/dev/null; done
 bin() { echo "$repo/$1/bin/Release/net10.0/$2.dll"; }
 farmctl() { dotnet "$(bin cli farmctl)" "$@"; }
 work=$(mktemp -d /tmp/rf-batch-XXXX)
@@ -235,32 +235,37 @@ rm -f "$out/par/"*.log
 echo "  parallel -j $cores: ${par_wall} s wall, ${par_cpu} s CPU (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 
 # --- Where the farm's time between two renders goes --------------------------------------------------------------
-# From the agent's log (its clock): each attempt's start (assignment received), ffmpeg's start, publication. A slot
-# freed by the k-th attempt to end is filled by the (k + slots)-th to start.
-gaps() { # LOG SLOTS
+# From the agent's log (its clock): each attempt's start (assignment received), ffmpeg's start, ffmpeg's end (the
+# slot given back) and publication. The slot freed by the k-th render to end is filled by the (k + slots)-th to start.
+gaps() { # LOG SLOTS: tasks, busy s (received -> published, summed), span s, and medians in ms of: a slot's idle time
+  #                    (ffmpeg end -> next ffmpeg start), ffmpeg end -> next assignment received, received -> ffmpeg start
   python3 - "$1" "$2" <<'EOF'
 import re, sys
 from datetime import datetime
 def t(s): return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
-started, ffmpeg, published = {}, {}, {}
+started, ffmpeg, returned, published = {}, {}, {}, {}
 for line in open(sys.argv[1]):
-    m = re.match(r"(\S+Z) .*Attempt (\S+) of job \S+ started", line)
+    m = re.match(r"(\S+Z) .*Attempt ([^\s:]+) of job \S+ started", line)
     if m: started[m.group(2)] = t(m.group(1)); continue
-    m = re.match(r"(\S+Z) .*Attempt (\S+): rendering .*/(one|two)/", line)
+    m = re.match(r"(\S+Z) .*Attempt ([^\s:]+): rendering .*/(one|two)/", line)
     if m: ffmpeg[m.group(2)] = t(m.group(1)); continue
-    m = re.match(r"(\S+Z) .*Attempt (\S+) published ", line)
+    m = re.match(r"(\S+Z) .*Attempt ([^\s:]+): ffmpeg ended", line)
+    if m: returned[m.group(2)] = t(m.group(1)); continue
+    m = re.match(r"(\S+Z) .*Attempt ([^\s:]+) published ", line)
     if m: published[m.group(2)] = t(m.group(1))
 ids = [a for a in ffmpeg if a in started and a in published]
 slots = int(sys.argv[2])
-starts = sorted(started[a] for a in ids); ends = sorted(published[a] for a in ids)
-refill = [starts[k + slots] - ends[k] for k in range(len(ends) - slots)]
-prep = sorted(ffmpeg[a] - started[a] for a in ids)
+ends = sorted(returned.get(a, published[a]) for a in ids)
+starts = sorted(started[a] for a in ids); renders = sorted(ffmpeg[a] for a in ids)
+idle = [renders[k + slots] - ends[k] for k in range(len(ends) - slots)]
+dispatch = [starts[k + slots] - ends[k] for k in range(len(ends) - slots)]
+prep = [ffmpeg[a] - started[a] for a in ids]
 busy = sum(published[a] - started[a] for a in ids)
 med = lambda v: sorted(v)[len(v) // 2] if v else 0
-print("%d %.2f %.2f %.1f %.1f %.1f" % (len(ids), busy, max(ends) - min(starts), 1000 * med(refill), 1000 * (sum(refill) / len(refill) if refill else 0), 1000 * med(prep)))
+print("%d %.2f %.2f %.1f %.1f %.1f" % (len(ids), busy, max(published[a] for a in ids) - min(starts), 1000 * med(idle), 1000 * med(dispatch), 1000 * med(prep)))
 EOF
 }
-read -r _ _ _ refill_med refill_mean prep_med < <(gaps "$work/agent-one.log" "$cores")
+read -r _ _ _ idle_med dispatch_med prep_med < <(gaps "$work/agent-one.log" "$cores")
 # Each step of a task as the agent and coordinator timed it (farmctl job ID --timeline), medians over a sample of jobs.
 mapfile -t sample < <(python3 -c '
 import re, sys
@@ -308,8 +313,8 @@ if [ "$split" = 1 ]; then
   two_wall=$(echo "$(now) - $t0" | bc)
   check_two=$(check "$out/two" two)
   diff -q "$work/packets-farm" "$work/packets-two" >/dev/null || { echo "the two agents' outputs differ in frame counts from one agent's" >&2; exit 1; }
-  read -r tasks_a busy_a span_a refill_a _ _ < <(gaps "$work/agent-two-a.log" "$half")
-  read -r tasks_b busy_b span_b refill_b _ _ < <(gaps "$work/agent-two-b.log" "$half")
+  read -r tasks_a busy_a span_a idle_a _ _ < <(gaps "$work/agent-two-a.log" "$half")
+  read -r tasks_b busy_b span_b idle_b _ _ < <(gaps "$work/agent-two-b.log" "$half")
 fi
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -328,9 +333,9 @@ echo "  beyond parallel's CPU: $(echo "$farm_cpu - $par_cpu" | bc) s = $(printf 
 echo "outputs: farm $check_one; parallel $check_par; the same frame count per clip on both sides"
 echo
 echo "between two renders on the agent (its log; median over the batch):"
-printf '  %-58s %7.1f ms\n' "a slot's refill: attempt published -> next attempt received" "$refill_med"
-printf '  %-58s %7.1f ms\n' "  (mean)" "$refill_mean"
-printf '  %-58s %7.1f ms\n' "attempt received -> ffmpeg started (open, probe, scratch)" "$prep_med"
+printf '  %-62s %7.1f ms\n' "a render slot idle: ffmpeg ended -> the slot's next ffmpeg started" "$idle_med"
+printf '  %-62s %7.1f ms\n' "  of it: ffmpeg ended (slot given back) -> next task received" "$dispatch_med"
+printf '  %-62s %7.1f ms\n' "  of it: task received -> ffmpeg started (open, probe, scratch)" "$prep_med"
 echo "each step of a task, medians over ${#sample[@]} jobs (farmctl job ID --timeline; ms):"
 printf '  %-22s %9s %9s\n' phase took "gap before"
 awk '!seen[$1]++ { print $1 }' "$work/phases" | while read -r phase; do
@@ -341,9 +346,11 @@ done
 if [ "$split" = 1 ]; then
   echo
   echo "two agents on loopback, each $half slot(s) x $half ffmpeg thread(s) (half the machine each): ${two_wall} s wall; outputs $check_two"
-  printf '  %-6s %6s %12s %12s %14s\n' agent tasks "busy s" "span s" "refill ms"
-  printf '  %-6s %6s %12.1f %12.1f %14.1f\n' two-a "$tasks_a" "$busy_a" "$span_a" "$refill_a"
-  printf '  %-6s %6s %12.1f %12.1f %14.1f\n' two-b "$tasks_b" "$busy_b" "$span_b" "$refill_b"
+  printf '  %-6s %6s %12s %12s %16s\n' agent tasks "busy s" "span s" "slot idle ms"
+  printf '  %-6s %6s %12.1f %12.1f %16.1f\n' two-a "$tasks_a" "$busy_a" "$span_a" "$idle_a"
+  printf '  %-6s %6s %12.1f %12.1f %16.1f\n' two-b "$tasks_b" "$busy_b" "$span_b" "$idle_b"
+  echo "  (busy: each task from its assignment to its publication, summed; span: the agent's first assignment to its last"
+  echo "  publication; slot idle: median from one ffmpeg's end to the next's start on the same slot)"
   longest=$(printf '%s\n' "$span_a" "$span_b" | sort -n | tail -1)
   projected=$(echo "$longest * $half / $cores" | bc -l)
   echo "  projection for a second machine: each agent stood for a machine of $half core(s); a machine of $cores"
