@@ -33,4 +33,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "Attempt {AttemptId} interrupted; nothing was published: {Reason}")]
     public static partial void Interrupted(ILogger logger, string attemptId, string reason);
+
+    [LoggerMessage(11, LogLevel.Information, "Attempt {AttemptId}: ffmpeg ended; its slot is free for the next task while the output is checked")]
+    public static partial void SlotReturned(ILogger logger, string attemptId);
 }

@@ -51,6 +51,11 @@ public sealed class AttemptRunner(
         public volatile string? StopReason;
 
         public volatile string? InterruptReason;
+
+        private int _slotReturned;
+
+        /// <summary>True the first time only: the attempt's slot is given back once, when its ffmpeg ends or when it ends.</summary>
+        public bool TakeSlotBack() => Interlocked.Exchange(ref _slotReturned, 1) == 0;
     }
 
     public IReadOnlyCollection<string> RunningAttemptIds => _running.Keys.ToList();
@@ -225,7 +230,9 @@ public sealed class AttemptRunner(
                     }
                     else
                     {
-                        using (phases.Measure("open")) request = Resolve(work, phases) with { Probed = facts => completed.ProbedSource = facts };
+                        // The slot goes back when ffmpeg ends: the coordinator sends the next task while this one is
+                        // verified and published (on shared storage; an upload in transfer mode keeps it to the end).
+                        using (phases.Measure("open")) request = Resolve(work, phases, () => ReturnSlot(running, early: true)) with { Probed = facts => completed.ProbedSource = facts };
                     }
 
                     using (prepared?.Request is null ? request.Files : null)
@@ -289,8 +296,15 @@ public sealed class AttemptRunner(
                 if (_running.TryRemove(work.AttemptId, out var done)) done.Stop.Dispose();
             }
 
-            outbox.Post(SlotFreed(work.AttemptId));
+            ReturnSlot(running);
         }
+    }
+
+    private void ReturnSlot(Running running, bool early = false)
+    {
+        if (!running.TakeSlotBack()) return;
+        if (early) Log.SlotReturned(logger, running.Work.AttemptId);
+        outbox.Post(SlotFreed(running.Work.AttemptId));
     }
 
     /// <summary>Credit back for the slot <paramref name="attemptId"/> held; it names the attempt, so the coordinator can never count it twice.</summary>
@@ -300,7 +314,7 @@ public sealed class AttemptRunner(
     /// Opens a render, chunk or audio task's files beneath this agent's media roots: the input and the LUT once, and
     /// the output's folder (made when missing); the request carries them open, and its paths only name them.
     /// </summary>
-    private RenderRequest Resolve(Assignment work, PhaseClock phases)
+    private RenderRequest Resolve(Assignment work, PhaseClock phases, Action rendered)
     {
         var files = OpenRenderFiles(work);
         return new RenderRequest(work.AttemptId, _roots.Describe(work.Input), _roots.Describe(work.Output),
@@ -308,7 +322,7 @@ public sealed class AttemptRunner(
             permits is null ? null : (output, ct) => permits.AskAsync(work.AttemptId, output, ct), work.EndedAttemptIds,
             Chunk: work.Kind == TaskKind.Chunk ? work.Chunk : null, AudioOnly: work.Kind == TaskKind.Audio,
             FinalOutputPath: work.FinalOutput is { Root.Length: > 0 } ? _roots.Describe(work.FinalOutput) : null, Files: files, Published: work.Published,
-            Phases: phases, KnownSource: work.KnownSource);
+            Phases: phases, KnownSource: work.KnownSource, Rendered: rendered);
     }
 
     /// <summary>

@@ -151,6 +151,8 @@ public sealed class RenderLauncher
     /// stderr; the watcher gets none of them, so the agent sees the render's output end when ffmpeg ends. Its exit code
     /// is the launcher's. The watcher reads the launcher's parent from <c>/proc</c> (the shell's <c>$PPID</c> never
     /// changes); it finds the agent gone also when the agent killed the launcher itself (a cancel past its grace period).
+    /// It reads and splits that line with the shell's own <c>read</c> and parameter expansion, so each check starts no
+    /// process but the <c>sleep</c> (with <c>sed</c> and <c>cut</c> it cost about 1 % of a core per running render).
     /// </summary>
     private static string Script(string setsid, string ffmpeg, string running)
     {
@@ -165,7 +167,7 @@ public sealed class RenderLauncher
         text.Append("exec 3<&-\n");
         text.Append(CultureInfo.InvariantCulture, $": > {Quote(running)}/$render\n");
         text.Append("(\n");
-        text.Append("  while [ \"$(sed 's/.*) //' /proc/$$/stat 2>/dev/null | cut -d' ' -f2)\" = \"$agent\" ]; do sleep 0.25; done\n");
+        text.Append("  while read -r stat </proc/$$/stat && set -- ${stat##*) } && [ \"$2\" = \"$agent\" ]; do sleep 0.25; done\n");
         text.Append("  kill -KILL -$render 2>/dev/null\n");
         text.Append(") </dev/null >/dev/null 2>&1 &\n");
         text.Append("watcher=$!\n");

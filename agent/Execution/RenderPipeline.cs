@@ -90,6 +90,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
                 inputDamage = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
             }
 
+            request.Rendered?.Invoke();
+
             var rendered = Path.Combine(scratch.ProcessPath, command.OutputFileName);
             OutputInfo info;
             var verifying = phases.Measure("verify");

@@ -39,6 +39,10 @@ namespace RenderFarm.Agent.Execution;
 /// </param>
 /// <param name="InputSha256">In transfer mode: the SHA-256 of the input's content, its identity for probe reuse; null on shared storage.</param>
 /// <param name="Probed">Called with the stamped facts when the pipeline probed the whole input and may keep them.</param>
+/// <param name="Rendered">
+/// Called once when ffmpeg has ended with success, before the output is verified and published: the agent gives the
+/// task's slot back then, so the next task's preparation overlaps this one's checks. Null: nothing is called.
+/// </param>
 public sealed record RenderRequest(
     string AttemptId,
     string InputPath,
@@ -59,4 +63,5 @@ public sealed record RenderRequest(
     PhaseClock? Phases = null,
     SourceFacts? KnownSource = null,
     string? InputSha256 = null,
-    Action<SourceFacts>? Probed = null);
+    Action<SourceFacts>? Probed = null,
+    Action? Rendered = null);

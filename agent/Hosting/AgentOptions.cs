@@ -42,7 +42,10 @@ public sealed class AgentOptions
     /// <summary>This agent's name, unique in the farm. Default: the machine name.</summary>
     public string Name { get; set; } = Environment.MachineName;
 
-    /// <summary>Tasks run at once. Default 1 (ffmpeg already uses every core).</summary>
+    /// <summary>
+    /// Tasks run at once. Default 1 (ffmpeg already uses every core). A render's slot is free again when its ffmpeg
+    /// ends: the next task starts while the output is verified and published (docs/agent-link.md).
+    /// </summary>
     public int Slots { get; set; } = 1;
 
     /// <summary>Threads each render's ffmpeg may use (decode, filters, encoder); 0 = every core. Default 0.</summary>

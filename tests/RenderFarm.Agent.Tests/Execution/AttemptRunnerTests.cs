@@ -71,6 +71,31 @@ public sealed class AttemptRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Start_Render_GivesItsSlotBackOnceWhenFfmpegEnds_BeforeTheVerifiedOutputIsReported()
+    {
+        var work = await _rig.AssignmentAsync(TestClips.SdrAsync(), "early-slot.mp4", Preset.H264Proxy540P);
+
+        _rig.Runner.Start(work);
+        var final = await _rig.Link.FinalAsync(work.AttemptId);
+        await _rig.Runner.WhenIdleAsync();
+
+        // One credit naming the attempt, sent before its report: the coordinator can hand out the next task while this
+        // one is verified, and never counts the slot twice.
+        var messages = _rig.Link.Messages;
+        var credits = messages.Select((m, i) => (m, i)).Where(p => p.m.MessageCase == ConnectRequest.MessageOneofCase.Slots).ToList();
+        var credit = Assert.Single(credits);
+        Assert.Equal((1u, work.AttemptId), (credit.m.Slots.FreedSlots, credit.m.Slots.AttemptId));
+        Assert.True(credit.i < IndexOf(messages, m => OutboxRecorder.IsFinal(m, work.AttemptId)), "the slot came back after the report");
+        // ...and the output was still verified and published whole.
+        Assert.Equal(ConnectRequest.MessageOneofCase.Completed, final.MessageCase);
+        var phases = final.Completed.Timeline.Phases.Select(p => p.Name).ToList();
+        Assert.True(phases.IndexOf("ffmpeg") < phases.IndexOf("verify") && phases.IndexOf("verify") < phases.IndexOf("rename"), string.Join(",", phases));
+        var published = Path.Combine(_rig.Media, "early-slot.mp4");
+        Assert.Equal((ulong)new FileInfo(published).Length, final.Completed.Output.SizeBytes);
+        Assert.True(final.Completed.Output.FrameCount > 0);
+    }
+
+    [Fact]
     public async Task Start_MissingInput_LogEndsWithTheFailureWhichIsSentBeforeTaskFailed()
     {
         var work = await _rig.AssignmentAsync(TestClips.SdrAsync(), "never.mp4", Preset.H264Proxy540P);
