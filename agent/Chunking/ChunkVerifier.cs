@@ -25,7 +25,16 @@ public static class ChunkVerifier
         long? encodedFrames = null)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        var info = await OutputVerifier.VerifyAsync(path, expect, cancellationToken, ffOptions, encodedFrames).ConfigureAwait(false);
+        OutputInfo info;
+        try
+        {
+            info = await OutputVerifier.VerifyAsync(path, expect, cancellationToken, ffOptions, encodedFrames).ConfigureAwait(false);
+        }
+        catch (OutputVerificationException ex)
+        {
+            throw new OutputVerificationException($"chunk {chunk.Index + 1}: {ex.Message}");
+        }
+
         if (!chunk.Last && info.FrameCount != chunk.FrameCount)
         {
             throw new OutputVerificationException($"chunk {chunk.Index + 1} has {info.FrameCount} frames, expected {chunk.FrameCount}");
