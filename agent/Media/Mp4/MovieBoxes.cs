@@ -236,10 +236,14 @@ public sealed class MovieBoxes
                 case "esds":
                     track.AudioObjectType = EsdsObjectType(child);
                     break;
+                case "enda" when child.Length >= 2:
+                    track.LittleEndian = child[1] == 1;
+                    break;
                 case "wave":
                     foreach (var (inner, payload) in Children(child, lenient: true))
                     {
                         if (inner == "esds") track.AudioObjectType = EsdsObjectType(payload);
+                        else if (inner == "enda" && payload.Length >= 2) track.LittleEndian = payload[1] == 1;
                     }
 
                     break;

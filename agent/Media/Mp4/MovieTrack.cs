@@ -29,6 +29,9 @@ public sealed class MovieTrack
     /// <summary>The <c>esds</c> object type of an <c>mp4a</c> entry (0x40 = MPEG-4 audio), or 0.</summary>
     public byte AudioObjectType { get; set; }
 
+    /// <summary>True when an <c>enda</c> box says the PCM samples are little-endian (QuickTime <c>in24</c>, <c>in32</c>).</summary>
+    public bool LittleEndian { get; set; }
+
     /// <summary>Colour from a <c>colr</c> box (nclx or nclc): primaries, transfer, matrix codes; full range (null for nclc).</summary>
     public (int Primaries, int Transfer, int Matrix, bool? FullRange)? Colr { get; set; }
 

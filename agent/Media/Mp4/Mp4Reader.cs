@@ -101,6 +101,8 @@ public static class Mp4Reader
         "ac-3" => "ac3",
         "sowt" => "pcm_s16le",
         "twos" => "pcm_s16be",
+        "in24" => audio.LittleEndian ? "pcm_s24le" : "pcm_s24be",
+        "in32" => audio.LittleEndian ? "pcm_s32le" : "pcm_s32be",
         _ => string.Empty,
     };
 

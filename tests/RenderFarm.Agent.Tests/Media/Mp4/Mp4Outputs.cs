@@ -19,6 +19,8 @@ internal static class Mp4Outputs
             "-color_range", "tv", "-c:a", "aac"),
         ["prores-hq.mov"] = path => Encode(TestClips.SdrAsync(), path, "-c:v", "prores_aw", "-profile:v", "3", "-pix_fmt", "yuv422p10le",
             "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv", "-c:a", "pcm_s16le"),
+        ["prores-pcm24.mov"] = path => Encode(TestClips.SdrAsync(), path, "-c:v", "prores_aw", "-profile:v", "2", "-pix_fmt", "yuv422p10le",
+            "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv", "-c:a", "pcm_s24le", "-ar", "48000"),
         ["prores-proxy-silent.mov"] = path => Encode(TestClips.SdrAsync(), path, "-c:v", "prores_aw", "-profile:v", "0", "-pix_fmt", "yuv422p10le", "-an"),
     };
 

@@ -36,6 +36,7 @@ public sealed class Mp4ReaderTests
     [InlineData("h264-aac.mp4", true)]
     [InlineData("h264-vfr.mp4", true)]
     [InlineData("prores-hq.mov", true)]
+    [InlineData("prores-pcm24.mov", true)]
     [InlineData("hevc-hlg.mp4", false)]
     public async Task Read_RealOutput_IsCompleteForH264AndProResOnly(string name, bool complete)
     {
