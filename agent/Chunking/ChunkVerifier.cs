@@ -18,12 +18,23 @@ public static class ChunkVerifier
     /// <see cref="ChunkProof"/>: the stitch proves the joined file holds exactly these packets instead of decoding it again.
     /// </summary>
     /// <param name="threads">Decoder threads, as the agent's renders use; 0 = ffmpeg's choice.</param>
+    /// <param name="encodedFrames">The video frames ffmpeg said it wrote; the chunk must hold exactly these. Null = not known.</param>
     /// <exception cref="OutputVerificationException">It does not.</exception>
     public static async Task<OutputInfo> VerifyChunkAsync(
-        string path, RenderExpectations expect, ChunkRange chunk, CancellationToken cancellationToken, FFOptions? ffOptions = null, int threads = 0)
+        string path, RenderExpectations expect, ChunkRange chunk, CancellationToken cancellationToken, FFOptions? ffOptions = null, int threads = 0,
+        long? encodedFrames = null)
     {
         ArgumentNullException.ThrowIfNull(chunk);
-        var info = await OutputVerifier.VerifyAsync(path, expect, cancellationToken, ffOptions).ConfigureAwait(false);
+        OutputInfo info;
+        try
+        {
+            info = await OutputVerifier.VerifyAsync(path, expect, cancellationToken, ffOptions, encodedFrames).ConfigureAwait(false);
+        }
+        catch (OutputVerificationException ex)
+        {
+            throw new OutputVerificationException($"chunk {chunk.Index + 1}: {ex.Message}");
+        }
+
         if (!chunk.Last && info.FrameCount != chunk.FrameCount)
         {
             throw new OutputVerificationException($"chunk {chunk.Index + 1} has {info.FrameCount} frames, expected {chunk.FrameCount}");

@@ -85,9 +85,10 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
             Step($"scratch folder {scratch.Name}");
             string? inputDamage;
+            long encodedFrames;
             using (phases.Measure("ffmpeg"))
             {
-                inputDamage = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
+                (inputDamage, encodedFrames) = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
             }
 
             request.Rendered?.Invoke();
@@ -100,8 +101,8 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
                 info = request switch
                 {
                     { AudioOnly: true } => await ChunkVerifier.VerifyAudioAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false),
-                    { Chunk: { } chunk } => await ChunkVerifier.VerifyChunkAsync(rendered, command.Expect, chunk, cancellationToken, ffOptions, _options.Threads).ConfigureAwait(false),
-                    _ => await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken, ffOptions).ConfigureAwait(false),
+                    { Chunk: { } chunk } => await ChunkVerifier.VerifyChunkAsync(rendered, command.Expect, chunk, cancellationToken, ffOptions, _options.Threads, encodedFrames).ConfigureAwait(false),
+                    _ => await OutputVerifier.VerifyAsync(rendered, command.Expect, cancellationToken, ffOptions, encodedFrames).ConfigureAwait(false),
                 };
             }
             catch (OutputVerificationException ex) when (inputDamage is not null)
@@ -308,9 +309,10 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
 
     /// <returns>
     /// ffmpeg's first complaint about a damaged input, or null. It only decides the class when ffmpeg exited
-    /// cleanly but its output fails verification (a truncated input); a non-zero exit stays a crash.
+    /// cleanly but its output fails verification (a truncated input); a non-zero exit stays a crash. And the video frames
+    /// its last statistics line says it wrote (0 when it printed none), which the output must hold exactly.
     /// </returns>
-    private async Task<string?> RunFfmpegAsync(
+    private async Task<(string? InputDamage, long EncodedFrames)> RunFfmpegAsync(
         RenderRequest request, RenderCommand command, string scratch, Action<RenderProgress> onProgress, Action<string> onLog, CancellationToken cancellationToken)
     {
         var log = new FfmpegLog(_options.LogTailLines);
@@ -375,7 +377,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             throw new RenderFailedException(failureClass, $"ffmpeg exited with code {result.ExitCode}: {lastLine}", result.ExitCode, tail);
         }
 
-        return log.InputDamage;
+        return (log.InputDamage, log.Frames);
     }
 
     /// <summary>

@@ -71,9 +71,10 @@ internal sealed class CommandContext : IDisposable
 
     public T Get<T>(Argument<T> argument) => ParseResult.GetValue(argument)!;
 
+    /// <summary>Closes the channel, unless the process is about to end anyway (<see cref="FarmctlEnvironment.EndsWithProcess"/>).</summary>
     public void Dispose()
     {
-        if (_channel.IsValueCreated)
+        if (_channel.IsValueCreated && !Environment.EndsWithProcess)
         {
             _channel.Value.Dispose();
         }

@@ -21,6 +21,7 @@ internal static class JobWatcher
         Job job;
         if (context.Json)
         {
+            _ = JsonOutput.PrepareAsync(Job.Descriptor);
             job = await FollowAsync(context, jobId, _ => { }, cancellationToken);
             context.JsonOut.Write(job);
         }

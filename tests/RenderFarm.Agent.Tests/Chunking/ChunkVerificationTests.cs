@@ -108,6 +108,34 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
         Assert.Equal(60, (await MediaProbe.ProbeAsync(path, CancellationToken.None, countFrames: true)).FrameCount); // still 60 packets
     }
 
+    /// <summary>
+    /// Garbage inside the slice data of frames in the second half, every NAL length field left as it was: the file's
+    /// structure is whole, only decoding finds the damage. A video-only chunk's media data is one run of length-prefixed
+    /// (4-byte) NAL units.
+    /// </summary>
+    private static async Task DamageInsideFramesAsync(string path)
+    {
+        var bytes = await File.ReadAllBytesAsync(path);
+        var mdat = bytes.AsSpan().IndexOf("mdat"u8) - 4;
+        var end = mdat + (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(mdat));
+        var random = new Random(7);
+        var damaged = 0;
+        for (var at = mdat + 8; at + 4 < end;)
+        {
+            var length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at));
+            if (at > (mdat + end) / 2 && length > 64)
+            {
+                random.NextBytes(bytes.AsSpan(at + 4 + 16, length - 32));
+                damaged++;
+            }
+
+            at += 4 + length;
+        }
+
+        Assert.True(damaged > 0, "no frame was damaged");
+        await File.WriteAllBytesAsync(path, bytes);
+    }
+
     [Fact]
     public async Task VerifyChunk_FrameCountOtherThanPlanned_IsRefused()
     {
@@ -129,7 +157,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     public async Task VerifyChunk_ChunkThatDoesNotDecodeCleanly_IsRefusedNamingIt()
     {
         var (input, chunks, _, _) = await PartsAsync();
-        await DamageAsync(chunks[1]);
+        await DamageInsideFramesAsync(chunks[1]);
         var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
         PresetCatalog.TryGet(Settings.Preset, out var preset);
         var silent = Settings.Clone();
@@ -139,6 +167,24 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
         var refused = await Assert.ThrowsAsync<OutputVerificationException>(() => ChunkVerifier.VerifyChunkAsync(chunks[1], expect, Chunk(1), CancellationToken.None, threads: 1));
 
         Assert.Contains("chunk 2 does not decode cleanly", refused.Message);
+    }
+
+    [Fact]
+    public async Task VerifyChunk_ChunkWithBrokenFrameStructure_IsRefusedBeforeDecoding()
+    {
+        var (input, chunks, _, _) = await PartsAsync();
+        await DamageAsync(chunks[1]);
+        var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
+        PresetCatalog.TryGet(Settings.Preset, out var preset);
+        var silent = Settings.Clone();
+        silent.AudioCodec = AudioCodec.None;
+        var expect = ChunkCommands.ForChunk(RenderCommandBuilder.Build(silent, null, false, source, ".mp4"), Chunk(1), preset).Expect;
+
+        var refused = await Assert.ThrowsAsync<OutputVerificationException>(() => ChunkVerifier.VerifyChunkAsync(chunks[1], expect, Chunk(1), CancellationToken.None, threads: 1));
+
+        // Garbage over NAL length fields breaks the frames' structure, which the in-process read of the MP4 finds.
+        Assert.StartsWith("chunk 2: the output is not a whole MP4 file: video frame ", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("the frame is damaged", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]
