@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # farmctl's start, three ways in one run, alternating: JIT (the build output), ReadyToRun and Native AOT (both from
-# scripts/publish-farmctl.sh). For each: its size on disk, its publish time (the project already built), and the
-# median over the runs of `farmctl --version`, `farmctl jobs` against a running coordinator, and a
+# scripts/publish-farmctl.sh). For each: its size on disk, its publish time (the protocol library built, farmctl
+# compiled afresh), and the median over the runs of `farmctl --version`, `farmctl jobs` against a running coordinator, and a
 # `farmctl submit --wait` of a 1 s clip split as the overhead bench splits it: CLI start -> SubmitJob recorded
 # (cli-to-submitted) and job ended -> CLI exit (job-ended-to-cli-exit).
 # usage: scripts/bench/farmctl.sh [runs=10]
@@ -24,7 +24,9 @@ declare -A bin size publish
 bin[jit]="$repo/cli/bin/Release/net10.0/farmctl"
 size[jit]=$(du -cb "$repo"/cli/bin/Release/net10.0/*.dll "${bin[jit]}" | tail -1 | cut -f1)
 publish[jit]=-
+rid=$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')
 for v in r2r aot; do
+  rm -rf "cli/obj/Release/net10.0/$rid" "cli/bin/Release/net10.0/$rid"   # no incremental shortcut: each publish compiles
   start=$(now)
   scripts/publish-farmctl.sh "--$v" "$work/$v" 2>/dev/null
   publish[$v]=$(printf '%.0f' "$(echo "$(now) - $start" | bc)")
