@@ -25,18 +25,20 @@ port=${RENDERFARM_BENCH_PORT:-$(free_port)}
 export RENDERFARM_COORDINATOR="http://127.0.0.1:$port"
 dotnet build RenderFarm.sln -c Release -nologo -v quiet >/dev/null
 bin() { echo "$repo/$1/bin/Release/net10.0/$2.dll"; }
-# farmctl as a user installs it: published for this machine's runtime, precompiled (ReadyToRun);
-# RENDERFARM_BENCH_FARMCTL=jit runs the build output instead (JIT-compiled at every start).
-if [ "${RENDERFARM_BENCH_FARMCTL:-r2r}" = jit ]; then
-  farmctl_dll=$(bin cli farmctl)
-else
-  dotnet publish cli/RenderFarm.Cli.csproj -c Release -r "$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')" --self-contained false \
-    -nologo -v quiet -o "$work/farmctl" >/dev/null
-  farmctl_dll="$work/farmctl/farmctl.dll"
-fi
-farmctl() { dotnet "$farmctl_dll" "$@"; }
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
+# farmctl as a user installs it (scripts/publish-farmctl.sh): a Native AOT binary when clang and zlib1g-dev are there,
+# else precompiled (ReadyToRun). RENDERFARM_BENCH_FARMCTL=aot or r2r picks one; jit runs the build output instead
+# (JIT-compiled at every start).
+case "${RENDERFARM_BENCH_FARMCTL:-auto}" in
+  jit) farmctl_bin="$repo/cli/bin/Release/net10.0/farmctl" ;;
+  aot | r2r) scripts/publish-farmctl.sh "--$RENDERFARM_BENCH_FARMCTL" "$work/farmctl" 2>"$work/publish.log" || { cat "$work/publish.log" >&2; exit 1; }
+    farmctl_bin="$work/farmctl/farmctl" ;;
+  *) scripts/publish-farmctl.sh "$work/farmctl" 2>"$work/publish.log" || { cat "$work/publish.log" >&2; exit 1; }
+    grep -q 'Native AOT' "$work/publish.log" && RENDERFARM_BENCH_FARMCTL=aot || { grep -h '^farmctl: ' "$work/publish.log" >&2; RENDERFARM_BENCH_FARMCTL=r2r; }
+    farmctl_bin="$work/farmctl/farmctl" ;;
+esac
+farmctl() { "$farmctl_bin" "$@"; }
 
 priority=${RENDERFARM_BENCH_PRIORITY:-guest}
 case "$priority" in
@@ -44,7 +46,7 @@ case "$priority" in
   normal) agent_priority=(--Agent:FfmpegNice=0 --Agent:FfmpegIdleIo=false); guest_prefix=(); priority_text="normal (Agent:FfmpegNice=0, Agent:FfmpegIdleIo=false: a dedicated render machine)" ;;
   *) echo "RENDERFARM_BENCH_PRIORITY: guest or normal" >&2; exit 2 ;;
 esac
-echo "clip: 10 s 1920x1080 30 fps H.264 + AAC; preset $preset; $runs runs each; farmctl ${RENDERFARM_BENCH_FARMCTL:-r2r}, submit ${RENDERFARM_BENCH_SUBMIT:-wait}" >&2
+echo "clip: 10 s 1920x1080 30 fps H.264 + AAC; preset $preset; $runs runs each; farmctl $RENDERFARM_BENCH_FARMCTL, submit ${RENDERFARM_BENCH_SUBMIT:-wait}" >&2
 echo "agent priority: $priority_text" >&2
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 ffmpeg -hide_banner -loglevel error -y -f lavfi -i testsrc2=size=1920x1080:rate=30:duration=10 \
