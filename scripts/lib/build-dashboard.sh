@@ -7,17 +7,14 @@
 #   scripts/lib/build-dashboard.sh --install  only install the npm packages (scripts/lib/ensure-tools.sh calls this)
 #   scripts/lib/build-dashboard.sh --check    build into a temporary file; exit 1 when the committed bundle differs
 set -euo pipefail
+. "$(dirname "$0")/apt-install.sh"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 web="$repo/dashboard"
 bundle="$repo/coordinator/Dashboard/Assets/app.js"
 mode="${1:-build}"
 
 if ! command -v npm >/dev/null 2>&1; then
-  echo "Installing nodejs and npm (apt-get)..." >&2
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+  apt_install nodejs npm
 fi
 
 cd "$web"

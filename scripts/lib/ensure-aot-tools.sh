@@ -4,14 +4,11 @@
 # (through sudo unless run as root). scripts/publish-farmctl.sh uses them when they are there and publishes
 # ReadyToRun otherwise; it does not install them itself.
 set -euo pipefail
+. "$(dirname "$0")/apt-install.sh"
 
 need=()
 command -v clang >/dev/null 2>&1 || need+=(clang)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "Installing ${need[*]} (apt-get)..." >&2
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  apt_install "${need[@]}"
 fi

@@ -3,6 +3,7 @@
 # bc and python3 (used by the scripts), buf (protobuf lint and `buf curl`, used by the protocol tests), chromium (the
 # dashboard's browser test) and the dashboard's npm packages.
 set -euo pipefail
+. "$(dirname "$0")/apt-install.sh"
 
 need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
@@ -10,11 +11,7 @@ command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v bc >/dev/null 2>&1 || need+=(bc)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
-  echo "Installing ${need[*]} (apt-get)..." >&2
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  apt_install "${need[@]}"
 fi
 
 # buf (protobuf lint and `buf curl`), from npm into the repository's own .tools folder (git-ignored).
@@ -23,11 +20,7 @@ repo="$(cd "$(dirname "$0")/../.." && pwd)"
 buf="$repo/.tools/node_modules/.bin/buf"
 if [ ! -x "$buf" ]; then
   if ! command -v npm >/dev/null 2>&1; then
-    echo "Installing nodejs and npm (apt-get)..." >&2
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
+    apt_install nodejs npm
   fi
   echo "Installing buf (npm, into .tools)..." >&2
   mkdir -p "$repo/.tools"
@@ -36,11 +29,7 @@ fi
 
 # Chromium (Debian's package) drives the dashboard's browser test headless; nothing is downloaded at test time.
 if ! command -v chromium >/dev/null 2>&1; then
-  echo "Installing chromium (apt-get)..." >&2
-  SUDO=""
-  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
 fi
 
 # The dashboard's npm packages (TypeScript, esbuild, protobuf-es, connect-web), so its bundle can be rebuilt and the
