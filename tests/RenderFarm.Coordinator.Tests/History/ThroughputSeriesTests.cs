@@ -44,6 +44,24 @@ public sealed class ThroughputSeriesTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task GetAsync_OneShortRenderInAnHour_TotalStillShowsItsBusySlot(string provider)
+    {
+        await using var farm = await DomainHarness.ForAsync(provider);
+        var t0 = farm.Time.GetUtcNow();
+        var short1 = await farm.AssignAsync((await farm.SubmitAsync("short")).Id);
+        farm.Time.SetUtcNow(t0.AddMilliseconds(1_500));
+        await CompleteAsync(farm, short1, frames: 45, seconds: 1.5);
+        farm.Time.SetUtcNow(t0.AddMinutes(59));
+
+        var series = await new ThroughputSeries(farm.Store, farm.Time).GetAsync(TimeSpan.FromMinutes(60), TimeSpan.FromMinutes(1), None);
+
+        // 1.5 s of one slot over the hour so far: 0.00042 slots on average, not rounded away.
+        Assert.InRange(series.Total.BusySlots, 0.0004, 0.0005);
+        Assert.Equal(0.025, series.Buckets.Single(b => b.TasksSucceeded == 1).BusySlots);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task GetAsync_WindowBounds_WorkEndedAtTheStartCountsAndEarlierWorkDoesNot(string provider)
     {
         await using var farm = await DomainHarness.ForAsync(provider);
