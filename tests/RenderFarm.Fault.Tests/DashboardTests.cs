@@ -274,6 +274,11 @@ public sealed class DashboardTests(ITestOutputHelper output)
             Assert.Equal(expected, lanes.Where(l => !l.EndsWith(':')));
             Assert.All(chunkAttempts, a => Assert.Contains(a.AgentId, new[] { "lane-a", "lane-b" }));
             Assert.Contains("stitch", await page.EvaluateExpressionAsync<string[]>("[...document.querySelectorAll('[data-testid=timeline-bar]')].map(b => b.dataset.task)"));
+            // Attempts that ran at once on one agent are on rows of their own: no bar hides another.
+            var hidden = await page.EvaluateExpressionAsync<string[]>(
+                "(() => { const r = [...document.querySelectorAll('[data-testid=timeline-bar]')].map(b => [b.dataset.task, b.querySelector('rect').getBoundingClientRect()]); " +
+                "return r.flatMap(([t, a], i) => r.slice(i + 1).filter(([, b]) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1).map(([u]) => t + ' over ' + u)); })()");
+            Assert.Empty(hidden);
             Assert.Contains(chained.Id, await TextAsync(page, "[data-testid=job-chain]", "feeds"));
             await browser.ScreenshotAsync(page, "dashboard-job-timeline");
 
