@@ -98,6 +98,16 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
         new("s1", input, _dir.File("out.mp4"), chunks, [2, 2, 0], audio, 180, null, Settings, null, false, false, ChunkOutputs: outputs);
 
     /// <summary>Writes random bytes over the middle of the file, keeping its size and its packet table.</summary>
+    /// <summary>What the agent expects of <paramref name="chunk"/> rendered from <paramref name="input"/> without audio.</summary>
+    private static async Task<RenderExpectations> SilentChunkExpectAsync(string input, ChunkRange chunk)
+    {
+        var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
+        PresetCatalog.TryGet(Settings.Preset, out var preset);
+        var silent = Settings.Clone();
+        silent.AudioCodec = AudioCodec.None;
+        return ChunkCommands.ForChunk(RenderCommandBuilder.Build(silent, null, false, source, ".mp4"), chunk, preset).Expect;
+    }
+
     private static async Task DamageAsync(string path)
     {
         var bytes = await File.ReadAllBytesAsync(path);
@@ -140,13 +150,9 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     public async Task VerifyChunk_FrameCountOtherThanPlanned_IsRefused()
     {
         var (input, chunks, _, _) = await PartsAsync();
-        var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
-        PresetCatalog.TryGet(Settings.Preset, out var preset);
-        var silent = Settings.Clone();
-        silent.AudioCodec = AudioCodec.None;
         var planned = Chunk(1);
         planned.FrameCount = 61;
-        var expect = ChunkCommands.ForChunk(RenderCommandBuilder.Build(silent, null, false, source, ".mp4"), planned, preset).Expect;
+        var expect = await SilentChunkExpectAsync(input, planned);
 
         var refused = await Assert.ThrowsAsync<OutputVerificationException>(() => ChunkVerifier.VerifyChunkAsync(chunks[1], expect, planned, CancellationToken.None));
 
@@ -158,11 +164,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     {
         var (input, chunks, _, _) = await PartsAsync();
         await DamageInsideFramesAsync(chunks[1]);
-        var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
-        PresetCatalog.TryGet(Settings.Preset, out var preset);
-        var silent = Settings.Clone();
-        silent.AudioCodec = AudioCodec.None;
-        var expect = ChunkCommands.ForChunk(RenderCommandBuilder.Build(silent, null, false, source, ".mp4"), Chunk(1), preset).Expect;
+        var expect = await SilentChunkExpectAsync(input, Chunk(1));
 
         var refused = await Assert.ThrowsAsync<OutputVerificationException>(() => ChunkVerifier.VerifyChunkAsync(chunks[1], expect, Chunk(1), CancellationToken.None, threads: 1));
 
@@ -174,11 +176,7 @@ public sealed class ChunkVerificationTests(ChunkVerificationTests.RenderedParts 
     {
         var (input, chunks, _, _) = await PartsAsync();
         await DamageAsync(chunks[1]);
-        var source = await MediaProbe.ProbeAsync(input, CancellationToken.None);
-        PresetCatalog.TryGet(Settings.Preset, out var preset);
-        var silent = Settings.Clone();
-        silent.AudioCodec = AudioCodec.None;
-        var expect = ChunkCommands.ForChunk(RenderCommandBuilder.Build(silent, null, false, source, ".mp4"), Chunk(1), preset).Expect;
+        var expect = await SilentChunkExpectAsync(input, Chunk(1));
 
         var refused = await Assert.ThrowsAsync<OutputVerificationException>(() => ChunkVerifier.VerifyChunkAsync(chunks[1], expect, Chunk(1), CancellationToken.None, threads: 1));
 
