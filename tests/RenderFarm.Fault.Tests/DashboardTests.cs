@@ -28,6 +28,8 @@ public sealed class DashboardTests(ITestOutputHelper output)
             // First load, cold: what crosses the wire and when the first pixels appear.
             await page.GoToAsync(url, WaitUntilNavigation.Load);
             await page.WaitForSelectorAsync("[data-testid=signin]");
+            // The paint entry is recorded after the frame is presented, which may be just after the element exists.
+            await page.WaitForFunctionAsync("() => performance.getEntriesByType('paint').some(p => p.name === 'first-contentful-paint')");
             using var load = JsonDocument.Parse(await page.EvaluateExpressionAsync<string>("""
                 JSON.stringify({
                   bytes: performance.getEntriesByType('navigation')[0].transferSize + performance.getEntriesByType('resource').reduce((s, e) => s + e.transferSize, 0),
