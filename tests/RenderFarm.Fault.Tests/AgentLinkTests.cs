@@ -56,8 +56,7 @@ public sealed partial class AgentLinkTests(ITestOutputHelper output)
                 await kill.WaitForExitAsync();
             }
 
-            // Generous: on a loaded 2-core machine the host's stop may take a while to reach the drain.
-            await Eventually.UntilAsync(() => agent.Lines.Any(l => l.Contains("drain", StringComparison.OrdinalIgnoreCase)), TimeSpan.FromSeconds(30), "the agent to start draining");
+            await Eventually.UntilAsync(() => agent.Lines.Any(l => l.Contains("drain", StringComparison.OrdinalIgnoreCase)), TimeSpan.FromSeconds(10), "the agent to start draining");
             gate.Release();
             var done = await farm.WaitForEndAsync(job.Id, TimeSpan.FromSeconds(60));
             Assert.True(done.State == JobState.Succeeded, $"job ended {done.State}: {done.Error}; attempts {Attempts.Describe(done)}");

@@ -24,7 +24,10 @@ public sealed class ServiceProcess : IDisposable
 
     public static ServiceProcess Start(string name, string dll, IEnumerable<string> arguments, string workingDirectory, FarmLog log, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // As from a terminal: SIGINT at its default. A test run started in the background by a script (scripts/test.sh
+        // runs the fault tests beside the others) ignores SIGINT, every child inherits that, and .NET keeps it ignored,
+        // so Ctrl-C would never reach the process. `env` execs dotnet, so the pid stays the process's own.
+        var start = new ProcessStartInfo("env")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -32,6 +35,8 @@ public sealed class ServiceProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
