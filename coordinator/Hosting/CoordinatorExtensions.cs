@@ -77,7 +77,9 @@ public static class CoordinatorExtensions
         services.AddSingleton<WorkSignals>();
         services.AddSingleton<IWorkSignals>(sp => sp.GetRequiredService<WorkSignals>());
         services.AddSingleton<PublishedOutputs>();
-        services.AddSingleton(sp => new Probing.ProbedSources((Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>()));
+        services.AddSingleton(sp => new Probing.ProbedSources(
+            (Storage.SqlJobStore)sp.GetRequiredService<Storage.IJobStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CoordinatorOptions>>().Value.Retention.ProbedSources));
         services.AddSingleton<AttemptLifecycle>();
         services.AddSingleton<AttemptLogs>();
         services.AddSingleton<AgentDrains>();

@@ -12,6 +12,12 @@ public sealed class RetentionOptions
     /// <summary>An agent not connected for longer than this leaves the agent list. 0 keeps it listed (until a restart). Default 7 days.</summary>
     public TimeSpan DisconnectedAgents { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// An input's probe facts (probe reuse) not handed to a task nor probed again for longer than this are removed; a later
+    /// task on it is probed again. 0 keeps them. Default 30 days.
+    /// </summary>
+    public TimeSpan ProbedSources { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>How often housekeeping runs (a Quartz job, on one coordinator of a cluster). Default 1 h.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromHours(1);
 

@@ -310,6 +310,13 @@ public static class SqlSchema
                 update_time BIGINT NOT NULL)
             """,
         ],
+        [
+            // Probe facts pruned: when an input's facts were last recorded or handed to a task (ProbedSources writes it at
+            // most once an hour per input); housekeeping removes the rows not used for longer than Retention:ProbedSources.
+            "ALTER TABLE rf_probed_sources ADD COLUMN use_time BIGINT NOT NULL DEFAULT 0",
+            "UPDATE rf_probed_sources SET use_time = update_time",
+            "CREATE INDEX rf_probed_sources_by_use ON rf_probed_sources (use_time)",
+        ],
     ];
 
     /// <summary>The task states the partial indexes hold, as the number stored.</summary>
