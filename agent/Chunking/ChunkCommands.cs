@@ -46,6 +46,7 @@ public static class ChunkCommands
         {
             ExpectedFrameCount = (long)chunk.FrameCount,
             SourceDuration = TimeSpan.FromSeconds(chunk.DurationSeconds),
+            SourceLatestEnd = null,
             HasAudio = false,
             AudioCodec = string.Empty,
         };

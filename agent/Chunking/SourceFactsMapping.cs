@@ -16,6 +16,7 @@ public static class SourceFactsMapping
             ColorPrimaries = s.ColorPrimaries, ColorTransfer = s.ColorTransfer, ColorSpace = s.ColorSpace, ColorRange = s.ColorRange,
             RealFrameRate = s.RealFrameRate, AverageFrameRate = s.AverageFrameRate, FrameCount = s.FrameCount ?? 0,
             HasAudio = s.HasAudio, AudioCodec = s.AudioCodec, SizeBytes = s.SizeBytes, Hdr10 = ToMessage(s.Hdr10),
+            ContainerDurationSeconds = s.ContainerDuration?.TotalSeconds ?? 0,
         };
     }
 
@@ -26,7 +27,7 @@ public static class SourceFactsMapping
             f.Width, f.Height, f.Rotation, TimeSpan.FromSeconds(f.DurationSeconds), f.VideoCodec, f.VideoProfile, f.PixelFormat,
             f.BitDepth > 0 ? f.BitDepth : null, f.ColorPrimaries, f.ColorTransfer, f.ColorSpace, f.ColorRange,
             f.RealFrameRate, f.AverageFrameRate, f.FrameCount > 0 ? f.FrameCount : null, f.HasAudio, f.AudioCodec, f.SizeBytes,
-            FromMessage(f.Hdr10));
+            FromMessage(f.Hdr10), f.ContainerDurationSeconds > 0 ? TimeSpan.FromSeconds(f.ContainerDurationSeconds) : null);
     }
 
     private static Protos.V1.HdrStaticMetadata? ToMessage(Media.Hdr10Metadata? h)

@@ -176,7 +176,8 @@ public static partial class MediaProbe
             FrameCount: raw is null ? null : FrameCountOf(raw),
             HasAudio: audio is not null,
             AudioCodec: audio?.CodecName ?? string.Empty,
-            SizeBytes: size);
+            SizeBytes: size,
+            ContainerDuration: analysis.Format.Duration > TimeSpan.Zero ? analysis.Format.Duration : null);
     }
 
     /// <summary>Bits per component from an ffmpeg pixel format name: <c>yuv420p10le</c> is 10, <c>yuv420p</c> is 8.</summary>

@@ -88,7 +88,7 @@ public static class RenderCommandBuilder
 
         long? expectedFrames = rate is { } cfr
             ? (long)Math.Round(source.Duration.TotalSeconds * cfr.Value)
-            : source.FrameCount;
+            : ShownFrameCount(source);
         var expect = new RenderExpectations(
             VideoCodec: PresetEncoding.ProbeCodecName(preset),
             Profile: PresetEncoding.ProbeProfile(preset, bitDepth),
@@ -101,8 +101,28 @@ public static class RenderCommandBuilder
             ExpectedFrameCount: expectedFrames,
             SourceDuration: source.Duration,
             HasAudio: audio is not null,
-            AudioCodec: audio?.ProbeName ?? string.Empty);
+            AudioCodec: audio?.ProbeName ?? string.Empty,
+            SourceLatestEnd: source.LatestVideoEnd > source.Duration ? source.LatestVideoEnd : null);
         return new RenderCommand(inputFileName, "output" + extension, args, videoFilter, expect);
+    }
+
+    /// <summary>
+    /// The frames the source shows, which a render that keeps its timing writes: its frame count, unless the track holds
+    /// more frames than it can show in its duration at its nominal rate. Then an edit list hides frames the track keeps
+    /// to decode the first shown one (a stream-copy cut that starts between keyframes: ffmpeg copies from the keyframe
+    /// before), the count includes them, and how many are shown is not known (null): the duration is checked instead.
+    /// </summary>
+    public static long? ShownFrameCount(SourceInfo source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.FrameCount is not { } count) return null;
+        var fastest = 0.0;
+        foreach (var text in (string[])[source.RealFrameRate, source.AverageFrameRate])
+        {
+            if (FrameRate.TryParse(text, out var rate)) fastest = Math.Max(fastest, rate.Value);
+        }
+
+        return fastest > 0 && count > (source.LatestVideoEnd.TotalSeconds * fastest) + 1 ? null : count;
     }
 
     /// <summary>

@@ -15,6 +15,10 @@ namespace RenderFarm.Agent.Media;
 /// <param name="HasAudio">Whether the output has an audio stream.</param>
 /// <param name="AudioCodec">ffprobe name of the audio codec, empty without audio.</param>
 /// <param name="FrameRateReason">How the frame rate was chosen, for the job's details.</param>
+/// <param name="SourceLatestEnd">
+/// The latest the source's video may end as shown (<see cref="SourceInfo.LatestVideoEnd"/>) when that is past
+/// <paramref name="SourceDuration"/>: the output may last up to it; null when the video ends at SourceDuration.
+/// </param>
 public sealed record RenderExpectations(
     string VideoCodec,
     string? Profile,
@@ -27,4 +31,9 @@ public sealed record RenderExpectations(
     TimeSpan SourceDuration,
     bool HasAudio,
     string AudioCodec,
-    string FrameRateReason = "");
+    string FrameRateReason = "",
+    TimeSpan? SourceLatestEnd = null)
+{
+    /// <summary>The latest the output's video may end: <see cref="SourceLatestEnd"/> when it is past the source's duration.</summary>
+    public TimeSpan LatestEnd => SourceLatestEnd is { } end && end > SourceDuration ? end : SourceDuration;
+}

@@ -20,6 +20,11 @@ namespace RenderFarm.Agent.Media;
 /// <param name="AudioCodec">ffprobe codec name of the first audio stream; empty without audio.</param>
 /// <param name="SizeBytes">File size in bytes.</param>
 /// <param name="Hdr10">HDR10 mastering display and content light level of a PQ source; null when it has none (or is not PQ).</param>
+/// <param name="ContainerDuration">
+/// The container's duration (for MP4/MOV the movie's: its longest track as shown, after edit lists); null when unknown.
+/// Longer than <paramref name="Duration"/> when frames are shown after the video stream's last decode time (a stream-copy
+/// cut of a source with B-frames) or when another stream lasts longer.
+/// </param>
 public sealed record SourceInfo(
     int Width,
     int Height,
@@ -39,13 +44,21 @@ public sealed record SourceInfo(
     bool HasAudio,
     string AudioCodec,
     long SizeBytes,
-    Hdr10Metadata? Hdr10 = null)
+    Hdr10Metadata? Hdr10 = null,
+    TimeSpan? ContainerDuration = null)
 {
     /// <summary>True when r_frame_rate and avg_frame_rate differ (phones often record variable frame rate).</summary>
     public bool IsVariableFrameRate =>
         FrameRate.TryParse(RealFrameRate, out var r) && FrameRate.TryParse(AverageFrameRate, out var avg)
             ? !r.ApproximatelyEquals(avg)
             : RealFrameRate != AverageFrameRate;
+
+    /// <summary>
+    /// The latest the video may end as shown: <see cref="Duration"/>, or the container's duration when that is longer.
+    /// ffprobe's video stream duration ends with the frame decoded last; a stream-copy cut of a source with B-frames
+    /// shows frames after it (reordered past the cut), up to the container's end, and ffmpeg renders them.
+    /// </summary>
+    public TimeSpan LatestVideoEnd => ContainerDuration is { } container && container > Duration ? container : Duration;
 
     /// <summary>True for HLG (<c>arib-std-b67</c>) and PQ (<c>smpte2084</c>) transfers.</summary>
     public bool IsHdr => ColorTransfer is "arib-std-b67" or "smpte2084";

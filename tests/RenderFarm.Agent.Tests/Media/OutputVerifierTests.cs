@@ -41,6 +41,26 @@ public sealed class OutputVerifierTests
         Assert.Contains(problems, p => p.Contains(problem, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(3.2, 96, true)]
+    [InlineData(3.0333, 91, true)]
+    [InlineData(3.4, 102, false)]
+    [InlineData(2.8, 84, false)]
+    public void Check_SourceShownPastItsVideoStream_AcceptsOutputsUpToTheContainersEndOnly(double seconds, long frames, bool accepted)
+    {
+        // A stream-copy cut (-t 3) of a B-frame source: its video stream reports 3.033 s, its container 3.2 s, and ffmpeg
+        // renders 96 frames at 30 fps (3.2 s), the last ones those reordered past the cut.
+        var expect = new RenderExpectations(
+            "h264", null, "yuv420p", 960, 540, ColorTags.Bt709, new FrameRate(30, 1), 91, TimeSpan.FromSeconds(3.0333), true, "aac",
+            SourceLatestEnd: TimeSpan.FromSeconds(3.2));
+        var output = Good() with { Duration = TimeSpan.FromSeconds(seconds), FrameCount = frames, RealFrameRate = "30/1", AverageFrameRate = "30/1" };
+
+        var problems = OutputVerifier.Check(output, expect);
+
+        Assert.Equal(accepted, problems.Count == 0);
+        if (!accepted) Assert.Contains(problems, p => p.Contains("the source's video lasts 3.033 to 3.2 s", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Check_KeptTimingOneFrameShort_IsAccepted_TwoShortIsNot()
     {

@@ -316,6 +316,33 @@ public sealed class RenderCommandBuilderTests
         Assert.Equal(250, command.Expect.ExpectedFrameCount);
     }
 
+    [Fact]
+    public void Build_KeepTimingOfCutThatHidesLeadInFrames_ExpectsNoPacketCount()
+    {
+        // A stream-copy cut at 0.7 s of a 30 fps H.264 source with B-frames: 83 packets from the keyframe before the
+        // cut, 62 of them shown in its 2.1 s (measured with ffprobe: packets without the discard flag).
+        var cut = Sources.Sdr() with { Duration = TimeSpan.FromSeconds(2.1), ContainerDuration = TimeSpan.FromSeconds(2.1), RealFrameRate = "30/1", AverageFrameRate = "30/1", FrameCount = 83 };
+
+        var command = Build(new OutputSettings { Preset = Preset.H264Delivery }, cut);
+
+        Assert.Null(command.Expect.ConstantRate);
+        Assert.Null(command.Expect.ExpectedFrameCount);
+        Assert.Equal(63, RenderCommandBuilder.ShownFrameCount(cut with { FrameCount = 63 }));
+    }
+
+    [Fact]
+    public void Build_SourceWhoseContainerOutlastsItsVideoStream_LetsTheOutputLastUpToIt()
+    {
+        var cut = Sources.Sdr() with { Duration = TimeSpan.FromSeconds(3.0333), ContainerDuration = TimeSpan.FromSeconds(3.2) };
+
+        var proxy = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, cut);
+        var plain = Build(new OutputSettings { Preset = Preset.H264Proxy540P }, Sources.Sdr() with { ContainerDuration = TimeSpan.FromSeconds(9.5) });
+
+        Assert.Equal(TimeSpan.FromSeconds(3.2), proxy.Expect.LatestEnd);
+        Assert.Equal(TimeSpan.FromSeconds(10), plain.Expect.LatestEnd);
+        Assert.Null(plain.Expect.SourceLatestEnd);
+    }
+
     [Theory]
     [InlineData("25", "fps=25/1", 250)]
     [InlineData("29.97", "fps=2997/100", 300)]
