@@ -43,10 +43,10 @@ public sealed class StreamCopyClipTests(ITestOutputHelper output)
             Assert.True(endFacts.Container - endFacts.Video > 0.15, $"the end cut's container should outlast its video stream: {endFacts}");
             Assert.True(startFacts.Packets > startFacts.Shown, $"the start cut should hide lead-in frames: {startFacts}");
 
-            // Keeping timing (h264-delivery): every frame shown, no more. Constant rate (the proxy): up to the container's end.
-            await RenderAsync(farm, "start-cut", startCut, farm.Media("out/start-cut.mp4"), Preset.H264Delivery, expectedFrames: startFacts.Shown);
+            // Constant rate (the proxy): up to the container's end. Keeping timing (h264-delivery): every frame shown, no more.
             await RenderAsync(farm, "end-cut", endCut, farm.Media("out/IMG_0001.mp4"), Preset.H264Proxy540P,
                 expectedFrames: (long)Math.Round(endFacts.Container * 30));
+            await RenderAsync(farm, "start-cut", startCut, farm.Media("out/start-cut.mp4"), Preset.H264Delivery, expectedFrames: startFacts.Shown);
         });
 
     private static async Task RenderAsync(FaultFarm farm, string name, string input, string target, Preset preset, long expectedFrames)
