@@ -183,6 +183,9 @@ public sealed class MovieBoxes
                 case "stsc":
                     runs = [.. Entries(body, 12, "stsc").Select(e => (BinaryPrimitives.ReadUInt32BigEndian(e), BinaryPrimitives.ReadUInt32BigEndian(e[4..])))];
                     break;
+                case "ctts":
+                    track.NegativeCompositionOffsets = Entries(body, 8, "ctts").Any(e => BinaryPrimitives.ReadInt32BigEndian(e.AsSpan(4)) < 0);
+                    break;
                 case "stss":
                     track.SyncSamples = [.. Entries(body, 4, "stss").Select(e => BinaryPrimitives.ReadUInt32BigEndian(e))];
                     break;

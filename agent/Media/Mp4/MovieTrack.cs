@@ -35,6 +35,9 @@ public sealed class MovieTrack
     /// <summary>The edit list (<c>elst</c>): duration in movie ticks, media time (-1 for an empty edit), rate in 16.16.</summary>
     public (ulong Duration, long MediaTime, int Rate)[]? Edits { get; set; }
 
+    /// <summary>True when the composition offsets (<c>ctts</c>) hold a negative one (ffmpeg then shifts the decoding times).</summary>
+    public bool NegativeCompositionOffsets { get; set; }
+
     /// <summary>How many <c>colr</c> boxes the sample entry has.</summary>
     public int ColrBoxes { get; set; }
 

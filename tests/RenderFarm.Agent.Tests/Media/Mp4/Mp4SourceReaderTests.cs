@@ -24,6 +24,7 @@ public sealed class Mp4SourceReaderTests : IDisposable
     [
         "sdr", "untagged", "silent", "full-range", "b-frames", "ntsc-90k", "rotated-90", "rotated-180", "rotated-270",
         "hevc-hlg", "hevc-pq", "hevc-422-10bit", "hevc-full-range", "mov", "h264-container-colour", "hevc-container-colour",
+        "vfr", "vfr-slow-start", "vfr-dropped-frames", "vfr-jitter-90k", "vfr-millisecond-timescale",
     ];
 
     [Theory]
@@ -58,7 +59,7 @@ public sealed class Mp4SourceReaderTests : IDisposable
     }
 
     /// <summary>Inputs the reader leaves to ffprobe: the probe then says exactly what ffprobe says (or fails as ffprobe fails).</summary>
-    public static TheoryData<string> FallbackClips => ["vfr", "mkv", "fragmented", "cut", "garbled", "not-media", "audio-only"];
+    public static TheoryData<string> FallbackClips => ["mkv", "fragmented", "cut", "garbled", "not-media", "audio-only"];
 
     [Theory]
     [MemberData(nameof(FallbackClips))]
@@ -76,11 +77,11 @@ public sealed class Mp4SourceReaderTests : IDisposable
     }
 
     [Fact]
-    public async Task ProbeAsync_VariableRateClip_GivesFfprobesRatesAndVfrDecision()
+    public async Task TryRead_PhoneVfrClip_ReadsTheNominalRateOfItsFirstFrames()
     {
         using var file = LocalFiles.OpenFile(await ClipAsync("vfr"));
 
-        var info = await MediaProbe.ProbeAsync(file, CancellationToken.None);
+        var info = Mp4SourceReader.TryRead(file.Handle, file.Name, out var reason) ?? throw new InvalidOperationException(reason);
 
         Assert.True(info.IsVariableFrameRate, $"r={info.RealFrameRate} avg={info.AverageFrameRate}");
         Assert.Equal("30/1", info.RealFrameRate);
@@ -173,6 +174,23 @@ public sealed class Mp4SourceReaderTests : IDisposable
             case "hevc-container-colour":
                 await ProcessRunner.FfmpegAsync(["-i", await ClipAsync("hevc-422-10bit"), "-map", "0", "-c", "copy",
                     "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", path]);
+                break;
+            case "vfr-slow-start":
+                await ProcessRunner.FfmpegAsync(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=15:d=1", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=1",
+                    "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", path]);
+                break;
+            case "vfr-dropped-frames":
+                await ProcessRunner.FfmpegAsync(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2", "-vf", "select='not(eq(mod(n,7),3))'",
+                    "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-video_track_timescale", "90000", path]);
+                break;
+            case "vfr-jitter-90k":
+                await ProcessRunner.FfmpegAsync(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=2", "-vf", "setpts='(N/30+0.004*sin(N*1.7))/TB'",
+                    "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast", "-video_track_timescale", "90000", path]);
+                break;
+            case "vfr-millisecond-timescale":
+                await ProcessRunner.FfmpegAsync(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=1", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=24:d=1",
+                    "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast",
+                    "-video_track_timescale", "1000", path]);
                 break;
             case "mkv":
                 await ProcessRunner.FfmpegAsync(["-i", await TestClips.SdrAsync(), "-map", "0", "-c", "copy", path]);
