@@ -34,6 +34,12 @@ public static class Mp4SourceReader
             reason = ex.Message;
             return null;
         }
+        catch (Exception ex) when (ex is IOException or ArgumentException or IndexOutOfRangeException or OverflowException)
+        {
+            // A file this reader cannot walk is ffprobe's to judge, as before: it fails or reads it as it always did.
+            reason = $"a file it could not read ({ex.GetType().Name}: {ex.Message})";
+            return null;
+        }
     }
 
     private static SourceInfo? Read(SafeFileHandle file, out string reason)
