@@ -256,15 +256,6 @@ public sealed class MovieBoxes
                     }
 
                     break;
-                case "mdcv":
-                    track.MasteringBox = child.ToArray();
-                    break;
-                case "clli":
-                    track.LightLevelBox = child.ToArray();
-                    break;
-                case "SmDm" or "CoLL":
-                    track.QuickTimeHdrBoxes = true;
-                    break;
                 case "esds":
                     track.AudioObjectType = EsdsObjectType(child);
                     break;

@@ -41,13 +41,6 @@ public sealed class MovieTrack
     /// <summary>How many <c>colr</c> boxes the sample entry has.</summary>
     public int ColrBoxes { get; set; }
 
-    /// <summary>The sample entry's <c>mdcv</c> (mastering display) and <c>clli</c> (content light level) payloads, or null.</summary>
-    public byte[]? MasteringBox { get; set; }
-
-    public byte[]? LightLevelBox { get; set; }
-
-    /// <summary>True when the sample entry holds QuickTime's <c>SmDm</c>/<c>CoLL</c> HDR boxes (only ffprobe reads them here).</summary>
-    public bool QuickTimeHdrBoxes { get; set; }
 
     /// <summary>The decoder configuration box's payload (<c>avcC</c>, <c>hvcC</c>), or null.</summary>
     public byte[]? DecoderConfig { get; set; }

@@ -113,7 +113,9 @@ public static class Mp4SourceReader
         if (transferName == "smpte2084")
         {
             if (codec != "hevc") return No("a PQ stream that is not HEVC", out reason);
-            if (video.MasteringBox is not null || video.LightLevelBox is not null || video.QuickTimeHdrBoxes) return No("HDR10 boxes in the sample entry", out reason);
+            // As MediaProbe's ffprobe pass gives it: the first frame's SEI (HEVC puts it in the bitstream). It does not see
+            // a sample entry's mdcv/clli boxes (they are stream side data, whose entries that pass does not select), so
+            // neither does this reader.
             hdr10 = HevcSei.Read(FirstSampleNals(file, video, lengthSize)) ?? HevcSei.Read(headerSei);
         }
 

@@ -25,6 +25,7 @@ public sealed class Mp4SourceReaderTests : IDisposable
         "sdr", "untagged", "silent", "full-range", "b-frames", "ntsc-90k", "rotated-90", "rotated-180", "rotated-270",
         "hevc-hlg", "hevc-pq", "hevc-422-10bit", "hevc-full-range", "mov", "h264-container-colour", "hevc-container-colour",
         "vfr", "vfr-slow-start", "vfr-dropped-frames", "vfr-jitter-90k", "vfr-millisecond-timescale",
+        "hevc-pq-mdcv-clli", "hevc-pq-mdcv-only",
     ];
 
     [Theory]
@@ -133,6 +134,34 @@ public sealed class Mp4SourceReaderTests : IDisposable
         _ => Made.GetOrAdd(name, n => new Lazy<Task<string>>(() => MakeAsync(n))).Value,
     };
 
+    /// <summary>
+    /// <paramref name="boxes"/> appended to the first track's sample entry of a file whose movie box follows its media
+    /// data (so no chunk offset moves); every enclosing box grows by their size.
+    /// </summary>
+    private static byte[] InsertIntoVideoSampleEntry(byte[] file, byte[] boxes)
+    {
+        var sizes = new List<int>();
+        var at = 0;
+        foreach (var wanted in (string[])["moov", "trak", "mdia", "minf", "stbl", "stsd"])
+        {
+            while (System.Text.Encoding.ASCII.GetString(file, at + 4, 4) != wanted) at += System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(at));
+            sizes.Add(at);
+            at += wanted == "stsd" ? 16 : 8;
+        }
+
+        Assert.True(file.AsSpan(0, sizes[0]).IndexOf("mdat"u8) >= 0, "the movie box must follow the media data");
+        sizes.Add(at);
+        var entryEnd = at + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(file.AsSpan(at));
+        byte[] result = [.. file.AsSpan(0, entryEnd), .. boxes, .. file.AsSpan(entryEnd)];
+        foreach (var box in sizes)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(result.AsSpan(box),
+                System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(result.AsSpan(box)) + boxes.Length);
+        }
+
+        return result;
+    }
+
     private static async Task<string> MakeAsync(string name)
     {
         var path = Path.Combine(TestClips.ClipDirectory, "source-" + name + name switch { "mov" => ".mov", "mkv" => ".mkv", _ => ".mp4" });
@@ -191,6 +220,14 @@ public sealed class Mp4SourceReaderTests : IDisposable
                 await ProcessRunner.FfmpegAsync(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=30:d=1", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=24:d=1",
                     "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]", "-fps_mode", "passthrough", "-c:v", "libx264", "-preset", "ultrafast",
                     "-video_track_timescale", "1000", path]);
+                break;
+            case "hevc-pq-mdcv-clli" or "hevc-pq-mdcv-only":
+                // Boxes that say otherwise than the SEI (x265 writes only the SEI): MediaProbe's ffprobe pass reports the SEI's.
+                byte[] mdcv = [0, 0, 0, 32, .. "mdcv"u8, 0x33, 0x90, 0x86, 0xC4, 0x1D, 0x4C, 0x0B, 0xB8, 0x84, 0xD0, 0x3E, 0x80, 0x3D, 0x13, 0x40, 0x42,
+                    0x00, 0x98, 0x96, 0x80, 0x00, 0x00, 0x00, 0x32];
+                byte[] clli = [0, 0, 0, 12, .. "clli"u8, 0x02, 0x58, 0x00, 0xC8];
+                await File.WriteAllBytesAsync(path, InsertIntoVideoSampleEntry(
+                    await File.ReadAllBytesAsync(await TestClips.PhonePqAsync()), name.EndsWith("clli", StringComparison.Ordinal) ? [.. mdcv, .. clli] : mdcv));
                 break;
             case "mkv":
                 await ProcessRunner.FfmpegAsync(["-i", await TestClips.SdrAsync(), "-map", "0", "-c", "copy", path]);
