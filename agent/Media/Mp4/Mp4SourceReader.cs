@@ -64,7 +64,7 @@ public static class Mp4SourceReader
         var constant = stts.Length == 1 || (stts.Length == 2 && stts[1].Count == 1);
         if (Reduce((long)video.Timescale * frames, FpsTicks(stts)) is not { } averageRate) return No("an average rate beyond ffmpeg's 32-bit ratios", out reason);
         var why = "a frame rate beyond ffmpeg's 32-bit ratios";
-        var realRate = constant ? Reduce(video.Timescale, stts[0].Delta) : VariableRealRate(movie, video, averageRate, out why);
+        var realRate = constant ? Reduce(video.Timescale, stts[0].Delta) : RealFrameRateEstimate.ForTrack(movie, video, averageRate, out why);
         if (realRate is null) return No(why, out reason);
         if (Rotation(video.Matrix) is not { } rotation) return No("a display matrix that is not a plain rotation", out reason);
 
@@ -169,89 +169,6 @@ public static class Mp4SourceReader
         var shown = ((duration * video.Timescale) + (movie.Timescale / 2)) / movie.Timescale;
         var longest = video.TimeToSample.Max(e => (ulong)e.Delta);
         return shown >= sum ? sum : shown + longest >= sum ? shown : null;
-    }
-
-    /// <summary>
-    /// ffprobe's r_frame_rate of a track whose deltas vary, from the packets its stream analysis reads (21, or 41 with a
-    /// timescale under 2000 ticks a second). Null when that count is not certain (the analysis could stop early on its
-    /// 5 MB or 5 s limits, or decoding times are shifted by negative composition offsets) or when a few packets more or
-    /// less would change what the agent decides from the rate (whether it is variable, the rate it snaps to).
-    /// </summary>
-    private static string? VariableRealRate(MovieBoxes movie, MovieTrack video, string averageRate, out string reason)
-    {
-        reason = "a variable frame rate whose r_frame_rate only ffprobe can tell";
-        if (video.NegativeCompositionOffsets) return null;
-        var frames = video.SampleCount;
-        var expected = Math.Min(video.Timescale < 2000 ? 41 : 21, frames);
-        var reach = Math.Min(expected + 3, frames);
-        var deltas = new long[reach];
-        var dts = new long[reach];
-        var shift = video.Edits is [var edit] ? edit.MediaTime : 0;
-        long time = -shift;
-        var at = 0;
-        foreach (var (count, delta) in video.TimeToSample)
-        {
-            for (var i = 0; i < count && at < reach; i++, at++)
-            {
-                dts[at] = time;
-                deltas[at] = delta;
-                time += delta;
-            }
-
-            if (at == reach) break;
-        }
-
-        if ((double)(dts[reach - 1] - dts[0]) / video.Timescale > 4) return null;
-        if (AnalysisBytes(movie, video, reach) > 4_000_000) return null;
-        var rates = new List<string?>();
-        for (var k = Math.Max(2, expected - 3); k <= reach; k++) rates.Add(RealFrameRateEstimate.Estimate(dts[..k], deltas[..k], video.Timescale));
-        var chosen = RealFrameRateEstimate.Estimate(dts[..expected], deltas[..expected], video.Timescale);
-        if (chosen is null || rates.Any(r => r is null || Decision(r, averageRate) != Decision(chosen, averageRate))) return null;
-        return chosen;
-    }
-
-    /// <summary>What the agent decides from the two rates: whether the source is variable, and the constant rate it renders at.</summary>
-    private static (bool Variable, FrameRate Rate) Decision(string real, string average)
-    {
-        var info = new SourceInfo(1, 1, 0, TimeSpan.Zero, "", "", "", null, "", "", "", "", real, average, null, false, "", 0);
-        FrameRate? r = FrameRate.TryParse(real, out var parsed) ? parsed : null;
-        if (!FrameRate.TryParse(average, out var avg)) return (info.IsVariableFrameRate, default);
-        return (info.IsVariableFrameRate, info.IsVariableFrameRate ? FrameRate.SnapVariable(r, avg) : avg.SnapToStandard());
-    }
-
-    /// <summary>Bytes of the first <paramref name="packets"/> video samples and of every other track's chunks stored before their end.</summary>
-    private static long AnalysisBytes(MovieBoxes movie, MovieTrack video, int packets)
-    {
-        long bytes = 0, end = 0;
-        var sample = 0;
-        for (var c = 0; c < video.ChunkOffsets.Length && sample < packets; c++)
-        {
-            var at = video.ChunkOffsets[c];
-            for (var i = 0; i < video.ChunkSamples[c] && sample < packets; i++, sample++)
-            {
-                bytes += video.SampleSizes[sample];
-                at += video.SampleSizes[sample];
-            }
-
-            end = Math.Max(end, at);
-        }
-
-        foreach (var track in movie.Tracks.Where(t => t != video))
-        {
-            var first = 0;
-            for (var c = 0; c < track.ChunkOffsets.Length; c++)
-            {
-                var n = track.ChunkSamples[c];
-                if (track.ChunkOffsets[c] < end)
-                {
-                    for (var i = 0; i < n; i++) bytes += track.SampleSizes[first + i];
-                }
-
-                first += n;
-            }
-        }
-
-        return bytes;
     }
 
     /// <summary>ffmpeg's duration for the average rate: the deltas' sum, a long last sample of a long track counted as an average one.</summary>
