@@ -71,7 +71,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             }
 
             var ffOptions = new FFOptions { BinaryFolder = _options.BinaryFolder };
-            var (source, lut, reused) = await ValidateAsync(request, files, ffOptions, phases, cancellationToken).ConfigureAwait(false);
+            var (source, lut, reused) = await ValidateAsync(request, files, ffOptions, phases, logger, cancellationToken).ConfigureAwait(false);
             Step((reused ? "not probed again (the open input is the file probed before: same size, mtime and ctime, or content): " : "") + Describe(source));
             RenderCommand command;
             using (phases.Measure("scratch"))
@@ -225,7 +225,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
     }
 
     private static async Task<(SourceInfo Source, CubeLut? Lut, bool Reused)> ValidateAsync(
-        RenderRequest request, RenderFiles files, FFOptions ffOptions, PhaseClock phases, CancellationToken cancellationToken)
+        RenderRequest request, RenderFiles files, FFOptions ffOptions, PhaseClock phases, ILogger logger, CancellationToken cancellationToken)
     {
         if (files.Input.Length == 0)
         {
@@ -266,7 +266,7 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             SourceInfo source;
             var before = files.Input.Stamp();
             var started = TimeProvider.System.GetUtcNow(); // compared with file times, which are the kernel's real clock
-            using (phases.Measure("probe")) source = await MediaProbe.ProbeAsync(files.Input, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
+            using (phases.Measure("probe")) source = await MediaProbe.ProbeAsync(files.Input, cancellationToken, ffOptions: ffOptions, logger: logger).ConfigureAwait(false);
             if (request.Probed is { } keep && !request.FromPiece
                 && ProbeReuse.Stamp(source.ToFacts(), before, files.Input.Stamp(), started, request.InputSha256) is { } stamped)
             {

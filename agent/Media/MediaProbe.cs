@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FFMpegCore;
+using RenderFarm.Agent.Media.Mp4;
 using RenderFarm.Protos.Media.Beneath;
 
 namespace RenderFarm.Agent.Media;
@@ -69,11 +70,34 @@ public static partial class MediaProbe
     }
 
     /// <summary>
-    /// Probes an open file (opened once beneath its media root): ffprobe reads that same file through a
-    /// <see cref="ProbeLink"/>, and messages name it by the path it was opened by.
+    /// Probes an open file (opened once beneath its media root). An MP4/MOV whose facts <see cref="Mp4SourceReader"/> can
+    /// read exactly as ffprobe reports them is read in process from that handle (unless <paramref name="countFrames"/>);
+    /// anything else goes to ffprobe, which reads that same file through a <see cref="ProbeLink"/>. Messages name the file
+    /// by the path it was opened by.
     /// </summary>
     /// <exception cref="MediaProbeException">The file cannot be read or has no video stream.</exception>
-    public static async Task<SourceInfo> ProbeAsync(MediaFile file, CancellationToken cancellationToken, bool countFrames = false, FFOptions? ffOptions = null)
+    public static async Task<SourceInfo> ProbeAsync(
+        MediaFile file, CancellationToken cancellationToken, bool countFrames = false, FFOptions? ffOptions = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        if (!countFrames)
+        {
+            var read = Mp4SourceReader.TryRead(file.Handle, file.Name, out var reason);
+            if (read is not null)
+            {
+                if (logger is not null) Log.InProcess(logger, Path.GetFileName(file.Name));
+                return read;
+            }
+
+            if (logger is not null) Log.Ffprobe(logger, Path.GetFileName(file.Name), reason);
+        }
+
+        return await FfprobeAsync(file, cancellationToken, countFrames, ffOptions).ConfigureAwait(false);
+    }
+
+    /// <summary>Probes an open file with ffprobe, which reads that same file through a <see cref="ProbeLink"/>.</summary>
+    /// <exception cref="MediaProbeException">The file cannot be read or has no video stream.</exception>
+    public static async Task<SourceInfo> FfprobeAsync(MediaFile file, CancellationToken cancellationToken, bool countFrames = false, FFOptions? ffOptions = null)
     {
         ArgumentNullException.ThrowIfNull(file);
         using var link = new ProbeLink(file);

@@ -15,8 +15,9 @@ public sealed class MovieBoxes
     /// <summary>Largest movie box read (a day of 60 fps video has a sample table of about 100 MB).</summary>
     private const long MaxMovieBox = 256L << 20;
 
-    private MovieBoxes(IReadOnlyList<MovieTrack> tracks, uint timescale, ulong duration, IReadOnlyList<(long Start, long End)> mediaData)
+    private MovieBoxes(IReadOnlyList<MovieTrack> tracks, uint timescale, ulong duration, IReadOnlyList<(long Start, long End)> mediaData, bool coverArt)
     {
+        HasCoverArt = coverArt;
         Tracks = tracks;
         Timescale = timescale;
         Duration = duration;
@@ -29,6 +30,9 @@ public sealed class MovieBoxes
     public uint Timescale { get; }
 
     public ulong Duration { get; }
+
+    /// <summary>True when the movie box holds cover art (<c>covr</c>), which ffprobe shows as a picture stream of its own.</summary>
+    public bool HasCoverArt { get; }
 
     /// <summary>Where the media data boxes' payloads are in the file.</summary>
     public IReadOnlyList<(long Start, long End)> MediaData { get; }
@@ -95,7 +99,7 @@ public sealed class MovieBoxes
         }
 
         if (timescale == 0) throw new Mp4FormatException("the movie box has no movie header (mvhd)");
-        return new MovieBoxes(tracks, timescale, duration, mediaData);
+        return new MovieBoxes(tracks, timescale, duration, mediaData, movie.AsSpan().IndexOf("covr"u8) >= 0);
     }
 
     private static MovieTrack Track(ReadOnlySpan<byte> trak)
@@ -103,8 +107,22 @@ public sealed class MovieBoxes
         var track = new MovieTrack();
         foreach (var (type, body) in Children(trak))
         {
-            if (type == "tkhd") track.Upright = IdentityMatrix(body);
-            else if (type == "mdia") Media(body, track);
+            if (type == "tkhd")
+            {
+                track.Upright = IdentityMatrix(body);
+                track.Matrix = MatrixOf(body);
+            }
+            else if (type == "mdia")
+            {
+                Media(body, track);
+            }
+            else if (type == "edts")
+            {
+                foreach (var (inner, elst) in Children(body))
+                {
+                    if (inner == "elst") track.Edits = EditList(elst);
+                }
+            }
         }
 
         return track;
@@ -117,7 +135,7 @@ public sealed class MovieBoxes
             switch (type)
             {
                 case "mdhd":
-                    track.Timescale = TimeHeader(body).Timescale;
+                    (track.Timescale, track.MediaDuration) = TimeHeader(body);
                     break;
                 case "hdlr":
                     Need(body, 12, "hdlr");
@@ -146,7 +164,8 @@ public sealed class MovieBoxes
                     break;
                 case "stts":
                     ulong ticks = 0;
-                    foreach (var entry in Entries(body, 8, "stts")) ticks += (ulong)BinaryPrimitives.ReadUInt32BigEndian(entry) * BinaryPrimitives.ReadUInt32BigEndian(entry[4..]);
+                    track.TimeToSample = [.. Entries(body, 8, "stts").Select(e => (BinaryPrimitives.ReadUInt32BigEndian(e), BinaryPrimitives.ReadUInt32BigEndian(e.AsSpan(4))))];
+                    foreach (var (count, delta) in track.TimeToSample) ticks += (ulong)count * delta;
                     track.SampleTicks = ticks;
                     break;
                 case "stsz":
@@ -163,6 +182,9 @@ public sealed class MovieBoxes
                     break;
                 case "stsc":
                     runs = [.. Entries(body, 12, "stsc").Select(e => (BinaryPrimitives.ReadUInt32BigEndian(e), BinaryPrimitives.ReadUInt32BigEndian(e[4..])))];
+                    break;
+                case "ctts":
+                    track.NegativeCompositionOffsets = Entries(body, 8, "ctts").Any(e => BinaryPrimitives.ReadInt32BigEndian(e.AsSpan(4)) < 0);
                     break;
                 case "stss":
                     track.SyncSamples = [.. Entries(body, 4, "stss").Select(e => BinaryPrimitives.ReadUInt32BigEndian(e))];
@@ -224,6 +246,7 @@ public sealed class MovieBoxes
                     track.DecoderConfig = child.ToArray();
                     break;
                 case "colr" when child.Length >= 10:
+                    track.ColrBoxes++;
                     var kind = Encoding.ASCII.GetString(child[..4]);
                     if (kind is "nclx" or "nclc")
                     {
@@ -342,6 +365,36 @@ public sealed class MovieBoxes
         return body[0] == 1
             ? (Need(body, 32, "time header") ? BinaryPrimitives.ReadUInt32BigEndian(body[20..]) : 0, BinaryPrimitives.ReadUInt64BigEndian(body[24..]))
             : (Need(body, 20, "time header") ? BinaryPrimitives.ReadUInt32BigEndian(body[12..]) : 0, BinaryPrimitives.ReadUInt32BigEndian(body[16..]));
+    }
+
+    /// <summary>The nine entries of a track header's matrix, or null when the header is too short.</summary>
+    private static int[]? MatrixOf(ReadOnlySpan<byte> tkhd)
+    {
+        var at = tkhd.Length > 0 && tkhd[0] == 1 ? 52 : 40;
+        if (tkhd.Length < at + 36) return null;
+        var m = new int[9];
+        for (var i = 0; i < 9; i++) m[i] = BinaryPrimitives.ReadInt32BigEndian(tkhd[(at + (4 * i))..]);
+        return m;
+    }
+
+    /// <summary>The entries of an edit list box (version 0: 32-bit fields, version 1: 64-bit).</summary>
+    private static (ulong Duration, long MediaTime, int Rate)[] EditList(ReadOnlySpan<byte> elst)
+    {
+        Need(elst, 8, "elst");
+        var wide = elst[0] == 1;
+        var width = wide ? 20 : 12;
+        var count = BinaryPrimitives.ReadUInt32BigEndian(elst[4..]);
+        if ((ulong)count * (ulong)width > (ulong)(elst.Length - 8)) throw new Mp4FormatException("the 'elst' table runs past its box");
+        var edits = new (ulong, long, int)[count];
+        for (var i = 0; i < edits.Length; i++)
+        {
+            var e = elst.Slice(8 + (i * width), width);
+            edits[i] = wide
+                ? (BinaryPrimitives.ReadUInt64BigEndian(e), BinaryPrimitives.ReadInt64BigEndian(e[8..]), BinaryPrimitives.ReadInt32BigEndian(e[16..]))
+                : (BinaryPrimitives.ReadUInt32BigEndian(e), BinaryPrimitives.ReadInt32BigEndian(e[4..]), BinaryPrimitives.ReadInt32BigEndian(e[8..]));
+        }
+
+        return edits;
     }
 
     /// <summary>A track header's matrix is (1, 0, 0, 1) in its rotation/scale part.</summary>

@@ -23,6 +23,25 @@ public sealed class MovieTrack
     /// <summary>True when the track header's matrix is the identity (no rotation or flip).</summary>
     public bool Upright { get; set; } = true;
 
+    /// <summary>The track header's matrix as written (a, b, u, c, d, v, x, y, w); null when the header is too short.</summary>
+    public int[]? Matrix { get; set; }
+
+    /// <summary>The media header's duration (<c>mdhd</c>), in <see cref="Timescale"/> ticks.</summary>
+    public ulong MediaDuration { get; set; }
+
+    /// <summary>The decoding time table (<c>stts</c>): runs of samples with the same delta.</summary>
+    public (uint Count, uint Delta)[] TimeToSample { get; set; } = [];
+
+    /// <summary>The edit list (<c>elst</c>): duration in movie ticks, media time (-1 for an empty edit), rate in 16.16.</summary>
+    public (ulong Duration, long MediaTime, int Rate)[]? Edits { get; set; }
+
+    /// <summary>True when the composition offsets (<c>ctts</c>) hold a negative one (ffmpeg then shifts the decoding times).</summary>
+    public bool NegativeCompositionOffsets { get; set; }
+
+    /// <summary>How many <c>colr</c> boxes the sample entry has.</summary>
+    public int ColrBoxes { get; set; }
+
+
     /// <summary>The decoder configuration box's payload (<c>avcC</c>, <c>hvcC</c>), or null.</summary>
     public byte[]? DecoderConfig { get; set; }
 

@@ -93,7 +93,7 @@ public static class Mp4Reader
     };
 
     /// <summary>ffprobe's codec name for an audio track; empty when only ffprobe can tell.</summary>
-    private static string AudioCodec(MovieTrack audio) => audio.Format switch
+    internal static string AudioCodec(MovieTrack audio) => audio.Format switch
     {
         "mp4a" => audio.AudioObjectType switch { 0x40 or 0x66 or 0x67 or 0x68 => "aac", 0x69 or 0x6B => "mp3", _ => string.Empty },
         "Opus" => "opus",

@@ -40,6 +40,26 @@ internal sealed class NalBitReader
 
     public bool Flag() => Bits(1) == 1;
 
+    /// <summary>Bits not read yet.</summary>
+    public long BitsLeft => ((long)_data.Length * 8) - _bit;
+
+    /// <summary>True when only the RBSP trailing bits (a 1, then zeros to the end) are left.</summary>
+    public bool AtTrailingBits
+    {
+        get
+        {
+            if (BitsLeft <= 0 || (_bit & 7) != 0) return false;
+            var at = (int)(_bit >> 3);
+            if (_data[at] != 0x80) return false;
+            for (var i = at + 1; i < _data.Length; i++)
+            {
+                if (_data[i] != 0) return false;
+            }
+
+            return true;
+        }
+    }
+
     public void Skip(int count)
     {
         for (var i = 0; i < count; i++) Bits(1);

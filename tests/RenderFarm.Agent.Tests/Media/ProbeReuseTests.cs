@@ -166,6 +166,9 @@ public sealed class ProbeReuseTests : IDisposable
     /// <summary>Probes the open file and stamps the facts, as if the probe had started well after the file last changed.</summary>
     private static async Task<SourceFacts?> StampedAsync(Protos.Media.Beneath.MediaFile file)
     {
+        // Facts are stamped only for a file that settled before its probe (ProbeReuse.SettleTime), so a later change is
+        // on a later tick of the file system's clock. The probe itself takes about a millisecond now.
+        await Task.Delay(ProbeReuse.SettleTime * 2);
         var before = file.Stamp();
         var probed = (await MediaProbe.ProbeAsync(file, CancellationToken.None)).ToFacts();
         return ProbeReuse.Stamp(probed, before, file.Stamp(), DateTimeOffset.UtcNow + ProbeReuse.SettleTime + TimeSpan.FromSeconds(1), sha256: null);
