@@ -119,6 +119,11 @@ public static class Mp4SourceReader
             hdr10 = HevcSei.Read(FirstSampleNals(file, video, lengthSize)) ?? HevcSei.Read(headerSei);
         }
 
+        // ffprobe's format duration: the movie header's, rescaled to microseconds (rounded), of which FFMpegCore keeps the
+        // whole milliseconds. Without one, ffmpeg derives it from the streams: left to ffprobe.
+        if (movie.Timescale == 0 || movie.Duration == 0) return No("no movie duration", out reason);
+        var containerMicroseconds = (long)(((UInt128)movie.Duration * 1_000_000 + (movie.Timescale / 2)) / movie.Timescale);
+
         var swap = rotation is 90 or 270;
         // ffprobe prints the duration in microseconds; FFMpegCore keeps the whole milliseconds of that.
         var printed = decimal.Parse(((double)ticks / video.Timescale).ToString("F6", CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
@@ -143,7 +148,8 @@ public static class Mp4SourceReader
             HasAudio: audio is not null,
             AudioCodec: audioCodec,
             SizeBytes: length,
-            Hdr10: hdr10);
+            Hdr10: hdr10,
+            ContainerDuration: TimeSpan.FromMilliseconds(containerMicroseconds / 1000));
     }
 
     private static SourceInfo? No(string why, out string reason)
