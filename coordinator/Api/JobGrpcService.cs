@@ -138,7 +138,17 @@ public sealed class JobGrpcService(
         var job = await catalog.GetAsync(RequireJobId(request.JobId), context.CancellationToken);
         var kind = request.Kind == ThumbnailKind.Unspecified ? ThumbnailKind.Poster : request.Kind;
         if (!Enum.IsDefined(kind)) throw Invalid($"kind: {(int)request.Kind} is not a thumbnail kind; ask for POSTER, CONTACT_SHEET or SOURCE");
-        var thumbnail = await thumbnails.GetAsync(job, kind, context.CancellationToken);
+        ThumbnailStore.Thumbnail thumbnail;
+        try
+        {
+            thumbnail = await thumbnails.GetAsync(job, kind, context.CancellationToken);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // A viewer who left while the picture was made is normal, not a server error with a stack trace.
+            throw new RpcException(new Status(StatusCode.Cancelled, $"the caller stopped waiting for job '{job.Id}''s thumbnail"));
+        }
+
         var response = new GetThumbnailResponse
         {
             Jpeg = Google.Protobuf.ByteString.CopyFrom(thumbnail.Jpeg),
