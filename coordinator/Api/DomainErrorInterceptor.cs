@@ -70,6 +70,7 @@ public sealed partial class DomainErrorInterceptor(ILogger<DomainErrorIntercepto
         NotFoundException n => new RpcException(new Status(StatusCode.NotFound, n.Message)),
         AccessDeniedException a => a.ToRpc(),
         JobStateConflictException c => new RpcException(new Status(StatusCode.FailedPrecondition, c.Message)),
+        Thumbnails.ThumbnailFailedException t => new RpcException(new Status(StatusCode.FailedPrecondition, t.Message)),
         // A link changed into a loop after the path was checked (the check itself refuses loops with the field's name).
         Protos.Media.LinkLoopException l => new RpcException(new Status(StatusCode.InvalidArgument, l.Message)),
         _ => Internal(exception, context),

@@ -9,7 +9,8 @@ namespace RenderFarm.Coordinator.Api;
 
 /// <summary>JobService over gRPC: validate the request's shape, call the catalog, map the answer.</summary>
 public sealed class JobGrpcService(
-    JobCatalog catalog, JobView view, JobEvents events, TaskLogReader logs, JobControl control, JobBulkChanges bulk, ThumbnailStore thumbnails)
+    JobCatalog catalog, JobView view, JobEvents events, TaskLogReader logs, JobControl control, JobBulkChanges bulk,
+    ThumbnailsOnDemand thumbnails, ThumbnailStore store)
     : JobService.JobServiceBase
 {
     public override async Task<SubmitJobResponse> SubmitJob(SubmitJobRequest request, ServerCallContext context)
@@ -137,18 +138,15 @@ public sealed class JobGrpcService(
         var job = await catalog.GetAsync(RequireJobId(request.JobId), context.CancellationToken);
         var kind = request.Kind == ThumbnailKind.Unspecified ? ThumbnailKind.Poster : request.Kind;
         if (!Enum.IsDefined(kind)) throw Invalid($"kind: {(int)request.Kind} is not a thumbnail kind; ask for POSTER, CONTACT_SHEET or SOURCE");
-        var thumbnail = await thumbnails.FindAsync(job.Id, context.CancellationToken, kind);
-        if (thumbnail is null)
+        ThumbnailStore.Thumbnail thumbnail;
+        try
         {
-            var why = job.State != JobState.Succeeded
-                ? $"only a succeeded job has one, and this job is {job.State.ToString().ToUpperInvariant()}; run farmctl thumbnail once it has succeeded"
-                : kind == ThumbnailKind.ContactSheet
-                    ? "a contact sheet is made for outputs at least Coordinator:Thumbnails:ContactSheetMinDuration long, a few seconds after the job succeeds; ask for the poster (farmctl thumbnail without --kind)"
-                    : kind == ThumbnailKind.Source
-                        ? "a source poster is made for jobs with a grade or LUT, a few seconds after the job succeeds; ask for the poster (farmctl thumbnail without --kind)"
-                        : "it is made a few seconds after the job succeeds (the coordinator's log says why when it cannot be made); run farmctl thumbnail again shortly";
-            var what = kind == ThumbnailKind.Poster ? "thumbnail" : $"{ThumbnailKindNames.Of(kind)} thumbnail";
-            throw new RpcException(new Status(StatusCode.NotFound, $"job '{job.Id}' has no {what} yet: {why}"));
+            thumbnail = await thumbnails.GetAsync(job, kind, context.CancellationToken);
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            // A viewer who left while the picture was made is normal, not a server error with a stack trace.
+            throw new RpcException(new Status(StatusCode.Cancelled, $"the caller stopped waiting for job '{job.Id}''s thumbnail"));
         }
 
         var response = new GetThumbnailResponse
@@ -159,7 +157,7 @@ public sealed class JobGrpcService(
             CreateTime = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(thumbnail.Created),
             Kind = kind,
         };
-        response.Kinds.AddRange(await thumbnails.KindsAsync(job.Id, context.CancellationToken));
+        response.Kinds.AddRange(await store.KindsAsync(job.Id, job.EndTime ?? thumbnail.Created, context.CancellationToken));
         return response;
     }
 

@@ -10,6 +10,6 @@ public sealed partial class ThumbnailMaker
     [LoggerMessage(2, LogLevel.Warning, "Job {JobId} has no thumbnail: {Reason}")]
     private static partial void LogSkipped(ILogger logger, string jobId, string reason);
 
-    [LoggerMessage(3, LogLevel.Warning, "Could not make the thumbnail of job {JobId}; it has none")]
-    private static partial void LogFailed(ILogger logger, Exception exception, string jobId);
+    [LoggerMessage(3, LogLevel.Information, "Made the thumbnails of job {JobId} in {Milliseconds} ms")]
+    private static partial void LogMadeAll(ILogger logger, string jobId, long milliseconds);
 }

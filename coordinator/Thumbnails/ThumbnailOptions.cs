@@ -2,12 +2,15 @@ using System.ComponentModel.DataAnnotations;
 
 namespace RenderFarm.Coordinator.Thumbnails;
 
-/// <summary>How the coordinator makes thumbnails of succeeded jobs (section <c>Coordinator:Thumbnails</c>).</summary>
+/// <summary>
+/// How the coordinator makes thumbnails of succeeded jobs (section <c>Coordinator:Thumbnails</c>): when one is first asked
+/// for (GetThumbnail, the dashboard's job view, <c>farmctl thumbnail</c>), and kept for later asks.
+/// </summary>
 public sealed class ThumbnailOptions
 {
     public const string Section = "Coordinator:Thumbnails";
 
-    /// <summary>Make thumbnails at all. Default on; off leaves GetThumbnail answering NotFound.</summary>
+    /// <summary>Make thumbnails at all. Default on; off leaves GetThumbnail answering NotFound (stored ones are not served).</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>The ffmpeg that makes the pictures (run at the lowest CPU priority). Default <c>ffmpeg</c> from the PATH.</summary>
@@ -41,12 +44,22 @@ public sealed class ThumbnailOptions
     public int ContactSheetTileWidth { get; set; } = 160;
 
     /// <summary>
-    /// At start, succeeded jobs that ended within this span and have no poster (the coordinator stopped before it was
-    /// made) get their thumbnails in the background, most recent first. Default 7 days; zero turns the catch-up off.
+    /// How many jobs' thumbnails are made at once (each job's pictures are one ffmpeg after another). A viewer who asks
+    /// for a job's poster while this many are being made waits for a turn. Default 2.
     /// </summary>
-    public TimeSpan CatchUpWithin { get; set; } = TimeSpan.FromDays(7);
+    [Range(1, 16)]
+    public int MaxConcurrent { get; set; } = 2;
 
-    /// <summary>How many jobs the catch-up reads at a time; it makes their thumbnails one after another. Default 4.</summary>
-    [Range(1, 100)]
-    public int CatchUpBatch { get; set; } = 4;
+    /// <summary>
+    /// After a job's thumbnail could not be made (its output moved, changed or unreadable), asking again answers with the
+    /// same reason instead of trying again, until the job ends anew or this long has passed. Default 5 minutes.
+    /// </summary>
+    public TimeSpan FailureRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Also make each job's thumbnails right after it succeeds instead of only when first asked for (a studio whose
+    /// editors look at every output). Default off: thumbnails are made on demand, and a batch of outputs nobody opens
+    /// costs no ffmpeg on the coordinator.
+    /// </summary>
+    public bool MakeAfterEachJob { get; set; }
 }

@@ -45,30 +45,14 @@ public sealed class ThumbnailStore(SqlJobStore store)
         return rows.Count == 0 ? null : rows[0];
     }
 
-    /// <summary>The kinds of thumbnail the job has, in <see cref="ThumbnailKind"/> order (the poster first).</summary>
-    public async Task<IReadOnlyList<ThumbnailKind>> KindsAsync(string jobId, CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryAsync(null, "SELECT kind FROM rf_job_thumbnails WHERE job_id = @id ORDER BY kind",
-            r => (ThumbnailKind)r.GetInt32(0), cancellationToken, ("@id", jobId));
-    }
-
     /// <summary>
-    /// Succeeded jobs without a poster that ended at or after <paramref name="endedAfter"/> and come after
-    /// <paramref name="from"/> in the order most recent first (end time descending, then id), at most
-    /// <paramref name="limit"/>: the catch-up's next page.
+    /// The kinds of thumbnail the job has that were made at or after <paramref name="madeSince"/> (the job's end time: older
+    /// ones are of an earlier run), in <see cref="ThumbnailKind"/> order (the poster first).
     /// </summary>
-    public async Task<IReadOnlyList<(string JobId, DateTimeOffset EndTime)>> MissingPostersAsync(
-        (DateTimeOffset EndTime, string JobId) from, DateTimeOffset endedAfter, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ThumbnailKind>> KindsAsync(string jobId, DateTimeOffset madeSince, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryAsync(null,
-            "SELECT j.id, j.end_time FROM rf_jobs j WHERE j.state = @succeeded AND j.end_time >= @after " +
-            "AND (j.end_time < @before OR (j.end_time = @before AND j.id > @beforeId)) " +
-            "AND NOT EXISTS (SELECT 1 FROM rf_job_thumbnails t WHERE t.job_id = j.id AND t.kind = @poster) " +
-            "ORDER BY j.end_time DESC, j.id LIMIT @limit",
-            r => (r.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1))), cancellationToken,
-            ("@succeeded", (int)JobState.Succeeded), ("@after", endedAfter.ToUnixTimeMilliseconds()), ("@before", from.EndTime.ToUnixTimeMilliseconds()),
-            ("@beforeId", from.JobId), ("@poster", (int)ThumbnailKind.Poster), ("@limit", limit));
+        return await connection.QueryAsync(null, "SELECT kind FROM rf_job_thumbnails WHERE job_id = @id AND create_time >= @since ORDER BY kind",
+            r => (ThumbnailKind)r.GetInt32(0), cancellationToken, ("@id", jobId), ("@since", madeSince.ToUnixTimeMilliseconds()));
     }
 }

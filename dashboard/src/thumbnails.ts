@@ -5,7 +5,13 @@ import { describe, jobApi } from "./api";
 import { fill, h } from "./dom";
 import { ThumbnailKind, type GetThumbnailResponse } from "./gen/renderfarm/v1/job_service_pb";
 
-/** Asked for once the job succeeded, and again every 2 s while the coordinator is still making the poster. */
+/**
+ * Asked for once the job succeeded. The coordinator makes the pictures when first asked for (the answer comes once they
+ * are made, a second or so for a poster; "Making the poster frame…" meanwhile) and keeps them, so a later view is served
+ * at once. Leaving the page cancels the ask, and the coordinator stops making them if nobody else waits. An answer that
+ * says why there is no picture (the output was moved or changed, the job is not one that gets it) is shown as is; only
+ * a coordinator that is restarting or busy is asked again, after 2, 4, 8 s.
+ */
 export class Thumbnails {
   private started = false;
   private hdr = false;
@@ -22,7 +28,8 @@ export class Thumbnails {
     if (this.started) return;
     this.started = true;
     this.hdr = hdr;
-    this.fetch(30);
+    fill(this.el, h("figcaption", { class: "dim", "data-testid": "thumbnail-wait" }, "Making the poster frame…"));
+    this.fetch(4);
   }
 
   stop(): void {
@@ -67,9 +74,9 @@ export class Thumbnails {
         : []));
     } catch (error) {
       if (this.signal.aborted) return;
-      if (ConnectError.from(error).code === Code.NotFound && triesLeft > 1) {
-        fill(this.el, h("figcaption", { class: "dim" }, "Making the poster frame…"));
-        this.timer = window.setTimeout(() => this.fetch(triesLeft - 1), 2000);
+      const code = ConnectError.from(error).code;
+      if (triesLeft > 1 && [Code.Unavailable, Code.ResourceExhausted, Code.DeadlineExceeded, Code.Aborted].includes(code)) {
+        this.timer = window.setTimeout(() => this.fetch(triesLeft - 1), 2000 * 2 ** (4 - triesLeft));
         return;
       }
       fill(this.el, h("figcaption", { class: "dim" }, describe(error)));

@@ -30,7 +30,7 @@ public sealed class ThumbnailStoreTests
         // Each kind is a row of its own; the kinds list the poster first.
         await thumbnails.SaveAsync(new ThumbnailStore.Thumbnail(job.Id, ThumbnailKind.Source, [1, 2, 3], 320, 180, farm.Time.GetUtcNow()), CancellationToken.None);
         await thumbnails.SaveAsync(new ThumbnailStore.Thumbnail(job.Id, ThumbnailKind.ContactSheet, [4, 5], 480, 180, farm.Time.GetUtcNow()), CancellationToken.None);
-        Assert.Equal([ThumbnailKind.Poster, ThumbnailKind.ContactSheet, ThumbnailKind.Source], await thumbnails.KindsAsync(job.Id, CancellationToken.None));
+        Assert.Equal([ThumbnailKind.Poster, ThumbnailKind.ContactSheet, ThumbnailKind.Source], await thumbnails.KindsAsync(job.Id, DateTimeOffset.UnixEpoch, CancellationToken.None));
         Assert.Equal(new byte[] { 4, 5 }, (await thumbnails.FindAsync(job.Id, CancellationToken.None, ThumbnailKind.ContactSheet))!.Jpeg);
         Assert.Equal(new byte[] { 0xFF, 0xD8, 0xFF, 0xD9 }, (await thumbnails.FindAsync(job.Id, CancellationToken.None))!.Jpeg);
         await thumbnails.DeleteAsync(job.Id, ThumbnailKind.Source, CancellationToken.None);
