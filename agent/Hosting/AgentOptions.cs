@@ -124,8 +124,11 @@ public sealed class AgentOptions
     /// </summary>
     public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Progress reports per second, at most. Default 2.</summary>
-    public double ProgressRate { get; set; } = 2;
+    /// <summary>
+    /// Progress reports per second, about (<see cref="Execution.ProgressThrottle"/>). Default 1: each report costs the
+    /// coordinator a lookup of the lease, a reload of the job for its watchers and a push to each of them.
+    /// </summary>
+    public double ProgressRate { get; set; } = 1;
 
     /// <summary>
     /// Folder of the attempts' full ffmpeg logs, one <c>.log</c> file per attempt. A relative path is taken from
@@ -146,8 +149,11 @@ public sealed class AgentOptions
     /// <summary>Total size of the kept attempt logs, at most. Default 256 MiB.</summary>
     public long LogRetentionBytes { get; set; } = 256L * 1024 * 1024;
 
-    /// <summary>How often a running attempt's new log lines are sent to the coordinator. Default 250 ms.</summary>
-    public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    /// <summary>
+    /// How often a running attempt's new log lines are sent to the coordinator (sooner when they reach a piece's size).
+    /// Default 1 s: each piece is one database transaction on the coordinator.
+    /// </summary>
+    public TimeSpan LogFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// On shutdown, how long running attempts may take to finish before they are stopped and reported

@@ -2,12 +2,13 @@ using Grpc.Core;
 using RenderFarm.Coordinator.Batches;
 using RenderFarm.Coordinator.Jobs;
 using RenderFarm.Coordinator.Security;
+using RenderFarm.Coordinator.Storage;
 using RenderFarm.Protos.V1;
 
 namespace RenderFarm.Coordinator.Api;
 
 /// <summary>BatchService over gRPC: who may change a batch, then the batch catalog and view.</summary>
-public sealed class BatchGrpcService(BatchCatalog catalog, BatchView view, BatchStore store, JobEvents events) : BatchService.BatchServiceBase
+public sealed class BatchGrpcService(BatchCatalog catalog, BatchView view, BatchStore store, IJobStore jobs) : BatchService.BatchServiceBase
 {
     public const int MaxPageSize = 500;
 
@@ -35,14 +36,19 @@ public sealed class BatchGrpcService(BatchCatalog catalog, BatchView view, Batch
         return response;
     }
 
+    /// <summary>
+    /// Sends the batch, then again whenever a commit changed one of its jobs (a batch is counted from stored states only,
+    /// so a job's progress, which is not stored, never wakes it) and at least every <see cref="WatchPoll"/>; a batch the
+    /// same as the one last sent is not sent again.
+    /// </summary>
     public override async Task WatchBatch(WatchBatchRequest request, IServerStreamWriter<WatchBatchResponse> responseStream, ServerCallContext context)
     {
         var record = await catalog.GetAsync(RequireId(request.BatchId), context.CancellationToken);
         var jobIds = (await store.JobIdsAsync(record.Id, [], BatchInputs.MaxInputs, context.CancellationToken)).ToHashSet(StringComparer.Ordinal);
         using var changed = new SemaphoreSlim(0, 1);
-        void OnChanged(string jobId)
+        void OnCommitted(StoreCommit commit)
         {
-            if (!jobIds.Contains(jobId)) return;
+            if (!commit.ChangedJobs.Any(jobIds.Contains)) return;
             try
             {
                 if (changed.CurrentCount == 0) changed.Release();
@@ -53,13 +59,15 @@ public sealed class BatchGrpcService(BatchCatalog catalog, BatchView view, Batch
             }
         }
 
-        events.Changed += OnChanged;
+        jobs.Committed += OnCommitted;
         try
         {
+            Batch? sent = null;
             while (true)
             {
                 var batch = await view.BuildAsync(record, context.CancellationToken);
-                await responseStream.WriteAsync(new WatchBatchResponse { Batch = batch }, context.CancellationToken);
+                if (!batch.Equals(sent)) await responseStream.WriteAsync(new WatchBatchResponse { Batch = batch }, context.CancellationToken);
+                sent = batch;
                 if (batch.State is JobState.Succeeded or JobState.Failed or JobState.Canceled) return;
                 await changed.WaitAsync(WatchPoll, context.CancellationToken);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), context.CancellationToken); // one read for a burst of changes
@@ -67,7 +75,7 @@ public sealed class BatchGrpcService(BatchCatalog catalog, BatchView view, Batch
         }
         finally
         {
-            events.Changed -= OnChanged;
+            jobs.Committed -= OnCommitted;
         }
     }
 

@@ -203,4 +203,37 @@ public class BatchServiceTests(ITestOutputHelper output)
         Assert.Equal(1u, canceled.CanceledJobs);
         Assert.Equal(JobState.Canceled, canceled.Batch.State);
     }
+
+    [Fact]
+    public async Task WatchBatch_JobsRenderReportingProgress_SendsOnlyChangedCountsUntilTheEnd()
+    {
+        await using var farm = await FarmHost.StartAsync();
+        var clip = await TestClips.SdrAsync();
+        var request = new SubmitBatchRequest { Recipe = (await SaveAsync(farm, RecipeServiceTests.Proxy(pattern: "proxies/{name}.mp4"))).Name };
+        foreach (var name in new[] { "a.mp4", "b.mp4", "c.mp4" })
+        {
+            File.Copy(clip, Path.Combine(farm.MediaDir, name));
+            request.Inputs.Add(Path.Combine(farm.MediaDir, name));
+        }
+
+        var batches = new BatchService.BatchServiceClient(farm.Channel);
+        var submitted = (await batches.SubmitBatchAsync(request)).Batch;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        using var call = batches.WatchBatch(new WatchBatchRequest { BatchId = submitted.Id }, cancellationToken: deadline.Token);
+        await farm.StartAgentAsync("render-1"); // its progress (10 reports a second) is not stored, so it never wakes the watch
+
+        var seen = new List<Batch>();
+        await foreach (var message in call.ResponseStream.ReadAllAsync(deadline.Token)) seen.Add(message.Batch);
+
+        foreach (var batch in seen) output.WriteLine($"{batch.State} {batch.Counts}");
+        Assert.Equal(JobState.Succeeded, seen[^1].State);
+        Assert.Equal(3u, seen[^1].Counts.Succeeded);
+        Assert.All(seen.Zip(seen.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
+        // Each job is queued, assigned, running and succeeded: at most three changes of counts each after the first.
+        Assert.InRange(seen.Count, 2, 1 + 3 * 3);
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            Assert.Equal(60, await Ffprobe.CountFramesAsync(Path.Combine(farm.MediaDir, "proxies", name + ".mp4")));
+        }
+    }
 }
