@@ -21,12 +21,13 @@ public static class ProbeReuse
     /// <summary>
     /// Whether <paramref name="offered"/> describes <paramref name="input"/> as it is now: the same size and, on shared
     /// storage, the same modification and change times; in transfer mode (<paramref name="sha256"/> set) the same content.
-    /// Facts without a stamp never match.
+    /// Facts without a stamp never match, nor do facts without the container's duration (an agent before it was recorded
+    /// did not keep it, and verification of a stream-copy cut needs it): that input is probed again.
     /// </summary>
     public static bool Describes(SourceFacts? offered, MediaFile input, string? sha256)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (offered is not { SizeBytes: > 0, Stamp: { } stamp }) return false;
+        if (offered is not { SizeBytes: > 0, ContainerDurationSeconds: > 0, Stamp: { } stamp }) return false;
         var now = input.Stamp();
         if (offered.SizeBytes != now.Length) return false;
         if (sha256 is not null || stamp.Sha256.Length > 0)

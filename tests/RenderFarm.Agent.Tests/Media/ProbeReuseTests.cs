@@ -79,6 +79,20 @@ public sealed class ProbeReuseTests : IDisposable
     }
 
     [Fact]
+    public async Task Describes_FactsRecordedWithoutTheContainerDuration_False()
+    {
+        var path = await CopyClipAsync("clip.mp4");
+        using var file = LocalFiles.OpenFile(path);
+        var facts = await StampedAsync(file);
+        Assert.NotNull(facts);
+        Assert.True(facts.ContainerDurationSeconds > 0);
+
+        facts.ContainerDurationSeconds = 0;
+
+        Assert.False(ProbeReuse.Describes(facts, file, sha256: null));
+    }
+
+    [Fact]
     public async Task Describes_FileRewrittenInPlaceWithSameSizeAndMtime_False()
     {
         var path = await CopyClipAsync("clip.mp4");
