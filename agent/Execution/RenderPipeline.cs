@@ -88,7 +88,15 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
             long encodedFrames;
             using (phases.Measure("ffmpeg"))
             {
-                (inputDamage, encodedFrames) = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    (inputDamage, encodedFrames) = await RunFfmpegAsync(request, command, scratch.ProcessPath, onProgress, onLog, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RenderFailedException ex) when (ex.FailureClass == FailureClass.Transient && ex.ExitCode != 0)
+                {
+                    await ThrowIfUnreadableAsync(files.Input, ffOptions, ex, cancellationToken).ConfigureAwait(false);
+                    throw;
+                }
             }
 
             request.Rendered?.Invoke();
@@ -278,6 +286,24 @@ public sealed partial class RenderPipeline(ILogger<RenderPipeline> logger, Rende
         catch (MediaProbeException ex)
         {
             throw new RenderFailedException(FailureClass.BadInput, $"input {ex.Message}", inner: ex);
+        }
+    }
+
+    /// <summary>
+    /// After ffmpeg failed: facts read in process (or kept from an earlier probe) do not prove that ffmpeg's demuxer
+    /// accepts the file, so ffprobe is asked now. An input it refuses is bad input (no retry, its message); otherwise the
+    /// failure stays as it was.
+    /// </summary>
+    private static async Task ThrowIfUnreadableAsync(
+        MediaFile input, FFOptions ffOptions, RenderFailedException failed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await MediaProbe.FfprobeAsync(input, cancellationToken, ffOptions: ffOptions).ConfigureAwait(false);
+        }
+        catch (MediaProbeException ex)
+        {
+            throw new RenderFailedException(FailureClass.BadInput, $"input {ex.Message}", failed.ExitCode, failed.LogTail, ex);
         }
     }
 

@@ -12,6 +12,13 @@ namespace RenderFarm.Agent.Media.Mp4;
 /// </summary>
 public static class Mp4SourceReader
 {
+    /// <summary>Sample entry types of video and audio codecs.</summary>
+    private static readonly HashSet<string> MediaFormats =
+    [
+        "avc1", "avc3", "hvc1", "hev1", "av01", "vp09", "mp4v", "apco", "apcs", "apcn", "apch", "ap4h", "ap4x", "AVdn", "AVdh",
+        "mp4a", "Opus", "fLaC", "ac-3", "ec-3", "alac", "lpcm", "sowt", "twos", "in24", "in32", "fl32", "fl64", ".mp3",
+    ];
+
     /// <summary>
     /// The facts of the open file, or null with the <paramref name="reason"/> ffprobe must be asked instead (another
     /// container, another codec, a variable frame rate, an edit list that trims, fragments, several video tracks, ...).
@@ -47,6 +54,13 @@ public static class Mp4SourceReader
         var length = RandomAccess.GetLength(file);
         var movie = MovieBoxes.Read(file, length);
         if (movie.HasCoverArt) return No("the movie holds cover art", out reason);
+        // ffmpeg tells a stream's kind from its codec too, so a track holding pictures or sound under another handler
+        // (a damaged hdlr box, a tool's own handler) would be a stream ffprobe lists and this reader would miss.
+        if (movie.Tracks.FirstOrDefault(t => t.Handler is not ("vide" or "soun") && MediaFormats.Contains(t.Format)) is { } odd)
+        {
+            return No($"a '{odd.Handler}' track holding '{odd.Format}'", out reason);
+        }
+
         var videos = movie.Tracks.Where(t => t.Handler == "vide").ToList();
         if (videos.Count != 1) return No($"{videos.Count} video tracks", out reason);
         var video = videos[0];

@@ -287,6 +287,29 @@ public sealed class RenderPipelineTests(ITestOutputHelper log) : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_InputReadInProcessButRefusedByFfmpeg_FailsBadInputWithFfprobesReason()
+    {
+        // A sample size past 2 GiB in the video's size table: the in-process reader has no use for it, ffmpeg refuses it.
+        var bytes = await File.ReadAllBytesAsync(await TestClips.SdrAsync());
+        var stsz = bytes.AsSpan().IndexOf("stsz"u8);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(stsz + 16), 0xF000_0000);
+        var input = _dir.File("damaged.mp4");
+        await File.WriteAllBytesAsync(input, bytes);
+        using (var file = LocalFiles.OpenFile(input))
+        {
+            Assert.NotNull(RenderFarm.Agent.Media.Mp4.Mp4SourceReader.TryRead(file.Handle, input, out _));
+        }
+
+        var ex = await Assert.ThrowsAsync<RenderFailedException>(() =>
+            RunAsync(input, _dir.File("out.mp4"), new OutputSettings { Preset = Preset.H264Proxy540P }));
+
+        Assert.Equal(FailureClass.BadInput, ex.FailureClass);
+        Assert.Contains("Invalid sample size", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(_dir.File("out.mp4")));
+        AssertNoScratch(_dir.Path);
+    }
+
+    [Fact]
     public async Task RunAsync_InvalidFrameRate_FailsBadInputNamingField()
     {
         var ex = await Assert.ThrowsAsync<RenderFailedException>(async () =>
