@@ -44,7 +44,7 @@ public sealed class Mp4SourceReaderTests : IDisposable
         {
             foreach (var (grade, lut) in new (Grade?, bool)[] { (null, false), (new Grade { Exposure = 0.5, Saturation = 1.2 }, true) })
             {
-                Assert.Equal(Command(settings, grade, lut, probed), Command(settings, grade, lut, read));
+                Assert.Equal(BuiltCommands.Of(settings, grade, lut, probed), BuiltCommands.Of(settings, grade, lut, read));
             }
         }
     }
@@ -108,20 +108,6 @@ public sealed class Mp4SourceReaderTests : IDisposable
         new OutputSettings { Preset = Preset.Prores422Proxy, FrameRateMode = FrameRateMode.Keep },
         new OutputSettings { Preset = Preset.H264Delivery, FrameRateMode = FrameRateMode.Constant },
     ];
-
-    /// <summary>The ffmpeg arguments and expectations, or why the settings were refused for this source.</summary>
-    private static string Command(OutputSettings settings, Grade? grade, bool hasLut, SourceInfo source)
-    {
-        try
-        {
-            var command = RenderCommandBuilder.Build(settings, grade, hasLut, source, ".mp4");
-            return string.Join(' ', command.Arguments) + " | " + command.Expect;
-        }
-        catch (RenderSettingsException ex)
-        {
-            return "refused: " + ex.Message;
-        }
-    }
 
     private static Task<string> ClipAsync(string name) => name switch
     {
