@@ -8,3 +8,13 @@ apt_install() {
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
 }
+
+# apt_install_missing COMMAND=PACKAGE... installs the packages of the commands that are not on the PATH (each once).
+apt_install_missing() {
+  local pair need=()
+  for pair in "$@"; do
+    command -v "${pair%%=*}" >/dev/null 2>&1 && continue
+    [[ " ${need[*]} " == *" ${pair#*=} "* ]] || need+=("${pair#*=}")
+  done
+  apt_install "${need[@]}"
+}

@@ -5,15 +5,6 @@
 set -euo pipefail
 . "$(dirname "$0")/apt-install.sh"
 
-need=()
-command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
-command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
-command -v bc >/dev/null 2>&1 || need+=(bc)
-command -v python3 >/dev/null 2>&1 || need+=(python3)
-command -v parallel >/dev/null 2>&1 || need+=(parallel)
-[ -x /usr/bin/time ] || need+=(time)
-if [ ${#need[@]} -gt 0 ]; then
-  apt_install "${need[@]}"
-fi
+apt_install_missing ffmpeg=ffmpeg ffprobe=ffmpeg bc=bc python3=python3 parallel=parallel /usr/bin/time=time
 # GNU parallel asks once to be cited; the benchmark runs it unattended.
 mkdir -p "$HOME/.parallel" && touch "$HOME/.parallel/will-cite"

@@ -5,14 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/apt-install.sh"
 
-need=()
-command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
-command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
-command -v bc >/dev/null 2>&1 || need+=(bc)
-command -v python3 >/dev/null 2>&1 || need+=(python3)
-if [ ${#need[@]} -gt 0 ]; then
-  apt_install "${need[@]}"
-fi
+apt_install_missing ffmpeg=ffmpeg ffprobe=ffmpeg bc=bc python3=python3
 
 # buf (protobuf lint and `buf curl`), from npm into the repository's own .tools folder (git-ignored).
 # Tests find it at .tools/node_modules/.bin/buf, or wherever RENDERFARM_BUF points.
